@@ -1,0 +1,15 @@
+from accounts.policy import Capabilities
+from billing.selectors import pending_account_cancellation
+
+
+def admin_center(request):
+    """What every Admin Center page needs: the member, the `can` object (R2) and account-wide banners."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"can": Capabilities(None)}
+    return {
+        "membership": membership,
+        "current_account": membership.account,
+        "can": Capabilities(membership),
+        "pending_cancellation": pending_account_cancellation(membership.account),
+    }

@@ -1,0 +1,146 @@
+"""Accounts, the people in them and their roles (SPEC R1, R2)."""
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **fields):
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A person who signs in with an email address (R1.1). Staff users belong to no account (R1.3)."""
+
+    username = None
+    email = models.EmailField(_("Email"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    def __str__(self):
+        return self.email
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        MANAGED = "managed", _("Managed")
+        ONLINE_ASSISTED = "online_assisted", _("Online-assisted")
+        SELF_SERVICE = "self_service", _("Self-service")
+
+    class Generation(models.TextChoices):
+        RECENT = "recent", _("Recent")
+        LEGACY = "legacy", _("Legacy")
+
+    class Pricing(models.TextChoices):
+        STANDALONE = "standalone", _("Standalone products")
+        LEGACY_SUITE = "legacy_suite", _("Legacy Support Suite pricing")
+        SPP_SUITE = "spp_suite", _("Zendesk Suite (simplified pricing and packaging)")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Language(models.TextChoices):
+        EN = "en", "English"
+        FR = "fr", "Français"
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("account type"), max_length=20, choices=Kind.choices)
+    generation = models.CharField(
+        _("UI generation"), max_length=10, choices=Generation.choices, default=Generation.RECENT
+    )
+    pricing = models.CharField(_("pricing"), max_length=20, choices=Pricing.choices, default=Pricing.STANDALONE)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # The customer's own creation date: R4.7 and R4.9 depend on it (before/after 2020-10-07).
+    created_on = models.DateField(_("created on"))
+    trial_ends_on = models.DateField(_("trial ends on"), null=True, blank=True)
+    cancellation_via_support = models.BooleanField(
+        _("cancellation via support"),
+        default=False,
+        help_text=_("The owner must contact support to remove products or cancel (R4.2)."),
+    )
+    chat_phase4 = models.BooleanField(
+        _("Chat Phase 4"), default=True, help_text=_("Unchecked: legacy Chat, cancelled through support (R4.9).")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.EN)
+    billing_name = models.CharField(_("billing name"), max_length=200, blank=True)
+    billing_address = models.TextField(_("billing address"), blank=True)
+    billing_country = models.CharField(_("country"), max_length=2, blank=True)
+    tax_id = models.CharField(_("tax ID"), max_length=50, blank=True)
+    test_clock = models.ForeignKey(
+        "billing.TestClock",
+        verbose_name=_("test clock"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        help_text=_("When set, this account lives at the clock's time instead of the real time (R9.2)."),
+    )
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="account_currency_iso_4217"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_trial(self) -> bool:
+        return self.trial_ends_on is not None
+
+
+class Membership(models.Model):
+    """A user's one place in one account (R1.1) and their role in it (R1.2)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        BILLING_ADMIN = "billing_admin", _("Billing admin")
+        ADMIN = "admin", _("Admin")
+        AGENT = "agent", _("Agent")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            # At most one owner per account in the database; services keep "at least one" (R1.2).
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(role="owner"), name="membership_one_owner_per_account"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.account}"

@@ -1,0 +1,35 @@
+"""The "Support" group: what support staff may do in the staff console (R1.3), by permission, not superuser."""
+
+SUPPORT_GROUP = "Support"
+
+VIEW = ["view"]
+VIEW_CHANGE = ["view", "change"]
+VIEW_CHANGE_ADD = ["view", "change", "add"]
+SUPPORT_PERMISSIONS = {
+    ("accounts", "account"): VIEW_CHANGE,
+    ("accounts", "user"): VIEW,
+    ("accounts", "membership"): VIEW_CHANGE,
+    ("billing", "product"): VIEW,
+    ("billing", "price"): VIEW,
+    ("billing", "coupon"): VIEW,
+    ("billing", "subscription"): VIEW_CHANGE,
+    ("billing", "subscriptionitem"): VIEW_CHANGE,
+    ("billing", "discount"): VIEW_CHANGE_ADD,
+    ("billing", "paymentmethod"): VIEW,
+    ("billing", "scheduledchange"): VIEW,
+    ("billing", "billingevent"): VIEW,
+    ("billing", "subscriptionchangerequest"): VIEW_CHANGE,
+    ("billing", "testclock"): VIEW_CHANGE_ADD,
+}
+
+
+def ensure_support_group(group_model, permission_model):
+    """Create the group and give it exactly SUPPORT_PERMISSIONS. Takes the models so migrations can pass theirs."""
+    group, _ = group_model.objects.get_or_create(name=SUPPORT_GROUP)
+    permissions = [
+        permission_model.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
+        for (app_label, model), actions in SUPPORT_PERMISSIONS.items()
+        for action in actions
+    ]
+    group.permissions.set(permissions)
+    return group

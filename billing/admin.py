@@ -1,0 +1,212 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from billing import services
+from billing.audit import AuditedAdminMixin
+from billing.clock import now_for
+from billing.models import (
+    BillingEvent,
+    Coupon,
+    Discount,
+    PaymentMethod,
+    Price,
+    Product,
+    ScheduledChange,
+    Subscription,
+    SubscriptionChangeRequest,
+    SubscriptionItem,
+    TestClock,
+)
+
+
+class PriceInline(admin.TabularInline):
+    model = Price
+    extra = 0
+    fields = ["edition", "cycle", "currency", "unit_amount"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "unit", "is_tier1", "position"]
+    list_filter = ["kind", "unit", "is_tier1"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["components"]
+    inlines = [PriceInline]
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    list_display = ["product", "edition", "cycle", "currency", "unit_amount"]
+    list_filter = ["product", "edition", "cycle", "currency"]
+    list_select_related = ["product"]
+    search_fields = ["product__name", "product__code"]
+
+
+class SubscriptionItemInline(admin.TabularInline):
+    model = SubscriptionItem
+    extra = 0
+    can_delete = False  # items end (ended_at), they are not deleted: the history must stay readable
+    fields = ["product", "edition", "seats", "bundle", "temporary_seats", "temporary_seats_end", "ended_at"]
+
+
+class DiscountInline(admin.TabularInline):
+    model = Discount
+    extra = 0
+    fields = ["coupon", "starts_at", "ends_at"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["account", "cycle", "current_period_start", "current_period_end", "payment_type"]
+    list_filter = ["cycle", "payment_type", "account__kind"]
+    search_fields = ["account__name"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+    inlines = [SubscriptionItemInline, DiscountInline]
+
+
+@admin.register(SubscriptionItem)
+class SubscriptionItemAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["subscription", "product", "edition", "seats", "temporary_seats", "bundle", "ended_at"]
+    list_filter = ["product", "edition", "ended_at"]
+    search_fields = ["subscription__account__name", "product__name"]
+    list_select_related = ["subscription__account", "product", "bundle"]
+
+    def account_of(self, obj):
+        return obj.subscription.account
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "percent_off_bp", "amount_off", "currency"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Discount)
+class DiscountAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["subscription", "coupon", "starts_at", "ends_at"]
+    list_filter = ["coupon"]
+    search_fields = ["subscription__account__name", "coupon__code"]
+    list_select_related = ["subscription__account", "coupon"]
+
+    def account_of(self, obj):
+        return obj.subscription.account
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(admin.ModelAdmin):
+    list_display = ["account", "brand", "last4", "exp_month", "exp_year"]
+    list_filter = ["brand"]
+    search_fields = ["account__name", "last4"]
+    readonly_fields = ["gateway_token"]
+    list_select_related = ["account"]
+
+
+@admin.register(ScheduledChange)
+class ScheduledChangeAdmin(admin.ModelAdmin):
+    list_display = ["account", "kind", "item", "effective_at", "created_by", "applied_at", "revoked_at"]
+    list_filter = ["kind", "applied_at", "revoked_at"]
+    search_fields = ["account__name"]
+    list_select_related = ["account", "item__product", "created_by"]
+    readonly_fields = ["account", "kind", "item", "effective_at", "payload", "created_by", "created_at",
+                       "applied_at", "revoked_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BillingEvent)
+class BillingEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only (R9.3)."""
+
+    list_display = ["occurred_at", "account", "kind", "actor_label", "summary", "amount", "currency"]
+    list_filter = ["kind", "account__kind"]
+    search_fields = ["account__name", "actor_label", "summary"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["account"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChangeRequestDecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("", "—"), ("approve", _("Approve")), ("decline", _("Decline"))],
+        required=False,
+    )
+
+    class Meta:
+        model = SubscriptionChangeRequest
+        fields = ["staff_note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "decline" and not cleaned.get("staff_note", "").strip():
+            self.add_error("staff_note", services.DECLINE_NEEDS_NOTE)
+        return cleaned
+
+
+@admin.register(SubscriptionChangeRequest)
+class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
+    """Support staff approve or decline requests with a note (R2.4); the requester sees the result."""
+
+    list_display = ["created_at", "account", "requested_by", "what", "status", "decided_by"]
+    list_filter = ["status", "account__kind"]
+    search_fields = ["account__name", "requested_by__email", "what"]
+    list_select_related = ["account", "requested_by", "decided_by"]
+    form = ChangeRequestDecisionForm
+    base_readonly = ["account", "requested_by", "what", "why", "created_at", "status", "decided_by", "decided_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.status == SubscriptionChangeRequest.Status.PENDING:
+            return [*self.base_readonly, "decision", "staff_note"]
+        return [*self.base_readonly, "staff_note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == SubscriptionChangeRequest.Status.PENDING:
+            return self.base_readonly
+        return [*self.base_readonly, "staff_note"]
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        if not decision:
+            messages.warning(request, _("Nothing was decided: choose Approve or Decline."))
+            return
+        try:
+            services.change_request_decide(
+                change_request=obj,
+                by=request.user,
+                approve=decision == "approve",
+                note=form.cleaned_data.get("staff_note", ""),
+                now=now_for(obj.account),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+
+
+@admin.register(TestClock)
+class TestClockAdmin(admin.ModelAdmin):
+    list_display = ["name", "frozen_now"]
+    search_fields = ["name"]

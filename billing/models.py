@@ -1,0 +1,361 @@
+"""The billing domain: catalog, subscriptions, discounts, payment methods, scheduled changes, the event log.
+
+Money is always an integer amount of minor units (cents) next to a currency code; never a float.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+
+
+class Edition(models.TextChoices):
+    TEAM = "team", _("Team")
+    GROWTH = "growth", _("Growth")
+    PROFESSIONAL = "professional", _("Professional")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+# Editions whose seat-priced products can add temporary agent seats (R3.3).
+EDITIONS_WITH_TEMPORARY_SEATS = frozenset({Edition.PROFESSIONAL, Edition.ENTERPRISE})
+
+
+class Cycle(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    ANNUAL = "annual", _("Annual")
+
+
+class Product(models.Model):
+    class Kind(models.TextChoices):
+        PRODUCT = "product", _("Product")
+        SUITE = "suite", _("Suite bundle")
+        ADDON = "addon", _("Add-on")
+
+    class Unit(models.TextChoices):
+        SEAT = "seat", _("per agent seat")
+        ACCOUNT = "account", _("per account")
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
+    unit = models.CharField(_("priced"), max_length=10, choices=Unit.choices, default=Unit.SEAT)
+    is_tier1 = models.BooleanField(
+        _("tier 1"), default=False, help_text=_("Support and Chat: the base of the other products (R4.7).")
+    )
+    components = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="suites", verbose_name=_("products in the suite")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Price(models.Model):
+    """A list price per seat (or per account) per month, for one product, edition, cycle and currency."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    edition = models.CharField(_("edition"), max_length=20, choices=Edition.choices)
+    cycle = models.CharField(_("billing cycle"), max_length=10, choices=Cycle.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    unit_amount = models.PositiveIntegerField(_("per month, in minor units"))
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        ordering = ["product", "edition", "cycle", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "edition", "cycle", "currency"], name="price_one_per_product_edition_cycle"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} {self.get_edition_display()} {self.cycle} {self.unit_amount} {self.currency}"
+
+
+class Subscription(models.Model):
+    class PaymentType(models.TextChoices):
+        CARD = "card", _("Credit card")
+        INVOICE = "invoice", _("Invoice")
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="subscription")
+    cycle = models.CharField(_("billing cycle"), max_length=10, choices=Cycle.choices, default=Cycle.MONTHLY)
+    current_period_start = models.DateTimeField(_("current period start"))
+    current_period_end = models.DateTimeField(_("current period end"))
+    payment_type = models.CharField(
+        _("payment type"), max_length=10, choices=PaymentType.choices, default=PaymentType.CARD
+    )
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(current_period_end__gt=models.F("current_period_start")),
+                name="subscription_period_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} · {self.get_cycle_display()}"
+
+
+class SubscriptionItem(models.Model):
+    """One product in a subscription. Items bought as part of a Suite carry the suite in `bundle`."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    edition = models.CharField(_("edition"), max_length=20, choices=Edition.choices)
+    seats = models.PositiveIntegerField(_("agent seats"), default=1)
+    bundle = models.ForeignKey(
+        Product,
+        verbose_name=_("priced as part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Product.Kind.SUITE},
+    )
+    temporary_seats = models.PositiveIntegerField(_("temporary agent seats"), default=0)
+    temporary_seats_end = models.DateField(_("temporary seats end on"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscription item")
+        verbose_name_plural = _("subscription items")
+        ordering = ["product__position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "product"],
+                condition=Q(ended_at__isnull=True),
+                name="subscription_item_one_active_per_product",
+            ),
+            models.CheckConstraint(
+                condition=Q(temporary_seats=0) | Q(temporary_seats_end__isnull=False),
+                name="subscription_item_temporary_seats_have_end",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} {self.get_edition_display()} × {self.seats}"
+
+
+class Coupon(models.Model):
+    """A promotion or coupon: a percentage (in basis points) or a fixed amount off each period."""
+
+    class Kind(models.TextChoices):
+        COUPON = "coupon", _("Coupon")
+        PROMOTION = "promotion", _("Promotion")
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COUPON)
+    percent_off_bp = models.PositiveIntegerField(
+        _("percent off (basis points)"), null=True, blank=True, help_text=_("1000 = 10%")
+    )
+    amount_off = models.PositiveIntegerField(_("amount off (minor units)"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(percent_off_bp__isnull=False, amount_off__isnull=True, percent_off_bp__lte=10000))
+                | (Q(percent_off_bp__isnull=True, amount_off__isnull=False) & ~Q(currency="")),
+                name="coupon_percent_or_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Discount(models.Model):
+    """A coupon applied to a subscription, between two dates."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="discounts")
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="discounts")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("discount")
+        verbose_name_plural = _("discounts")
+
+    def __str__(self):
+        return f"{self.coupon} → {self.subscription}"
+
+
+class PaymentMethod(models.Model):
+    """The card on file. Only what can be shown is stored: never the card number (R8.4)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="payment_method")
+    brand = models.CharField(_("brand"), max_length=20)
+    last4 = models.CharField(_("last 4 digits"), max_length=4)
+    exp_month = models.PositiveSmallIntegerField(_("expiry month"))
+    exp_year = models.PositiveSmallIntegerField(_("expiry year"))
+    gateway_token = models.CharField(_("gateway token"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
+        constraints = [
+            models.CheckConstraint(condition=Q(exp_month__gte=1, exp_month__lte=12), name="payment_exp_month"),
+            models.CheckConstraint(condition=Q(last4__regex=r"^[0-9]{4}$"), name="payment_last4_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.brand} •••• {self.last4}"
+
+
+class ScheduledChange(models.Model):
+    """A change that takes effect later (R4.5, R5.3, R6.2). Applied or revoked, never deleted."""
+
+    class Kind(models.TextChoices):
+        REMOVE_ITEM = "remove_item", _("Remove a product")
+        CANCEL_ACCOUNT = "cancel_account", _("Cancel the account")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scheduled_changes")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    item = models.ForeignKey(
+        SubscriptionItem, null=True, blank=True, on_delete=models.CASCADE, related_name="scheduled_changes"
+    )
+    effective_at = models.DateTimeField(_("effective at"))
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled change")
+        verbose_name_plural = _("scheduled changes")
+        ordering = ["effective_at", "id"]
+        indexes = [models.Index(fields=["effective_at"], name="scheduled_change_due")]
+        constraints = [
+            # R4.12: a double click, a second tab or a replayed POST cannot schedule the same thing twice.
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(kind="remove_item", applied_at__isnull=True, revoked_at__isnull=True),
+                name="scheduled_change_one_pending_removal_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(kind="cancel_account", applied_at__isnull=True, revoked_at__isnull=True),
+                name="scheduled_change_one_pending_cancellation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.account} · {self.effective_at:%Y-%m-%d}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.applied_at is None and self.revoked_at is None
+
+
+class BillingEventQuerySet(models.QuerySet):
+    """The log is append-only (R9.3): bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise TypeError("Billing events are append-only.")
+
+    def delete(self):
+        raise TypeError("Billing events are append-only.")
+
+
+class BillingEvent(models.Model):
+    """One change to an account's subscription, money or access: who, what, when, before → after (R9.3)."""
+
+    class Kind(models.TextChoices):
+        CHANGE_REQUESTED = "change_requested", _("Change requested")
+        CHANGE_REQUEST_APPROVED = "change_request_approved", _("Change request approved")
+        CHANGE_REQUEST_DECLINED = "change_request_declined", _("Change request declined")
+        PRODUCT_REMOVAL_SCHEDULED = "product_removal_scheduled", _("Product removal scheduled")
+        ACCOUNT_CANCELLATION_SCHEDULED = "account_cancellation_scheduled", _("Account cancellation scheduled")
+        SCHEDULED_CHANGE_APPLIED = "scheduled_change_applied", _("Scheduled change applied")
+        SCHEDULED_CHANGE_REVOKED = "scheduled_change_revoked", _("Scheduled change withdrawn")
+        STAFF_EDIT = "staff_edit", _("Changed by support staff")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="billing_events")
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text so the log still says who acted after the user is deleted.
+    actor_label = models.CharField(_("by"), max_length=254)
+    summary = models.CharField(_("summary"), max_length=300)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    amount = models.IntegerField(_("amount (minor units)"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+
+    objects = BillingEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("billing event")
+        verbose_name_plural = _("billing events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["account", "-occurred_at"], name="billing_event_account_time")]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} · {self.account} · {self.get_kind_display()}"
+
+
+class SubscriptionChangeRequest(models.Model):
+    """A non-billing admin of an online-assisted account asks support for a change (R2.4)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="change_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_requests"
+    )
+    what = models.CharField(_("What should change?"), max_length=200)
+    why = models.TextField(_("Why?"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    staff_note = models.TextField(_("note from support"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"))
+
+    class Meta:
+        verbose_name = _("subscription change request")
+        verbose_name_plural = _("subscription change requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.account}: {self.what}"
+
+
+class TestClock(models.Model):
+    """A frozen "now" that support staff attach to demo accounts and advance (R9.2)."""
+
+    __test__ = False  # not a pytest test class
+
+    name = models.CharField(_("name"), max_length=100)
+    frozen_now = models.DateTimeField(_("current time of the clock"))
+
+    class Meta:
+        verbose_name = _("test clock")
+        verbose_name_plural = _("test clocks")
+
+    def __str__(self):
+        return f"{self.name} ({self.frozen_now:%Y-%m-%d %H:%M})"

@@ -1,0 +1,50 @@
+"""Pure money arithmetic on integer minor units: no ORM, no floats.
+
+Rounding rule (one for the whole product): a percentage of an amount is rounded half up to the nearest
+minor unit, once per amount, never on intermediate values.
+"""
+
+import calendar
+from collections.abc import Iterable
+from datetime import datetime
+
+MONTHS_PER_PERIOD = {"monthly": 1, "annual": 12}
+BASIS_POINTS = 10_000
+
+
+def period_amount(*, unit_amount: int, quantity: int, cycle: str) -> int:
+    """What `quantity` units at `unit_amount` per month cost for one billing period of `cycle`."""
+    if unit_amount < 0 or quantity < 0:
+        raise ValueError("Prices and quantities are never negative.")
+    return unit_amount * quantity * MONTHS_PER_PERIOD[cycle]
+
+
+def percentage_of(amount: int, basis_points: int) -> int:
+    """`basis_points`/10 000 of `amount`, rounded half up (1000 bp = 10 %)."""
+    if not 0 <= basis_points <= BASIS_POINTS:
+        raise ValueError("A percentage is between 0 and 100 %.")
+    return (amount * basis_points + BASIS_POINTS // 2) // BASIS_POINTS
+
+
+def discount_amount(subtotal: int, *, percent_off_bp: int | None = None, amount_off: int | None = None) -> int:
+    """What one coupon takes off a subtotal: never more than the subtotal itself."""
+    if percent_off_bp is not None:
+        return percentage_of(subtotal, percent_off_bp)
+    return min(subtotal, amount_off or 0)
+
+
+def total_after_discounts(subtotal: int, discounts: Iterable[int]) -> int:
+    """Discounts are each computed on the subtotal and added up; the total never goes below zero."""
+    return max(0, subtotal - sum(discounts))
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def period_end(start: datetime, cycle: str) -> datetime:
+    return add_months(start, MONTHS_PER_PERIOD[cycle])
