@@ -25,8 +25,8 @@ def change_request_received(change_request) -> None:
 
 def change_request_decided(change_request) -> None:
     _send(
-        to=[change_change_request.requested_by.email],
+        to=[change_request.requested_by.email],
         template="change_request_decided",
         context={"change_request": change_request},
-        language=change_change_request.account.language,
+        language=change_request.account.language,
     )

@@ -1,0 +1,127 @@
+"""R1.3: support staff work in the Django admin at /staff/, by the permissions of the "Support" group."""
+
+import pytest
+from django.contrib import admin
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Membership, User
+from accounts.staff import SUPPORT_GROUP
+from billing.models import BillingEvent, SubscriptionChangeRequest, SubscriptionItem
+from tests.conftest import demo_member
+
+pytestmark = pytest.mark.usefixtures("demo")
+PAGE = "/admin/account/billing/subscription/"
+
+
+def admin_url(model, action="changelist", *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+def test_r1_3_support_staff_are_staff_in_the_support_group_not_superusers():
+    user = User.objects.get(email="support@staff.test")
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == [SUPPORT_GROUP]
+    assert not Membership.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
+def test_every_model_is_registered_and_its_list_loads_for_a_superuser(sign_in, model):
+    response = sign_in("root@staff.test").get(admin_url(model))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
+def test_r1_3_support_staff_see_every_billing_list(sign_in, model):
+    response = sign_in("support@staff.test").get(admin_url(model))
+    assert response.status_code == (403 if model._meta.label == "auth.Group" else 200)
+
+
+def test_r1_3_support_staff_cannot_delete_accounts(sign_in):
+    account = demo_member("owner@acme.test").account
+    assert sign_in("support@staff.test").get(admin_url(type(account), "delete", account.pk)).status_code == 403
+
+
+def test_account_change_page_shows_members_scheduled_changes_and_history(sign_in):
+    account = demo_member("owner@acme.test").account
+    html = sign_in("support@staff.test").get(admin_url(type(account), "change", account.pk)).content.decode()
+    assert "owner@acme.test" in html and "Scheduled changes" in html and "Billing events" in html
+
+
+def test_r9_3_billing_events_are_read_only_in_the_admin(sign_in):
+    sign_in("admin@assisted.test").post(PAGE + "change-requests/", {"what": "Seats"})
+    event = BillingEvent.objects.get()
+    client = sign_in("root@staff.test")
+    assert client.get(admin_url(BillingEvent, "add")).status_code == 403
+    assert client.post(admin_url(BillingEvent, "change", event.pk), {"summary": "edited"}).status_code == 403
+    assert client.post(admin_url(BillingEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    event.refresh_from_db()
+    assert event.summary.startswith("Change requested")
+
+
+def test_r9_3_billing_events_refuse_bulk_update_and_delete():
+    with pytest.raises(TypeError):
+        BillingEvent.objects.all().update(summary="x")
+    with pytest.raises(TypeError):
+        BillingEvent.objects.all().delete()
+
+
+def pending_request(sign_in, what="Add 10 seats"):
+    sign_in("admin@assisted.test").post(PAGE + "change-requests/", {"what": what})
+    return SubscriptionChangeRequest.objects.get(what=what)
+
+
+def test_r2_4_staff_approve_a_request_with_a_note_and_the_requester_sees_it(
+    sign_in, django_capture_on_commit_callbacks
+):
+    change_request = pending_request(sign_in)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_in("support@staff.test").post(
+            admin_url(SubscriptionChangeRequest, "change", change_request.pk),
+            {"decision": "approve", "staff_note": "Done: 10 seats added from today."},
+        )
+    assert response.status_code == 302
+    change_request.refresh_from_db()
+    assert change_request.status == SubscriptionChangeRequest.Status.APPROVED
+    assert change_request.decided_by.email == "support@staff.test"
+    assert BillingEvent.objects.filter(kind=BillingEvent.Kind.CHANGE_REQUEST_APPROVED).count() == 1
+    assert mail.outbox[0].to == ["admin@assisted.test"]
+    page = sign_in("admin@assisted.test").get(PAGE).content.decode()
+    assert "Approved" in page and "Done: 10 seats added from today." in page
+
+
+def test_r2_4_declining_needs_a_note(sign_in):
+    change_request = pending_request(sign_in)
+    response = sign_in("support@staff.test").post(
+        admin_url(SubscriptionChangeRequest, "change", change_request.pk), {"decision": "decline", "staff_note": ""}
+    )
+    assert response.status_code == 200
+    assert "Say why the request is declined" in response.content.decode()
+    change_request.refresh_from_db()
+    assert change_request.status == SubscriptionChangeRequest.Status.PENDING
+
+
+def test_r2_4_a_decided_request_cannot_be_decided_again(sign_in):
+    change_request = pending_request(sign_in)
+    url = admin_url(SubscriptionChangeRequest, "change", change_request.pk)
+    client = sign_in("support@staff.test")
+    client.post(url, {"decision": "decline", "staff_note": "Use the sales team."})
+    client.post(url, {"decision": "approve", "staff_note": "Changed my mind"})
+    change_request.refresh_from_db()
+    assert change_request.status == SubscriptionChangeRequest.Status.DECLINED
+    assert change_request.staff_note == "Use the sales team."
+    assert BillingEvent.objects.filter(kind__startswith="change_request_").count() == 1
+
+
+def test_r9_3_staff_edits_in_the_admin_are_billing_events(sign_in):
+    item = SubscriptionItem.objects.get(subscription__account__name="Acme Self-Service", product__code="talk")
+    client = sign_in("support@staff.test")
+    form = client.get(admin_url(SubscriptionItem, "change", item.pk)).context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    data["seats"] = 4
+    response = client.post(admin_url(SubscriptionItem, "change", item.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = BillingEvent.objects.get(kind=BillingEvent.Kind.STAFF_EDIT)
+    assert event.before == {"seats": 3} and event.after == {"seats": 4}
+    assert event.actor_label == "support@staff.test" and event.account.name == "Acme Self-Service"
