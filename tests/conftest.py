@@ -84,16 +84,16 @@ def agent(owner):
 
 
 # Browser tests: Debian's Chromium driven by Playwright (RECIPES.md). Without Chromium they skip, unless
-# E2E_REQUIRED=1 (CI), where a missing browser is a failure.
+# CI_STRICT=1 (CI), where a missing browser is a failure.
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not CHROMIUM:
-        if os.environ.get("E2E_REQUIRED") == "1":
-            pytest.fail("Chromium is required (E2E_REQUIRED=1) but was not found: apt-get install chromium")
-        pytest.skip("Chromium not installed: apt-get install chromium (CI sets E2E_REQUIRED=1 and fails instead)")
+        if os.environ.get("CI_STRICT") == "1":
+            pytest.fail("Chromium is required (CI_STRICT=1) but was not found: apt-get install chromium")
+        pytest.skip("Chromium not installed: apt-get install chromium (CI sets CI_STRICT=1 and fails instead)")
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,

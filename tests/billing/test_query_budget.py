@@ -1,0 +1,68 @@
+"""Pages run a fixed number of SQL queries, whatever the number of products or members."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Membership
+from billing.models import Coupon, Discount, PaymentMethod, ScheduledChange
+from tests.factories import PERIOD_START, MembershipFactory, SubscriptionFactory, SubscriptionItemFactory
+
+# session, user, membership, banner; subscription, items, suite components, discounts, pending changes, prices, card
+SUBSCRIPTION_BUDGET = 11
+
+
+def account_with(*, products: int, members: int, role=Membership.Role.OWNER):
+    viewer = MembershipFactory(role=role)
+    subscription = SubscriptionFactory(account=viewer.account)
+    for _ in range(products):
+        item = SubscriptionItemFactory(subscription=subscription, seats=3)
+        ScheduledChange.objects.create(
+            account=viewer.account, kind="remove_item", item=item, effective_at=PERIOD_START, created_at=PERIOD_START
+        )
+    MembershipFactory.create_batch(members - 1, account=viewer.account)
+    PaymentMethod.objects.create(account=viewer.account, brand="Visa", last4="4242", exp_month=1, exp_year=2030)
+    coupon = Coupon.objects.create(code=f"c{viewer.pk}", name="10%", percent_off_bp=1000)
+    Discount.objects.create(subscription=subscription, coupon=coupon, starts_at=PERIOD_START)
+    return viewer
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Membership.Role.OWNER, Membership.Role.ADMIN])
+def test_subscription_page_queries_do_not_grow_with_products_or_members(client_for, role, django_assert_max_num_queries):
+    url = "/admin/account/billing/subscription/"
+    small = queries_for(client_for(account_with(products=1, members=2, role=role)), url)
+    large_client = client_for(account_with(products=20, members=200, role=role))
+    assert queries_for(large_client, url) == small
+    with django_assert_max_num_queries(SUBSCRIPTION_BUDGET):
+        large_client.get(url)
+
+
+@pytest.mark.django_db
+def test_online_assisted_admin_with_many_requests_costs_the_same(client_for, django_assert_max_num_queries):
+    viewer = account_with(products=20, members=2, role=Membership.Role.ADMIN)
+    viewer.account.kind = "online_assisted"
+    viewer.account.save(update_fields=["kind"])
+    client = client_for(viewer)
+    url = "/admin/account/billing/subscription/"
+    before = queries_for(client, url)
+    for n in range(30):
+        client.post(url + "change-requests/", {"what": f"Request {n}"})
+    assert queries_for(client, url) == before
+    with django_assert_max_num_queries(SUBSCRIPTION_BUDGET + 1):
+        client.get(url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/", "/admin/account/billing/subscription/manage/"])
+def test_other_admin_center_pages_have_small_fixed_budgets(client_for, path, django_assert_max_num_queries):
+    for members in (2, 200):
+        client = client_for(account_with(products=members // 10, members=members))
+        with django_assert_max_num_queries(4):  # session, user, membership, banner
+            assert client.get(path).status_code == 200
