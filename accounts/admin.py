@@ -17,15 +17,47 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "generation", "pricing", "status", "currency", "created_on", "trial_ends_on"]
-    list_filter = ["kind", "generation", "pricing", "status", "currency", "cancellation_via_support", "chat_phase4"]
+    list_display = [
+        "name",
+        "kind",
+        "generation",
+        "pricing",
+        "status",
+        "currency",
+        "created_on",
+        "trial_ends_on",
+    ]
+    list_filter = [
+        "kind",
+        "generation",
+        "pricing",
+        "status",
+        "currency",
+        "cancellation_via_support",
+        "chat_phase4",
+    ]
     search_fields = ["name", "memberships__user__email"]
     date_hierarchy = "created_on"
     inlines = [MembershipInline, ScheduledChangeInline, BillingEventInline]
     fieldsets = [
-        (None, {"fields": ["name", "kind", "generation", "pricing", "status", "created_on", "trial_ends_on"]}),
+        (
+            None,
+            {"fields": ["name", "kind", "generation", "pricing", "status", "created_on", "trial_ends_on"]},
+        ),
         (_("Rules"), {"fields": ["cancellation_via_support", "chat_phase4"]}),
-        (_("Billing"), {"fields": ["currency", "language", "billing_name", "billing_address", "billing_country", "tax_id"]}),
+        (
+            _("Billing"),
+            {
+                "fields": [
+                    "currency",
+                    "language",
+                    "billing_name",
+                    "billing_address",
+                    "billing_country",
+                    "tax_id",
+                ]
+            },
+        ),
         (_("Test clock"), {"fields": ["test_clock"]}),
     ]
 
@@ -51,7 +83,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]

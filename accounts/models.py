@@ -71,7 +71,9 @@ class Account(models.Model):
     generation = models.CharField(
         _("UI generation"), max_length=10, choices=Generation.choices, default=Generation.RECENT
     )
-    pricing = models.CharField(_("pricing"), max_length=20, choices=Pricing.choices, default=Pricing.STANDALONE)
+    pricing = models.CharField(
+        _("pricing"), max_length=20, choices=Pricing.choices, default=Pricing.STANDALONE
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     # The customer's own creation date: R4.7 and R4.9 depend on it (before/after 2020-10-07).
     created_on = models.DateField(_("created on"))
@@ -82,7 +84,9 @@ class Account(models.Model):
         help_text=_("The owner must contact support to remove products or cancel (R4.2)."),
     )
     chat_phase4 = models.BooleanField(
-        _("Chat Phase 4"), default=True, help_text=_("Unchecked: legacy Chat, cancelled through support (R4.9).")
+        _("Chat Phase 4"),
+        default=True,
+        help_text=_("Unchecked: legacy Chat, cancelled through support (R4.9)."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.EN)

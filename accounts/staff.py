@@ -1,4 +1,7 @@
-"""The "Support" group: what support staff may do in the staff console (R1.3), by permission, not superuser."""
+"""The "Support" group: what support staff may do in the staff console (R1.3), by permission.
+
+Not by `is_superuser`: the group holds exactly the permissions below.
+"""
 
 SUPPORT_GROUP = "Support"
 
@@ -24,7 +27,7 @@ SUPPORT_PERMISSIONS = {
 
 
 def ensure_support_group(group_model, permission_model):
-    """Create the group and give it exactly SUPPORT_PERMISSIONS. Takes the models so migrations can pass theirs."""
+    """Create the group with exactly SUPPORT_PERMISSIONS. Takes the models so migrations can pass theirs."""
     group, _ = group_model.objects.get_or_create(name=SUPPORT_GROUP)
     permissions = [
         permission_model.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")

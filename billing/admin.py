@@ -114,8 +114,17 @@ class ScheduledChangeAdmin(admin.ModelAdmin):
     list_filter = ["kind", "applied_at", "revoked_at"]
     search_fields = ["account__name"]
     list_select_related = ["account", "item__product", "created_by"]
-    readonly_fields = ["account", "kind", "item", "effective_at", "payload", "created_by", "created_at",
-                       "applied_at", "revoked_at"]
+    readonly_fields = [
+        "account",
+        "kind",
+        "item",
+        "effective_at",
+        "payload",
+        "created_by",
+        "created_at",
+        "applied_at",
+        "revoked_at",
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -171,7 +180,16 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
     search_fields = ["account__name", "requested_by__email", "what"]
     list_select_related = ["account", "requested_by", "decided_by"]
     form = ChangeRequestDecisionForm
-    base_readonly = ["account", "requested_by", "what", "why", "created_at", "status", "decided_by", "decided_at"]
+    base_readonly = [
+        "account",
+        "requested_by",
+        "what",
+        "why",
+        "created_at",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -42,15 +42,24 @@ class AuditedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        record_admin_change(account=self.account_of(obj), obj=obj, form=form, by=request.user, created=not change)
+        record_admin_change(
+            account=self.account_of(obj), obj=obj, form=form, by=request.user, created=not change
+        )
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         for inline_form in formset.forms:
             obj = inline_form.instance
-            if obj.pk and inline_form.has_changed() and not getattr(inline_form, "cleaned_data", {}).get("DELETE"):
+            if (
+                obj.pk
+                and inline_form.has_changed()
+                and not getattr(inline_form, "cleaned_data", {}).get("DELETE")
+            ):
                 record_admin_change(
-                    account=_account_of_inline(obj), obj=obj, form=inline_form, by=request.user,
+                    account=_account_of_inline(obj),
+                    obj=obj,
+                    form=inline_form,
+                    by=request.user,
                     created=not inline_form.initial,
                 )
 

@@ -11,8 +11,24 @@ SUITE_COMPONENTS = ["support", "chat", "guide", "talk"]
 
 # code: (name, kind, unit, tier 1, position, components, monthly-billed price per edition, in EDITIONS order)
 PRODUCTS = {
-    "support_suite": ("Support Suite", "suite", "seat", False, 1, SUITE_COMPONENTS, [8900, 11900, 14900, 19900]),
-    "zendesk_suite": ("Zendesk Suite", "suite", "seat", False, 2, SUITE_COMPONENTS, [6900, 11500, 14900, 21900]),
+    "support_suite": (
+        "Support Suite",
+        "suite",
+        "seat",
+        False,
+        1,
+        SUITE_COMPONENTS,
+        [8900, 11900, 14900, 19900],
+    ),
+    "zendesk_suite": (
+        "Zendesk Suite",
+        "suite",
+        "seat",
+        False,
+        2,
+        SUITE_COMPONENTS,
+        [6900, 11500, 14900, 21900],
+    ),
     "support": ("Support", "product", "seat", True, 10, [], [2500, 4900, 6900, 12500]),
     "chat": ("Chat", "product", "seat", True, 20, [], [2000, 3500, 5000, 7000]),
     "guide": ("Guide", "product", "account", False, 30, [], [2000, 5000, 10000, 20000]),
@@ -31,7 +47,8 @@ def install_catalog(product_model, price_model) -> None:
     products = {}
     for code, (name, kind, unit, tier1, position, _components, _prices) in PRODUCTS.items():
         products[code], _ = product_model.objects.get_or_create(
-            code=code, defaults={"name": name, "kind": kind, "unit": unit, "is_tier1": tier1, "position": position}
+            code=code,
+            defaults={"name": name, "kind": kind, "unit": unit, "is_tier1": tier1, "position": position},
         )
     for code, (*_, components, prices) in PRODUCTS.items():
         products[code].components.add(*(products[c] for c in components))
@@ -39,6 +56,9 @@ def install_catalog(product_model, price_model) -> None:
             for currency in CURRENCIES:
                 for cycle, amount in (("monthly", monthly), ("annual", annual_unit_amount(monthly))):
                     price_model.objects.get_or_create(
-                        product=products[code], edition=edition, cycle=cycle, currency=currency,
+                        product=products[code],
+                        edition=edition,
+                        cycle=cycle,
+                        currency=currency,
                         defaults={"unit_amount": amount},
                     )

@@ -57,49 +57,99 @@ def _suite(code: str, edition: str, seats: int) -> list[Item]:
 
 DEMO_ACCOUNTS = [
     DemoAccount(
-        "Acme Self-Service", "acme.test",
+        "Acme Self-Service",
+        "acme.test",
         {"owner": Role.OWNER, "billing": Role.BILLING_ADMIN, "admin": Role.ADMIN, "agent": Role.AGENT},
-        Kind.SELF_SERVICE, date(2023, 3, 14),
-        [Item("support", "professional", 12, temporary_seats=5), Item("chat", "professional", 5),
-         Item("guide", "professional"), Item("talk", "team", 3)],
-        promo_bp=1000, address="1 Market Street\nSan Francisco, CA 94105",
+        Kind.SELF_SERVICE,
+        date(2023, 3, 14),
+        [
+            Item("support", "professional", 12, temporary_seats=5),
+            Item("chat", "professional", 5),
+            Item("guide", "professional"),
+            Item("talk", "team", 3),
+        ],
+        promo_bp=1000,
+        address="1 Market Street\nSan Francisco, CA 94105",
     ),
     DemoAccount(
-        "Legacy Suite SARL", "legacy-suite.test", {"owner": Role.OWNER, "billing": Role.BILLING_ADMIN},
-        Kind.SELF_SERVICE, date(2019, 6, 3), _suite("support_suite", "professional", 8),
-        generation=Gen.LEGACY, pricing=Pricing.LEGACY_SUITE, cycle="annual", currency="EUR", language="fr",
-        card=("Mastercard", "4444"), address="12 rue de la Paix\n75002 Paris",
+        "Legacy Suite SARL",
+        "legacy-suite.test",
+        {"owner": Role.OWNER, "billing": Role.BILLING_ADMIN},
+        Kind.SELF_SERVICE,
+        date(2019, 6, 3),
+        _suite("support_suite", "professional", 8),
+        generation=Gen.LEGACY,
+        pricing=Pricing.LEGACY_SUITE,
+        cycle="annual",
+        currency="EUR",
+        language="fr",
+        card=("Mastercard", "4444"),
+        address="12 rue de la Paix\n75002 Paris",
     ),
     DemoAccount(
-        "SPP Corp", "spp.test", {"owner": Role.OWNER}, Kind.SELF_SERVICE, date(2022, 2, 1),
-        _suite("zendesk_suite", "growth", 20), pricing=Pricing.SPP_SUITE, card=("Visa", "1881"),
+        "SPP Corp",
+        "spp.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        date(2022, 2, 1),
+        _suite("zendesk_suite", "growth", 20),
+        pricing=Pricing.SPP_SUITE,
+        card=("Visa", "1881"),
     ),
     DemoAccount(
-        "Online Assisted Ltd", "assisted.test",
+        "Online Assisted Ltd",
+        "assisted.test",
         {"owner": Role.OWNER, "billing": Role.BILLING_ADMIN, "admin": Role.ADMIN},
-        Kind.ONLINE_ASSISTED, date(2021, 9, 20),
+        Kind.ONLINE_ASSISTED,
+        date(2021, 9, 20),
         [Item("support", "enterprise", 50), Item("guide", "enterprise")],
-        cycle="annual", currency="GBP", card=None, payment_type="invoice",
+        cycle="annual",
+        currency="GBP",
+        card=None,
+        payment_type="invoice",
     ),
     DemoAccount(
-        "Managed Enterprise Inc", "managed.test", {"owner": Role.OWNER, "admin": Role.ADMIN},
-        Kind.MANAGED, date(2018, 1, 15),
+        "Managed Enterprise Inc",
+        "managed.test",
+        {"owner": Role.OWNER, "admin": Role.ADMIN},
+        Kind.MANAGED,
+        date(2018, 1, 15),
         [Item("support", "enterprise", 400), Item("explore", "enterprise")],
-        cycle="annual", card=None, payment_type="invoice",
+        cycle="annual",
+        card=None,
+        payment_type="invoice",
     ),
     DemoAccount(
-        "Trial Startup", "trial.test", {"owner": Role.OWNER}, Kind.SELF_SERVICE, None,
-        _suite("zendesk_suite", "professional", 5), pricing=Pricing.SPP_SUITE, card=None, trial_days=10,
+        "Trial Startup",
+        "trial.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        None,
+        _suite("zendesk_suite", "professional", 5),
+        pricing=Pricing.SPP_SUITE,
+        card=None,
+        trial_days=10,
     ),
     DemoAccount(
-        "Contact Support GmbH", "contact-support.test", {"owner": Role.OWNER}, Kind.SELF_SERVICE,
-        date(2022, 11, 2), [Item("support", "team", 4)], currency="EUR", card=("Visa", "5556"),
+        "Contact Support GmbH",
+        "contact-support.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        date(2022, 11, 2),
+        [Item("support", "team", 4)],
+        currency="EUR",
+        card=("Visa", "5556"),
         cancellation_via_support=True,
     ),
     DemoAccount(
-        "Vintage 2019 Co", "vintage.test", {"owner": Role.OWNER}, Kind.SELF_SERVICE, date(2019, 5, 1),
+        "Vintage 2019 Co",
+        "vintage.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        date(2019, 5, 1),
         [Item("support", "professional", 6), Item("chat", "professional", 3), Item("guide", "professional")],
-        chat_phase4=False, card=("American Express", "0005"),
+        chat_phase4=False,
+        card=("American Express", "0005"),
     ),
 ]
 
@@ -133,11 +183,18 @@ def seed_demo(*, now: datetime) -> list[str]:
 
 def _create_account(spec: DemoAccount, products: dict, today: datetime) -> None:
     account = Account.objects.create(
-        name=spec.name, kind=spec.kind, generation=spec.generation, pricing=spec.pricing,
+        name=spec.name,
+        kind=spec.kind,
+        generation=spec.generation,
+        pricing=spec.pricing,
         created_on=spec.created_on or today.date(),
         trial_ends_on=(today + timedelta(days=spec.trial_days)).date() if spec.trial_days else None,
-        cancellation_via_support=spec.cancellation_via_support, chat_phase4=spec.chat_phase4,
-        currency=spec.currency, language=spec.language, billing_name=spec.name, billing_address=spec.address,
+        cancellation_via_support=spec.cancellation_via_support,
+        chat_phase4=spec.chat_phase4,
+        currency=spec.currency,
+        language=spec.language,
+        billing_name=spec.name,
+        billing_address=spec.address,
     )
     for local, role in spec.roles.items():
         Membership.objects.create(user=_user(f"{local}@{spec.domain}"), account=account, role=role)
@@ -147,23 +204,35 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime) -> None:
     if spec.trial_days:
         start, end = today - timedelta(days=4), today + timedelta(days=spec.trial_days)
     subscription = Subscription.objects.create(
-        account=account, cycle=spec.cycle, current_period_start=start, current_period_end=end,
+        account=account,
+        cycle=spec.cycle,
+        current_period_start=start,
+        current_period_end=end,
         payment_type=spec.payment_type,
     )
     for item in spec.items:
         SubscriptionItem.objects.create(
-            subscription=subscription, product=products[item.product], edition=item.edition, seats=item.seats,
-            bundle=products[item.bundle] if item.bundle else None, temporary_seats=item.temporary_seats,
+            subscription=subscription,
+            product=products[item.product],
+            edition=item.edition,
+            seats=item.seats,
+            bundle=products[item.bundle] if item.bundle else None,
+            temporary_seats=item.temporary_seats,
             temporary_seats_end=(today + timedelta(days=45)).date() if item.temporary_seats else None,
         )
     if spec.card:
         brand, last4 = spec.card
         PaymentMethod.objects.create(
-            account=account, brand=brand, last4=last4, exp_month=12, exp_year=today.year + 2,
+            account=account,
+            brand=brand,
+            last4=last4,
+            exp_month=12,
+            exp_year=today.year + 2,
             gateway_token=f"sandbox_demo_{last4}",
         )
     if spec.promo_bp:
         coupon, _ = Coupon.objects.get_or_create(
-            code="welcome10", defaults={"name": "Welcome 10%", "kind": Coupon.Kind.PROMOTION, "percent_off_bp": spec.promo_bp}
+            code="welcome10",
+            defaults={"name": "Welcome 10%", "kind": Coupon.Kind.PROMOTION, "percent_off_bp": spec.promo_bp},
         )
         Discount.objects.create(subscription=subscription, coupon=coupon, starts_at=start)

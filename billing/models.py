@@ -169,7 +169,9 @@ class Coupon(models.Model):
         verbose_name_plural = _("coupons")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(percent_off_bp__isnull=False, amount_off__isnull=True, percent_off_bp__lte=10000))
+                condition=(
+                    Q(percent_off_bp__isnull=False, amount_off__isnull=True, percent_off_bp__lte=10000)
+                )
                 | (Q(percent_off_bp__isnull=True, amount_off__isnull=False) & ~Q(currency="")),
                 name="coupon_percent_or_amount",
             ),
@@ -209,7 +211,9 @@ class PaymentMethod(models.Model):
         verbose_name = _("payment method")
         verbose_name_plural = _("payment methods")
         constraints = [
-            models.CheckConstraint(condition=Q(exp_month__gte=1, exp_month__lte=12), name="payment_exp_month"),
+            models.CheckConstraint(
+                condition=Q(exp_month__gte=1, exp_month__lte=12), name="payment_exp_month"
+            ),
             models.CheckConstraint(condition=Q(last4__regex=r"^[0-9]{4}$"), name="payment_last4_digits"),
         ]
 

@@ -26,7 +26,9 @@ def percentage_of(amount: int, basis_points: int) -> int:
     return (amount * basis_points + BASIS_POINTS // 2) // BASIS_POINTS
 
 
-def discount_amount(subtotal: int, *, percent_off_bp: int | None = None, amount_off: int | None = None) -> int:
+def discount_amount(
+    subtotal: int, *, percent_off_bp: int | None = None, amount_off: int | None = None
+) -> int:
     """What one coupon takes off a subtotal: never more than the subtotal itself."""
     if percent_off_bp is not None:
         return percentage_of(subtotal, percent_off_bp)

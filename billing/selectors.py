@@ -85,8 +85,10 @@ def _unit_amount(table: dict, product: Product, edition: str) -> int:
         raise MissingPrice(f"No price for {product.code} {edition}") from None
 
 
-def subscription_overview(account: Account, *, now: datetime, with_requests_of=None) -> SubscriptionOverview | None:
-    """Everything the Subscription page shows (R3): rows, suite lines, discounts and totals, in 6–7 queries."""
+def subscription_overview(
+    account: Account, *, now: datetime, with_requests_of=None
+) -> SubscriptionOverview | None:
+    """Everything the Subscription page shows (R3): rows, suites, discounts, totals, in 7 queries."""
     subscription = (
         Subscription.objects.filter(account=account)
         .prefetch_related(
@@ -98,7 +100,9 @@ def subscription_overview(account: Account, *, now: datetime, with_requests_of=N
             ),
             Prefetch(
                 "discounts",
-                queryset=Discount.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now)
+                queryset=Discount.objects.filter(
+                    Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now
+                )
                 .select_related("coupon")
                 .order_by("id"),
             ),

@@ -45,7 +45,9 @@ def billing_event_record(
 
 
 @transaction.atomic
-def change_request_create(*, membership: Membership, what: str, why: str, now: datetime) -> SubscriptionChangeRequest:
+def change_request_create(
+    *, membership: Membership, what: str, why: str, now: datetime
+) -> SubscriptionChangeRequest:
     """A non-billing admin of an online-assisted account asks support for a change (R2.4)."""
     policy.require(membership, policy.Action.REQUEST_CHANGES)
     change_request = SubscriptionChangeRequest.objects.create(
@@ -75,12 +77,16 @@ def change_request_decide(
         raise ValidationError(REQUEST_ALREADY_DECIDED)
     if not approve and not note.strip():
         raise ValidationError(DECLINE_NEEDS_NOTE)
-    status = SubscriptionChangeRequest.Status.APPROVED if approve else SubscriptionChangeRequest.Status.DECLINED
+    status = (
+        SubscriptionChangeRequest.Status.APPROVED if approve else SubscriptionChangeRequest.Status.DECLINED
+    )
     locked.status, locked.staff_note, locked.decided_by, locked.decided_at = status, note, by, now
     locked.save(update_fields=["status", "staff_note", "decided_by", "decided_at"])
     billing_event_record(
         account=locked.account,
-        kind=BillingEvent.Kind.CHANGE_REQUEST_APPROVED if approve else BillingEvent.Kind.CHANGE_REQUEST_DECLINED,
+        kind=BillingEvent.Kind.CHANGE_REQUEST_APPROVED
+        if approve
+        else BillingEvent.Kind.CHANGE_REQUEST_DECLINED,
         by=by,
         summary=f"Change request {status}: {locked.what}",
         before={"status": SubscriptionChangeRequest.Status.PENDING},

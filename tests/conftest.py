@@ -93,10 +93,19 @@ def browser_type_launch_args(browser_type_launch_args):
     if not CHROMIUM:
         if os.environ.get("CI_STRICT") == "1":
             pytest.fail("Chromium is required (CI_STRICT=1) but was not found: apt-get install chromium")
-        pytest.skip("Chromium not installed: apt-get install chromium (CI sets CI_STRICT=1 and fails instead)")
+        pytest.skip(
+            "Chromium not installed: apt-get install chromium (CI sets CI_STRICT=1 and fails instead)"
+        )
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }

@@ -70,7 +70,13 @@ class ProductFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def prices(product, create, unit_amount, **kwargs):
         Price.objects.bulk_create(
-            Price(product=product, edition=edition, cycle=cycle, currency=currency, unit_amount=unit_amount or 1000)
+            Price(
+                product=product,
+                edition=edition,
+                cycle=cycle,
+                currency=currency,
+                unit_amount=unit_amount or 1000,
+            )
             for edition in ["team", "growth", "professional", "enterprise"]
             for cycle in ["monthly", "annual"]
             for currency in ["USD", "EUR", "GBP"]

@@ -15,11 +15,21 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_is_idempotent():
     call_command("seed_demo", stdout=StringIO())
-    counts = (Account.objects.count(), User.objects.count(), SubscriptionItem.objects.count(), Price.objects.count())
+    counts = (
+        Account.objects.count(),
+        User.objects.count(),
+        SubscriptionItem.objects.count(),
+        Price.objects.count(),
+    )
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "nothing changed" in out.getvalue()
-    assert (Account.objects.count(), User.objects.count(), SubscriptionItem.objects.count(), Price.objects.count()) == counts
+    assert (
+        Account.objects.count(),
+        User.objects.count(),
+        SubscriptionItem.objects.count(),
+        Price.objects.count(),
+    ) == counts
     assert counts[0] == len(DEMO_ACCOUNTS) == 8
     assert not BillingEvent.objects.exists()
 

@@ -21,7 +21,9 @@ def msgids(path: Path) -> set:
 def test_r10_1_every_french_message_is_translated_and_none_is_fuzzy():
     with PO.open("rb") as f:
         catalog = read_po(f)
-    untranslated = [m.id for m in catalog if m.id and not (all(m.string) if isinstance(m.id, tuple) else m.string)]
+    untranslated = [
+        m.id for m in catalog if m.id and not (all(m.string) if isinstance(m.id, tuple) else m.string)
+    ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == [] and fuzzy == []
 
@@ -33,10 +35,24 @@ def test_r10_1_the_catalogue_has_every_string_of_the_code_and_templates(tmp_path
             pytest.fail("GNU gettext is required in CI (apt-get install gettext)")
         pytest.skip("GNU gettext not installed: cannot re-extract strings (CI installs it and runs this)")
     copy = tmp_path / "project"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "staticfiles", "test-artifacts", "*.mo"))
+    shutil.copytree(
+        ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "staticfiles", "test-artifacts", "*.mo")
+    )
     env = {**os.environ, "DEBUG": "1"}
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-obsolete", "--ignore", "tests", "-v0"],
-        cwd=copy, env=env, check=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fr",
+            "--no-obsolete",
+            "--ignore",
+            "tests",
+            "-v0",
+        ],
+        cwd=copy,
+        env=env,
+        check=True,
     )
     assert msgids(copy / "locale/fr/LC_MESSAGES/django.po") == msgids(PO)

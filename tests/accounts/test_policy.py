@@ -38,7 +38,11 @@ def member(kind, role):
 @pytest.mark.parametrize(("action", "managed", "online_assisted", "self_service"), SPEC_R2_TABLE)
 def test_r2_1_account_type_table_row_by_row(action, managed, online_assisted, self_service):
     table = policy.ACCOUNT_TYPE_CAPABILITIES
-    assert (action in table[Kind.MANAGED], action in table[Kind.ONLINE_ASSISTED], action in table[Kind.SELF_SERVICE]) == (
+    assert (
+        action in table[Kind.MANAGED],
+        action in table[Kind.ONLINE_ASSISTED],
+        action in table[Kind.SELF_SERVICE],
+    ) == (
         managed,
         online_assisted,
         self_service,
@@ -53,7 +57,10 @@ def test_r2_1_the_table_has_exactly_the_spec_rows():
 
 def expected(kind, role, action) -> bool:
     """The SPEC in plain words, written independently of the policy module."""
-    row = dict((r[0], dict(zip([Kind.MANAGED, Kind.ONLINE_ASSISTED, Kind.SELF_SERVICE], r[1:], strict=True))) for r in SPEC_R2_TABLE)
+    row = dict(
+        (r[0], dict(zip([Kind.MANAGED, Kind.ONLINE_ASSISTED, Kind.SELF_SERVICE], r[1:], strict=True)))
+        for r in SPEC_R2_TABLE
+    )
     if action == Action.VIEW_SUBSCRIPTION:  # R2.2: any admin, billing admin or owner may view
         return role in (Role.OWNER, Role.BILLING_ADMIN, Role.ADMIN)
     if not row[action][kind]:

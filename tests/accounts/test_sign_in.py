@@ -78,7 +78,9 @@ def test_r10_1_members_of_a_french_account_see_french_unless_they_switch(sign_in
 
 def test_language_switch_to_french(sign_in):
     client = sign_in("owner@acme.test")
-    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/admin/account/billing/subscription/"}, follow=True)
+    response = client.post(
+        "/i18n/setlang/", {"language": "fr", "next": "/admin/account/billing/subscription/"}, follow=True
+    )
     html = response.content.decode()
     assert "Gérer" in html and "Récapitulatif de l’édition" in html
     assert timezone.now()  # the switch itself needs no account change

@@ -62,6 +62,10 @@ def test_add_months_clamps_to_the_end_of_the_month(start, months, end):
     assert pricing.add_months(start, months) == end
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)), st.sampled_from(["monthly", "annual"]))
+@given(
+    # Hypothesis takes naive bounds and adds the time zone itself.
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),  # noqa: DTZ001
+    st.sampled_from(["monthly", "annual"]),
+)
 def test_a_period_always_ends_after_it_starts(start, cycle):
     assert pricing.period_end(start, cycle) > start

@@ -8,7 +8,8 @@ from accounts.models import Membership
 from billing.models import Coupon, Discount, PaymentMethod, ScheduledChange
 from tests.factories import PERIOD_START, MembershipFactory, SubscriptionFactory, SubscriptionItemFactory
 
-# session, user, membership, banner; subscription, items, suite components, discounts, pending changes, prices, card
+# session, user, membership, banner; subscription, items, suite components, discounts, pending changes,
+# prices, card
 SUBSCRIPTION_BUDGET = 11
 
 
@@ -18,10 +19,16 @@ def account_with(*, products: int, members: int, role=Membership.Role.OWNER):
     for _ in range(products):
         item = SubscriptionItemFactory(subscription=subscription, seats=3)
         ScheduledChange.objects.create(
-            account=viewer.account, kind="remove_item", item=item, effective_at=PERIOD_START, created_at=PERIOD_START
+            account=viewer.account,
+            kind="remove_item",
+            item=item,
+            effective_at=PERIOD_START,
+            created_at=PERIOD_START,
         )
     MembershipFactory.create_batch(members - 1, account=viewer.account)
-    PaymentMethod.objects.create(account=viewer.account, brand="Visa", last4="4242", exp_month=1, exp_year=2030)
+    PaymentMethod.objects.create(
+        account=viewer.account, brand="Visa", last4="4242", exp_month=1, exp_year=2030
+    )
     coupon = Coupon.objects.create(code=f"c{viewer.pk}", name="10%", percent_off_bp=1000)
     Discount.objects.create(subscription=subscription, coupon=coupon, starts_at=PERIOD_START)
     return viewer
@@ -35,7 +42,9 @@ def queries_for(client, url) -> int:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [Membership.Role.OWNER, Membership.Role.ADMIN])
-def test_subscription_page_queries_do_not_grow_with_products_or_members(client_for, role, django_assert_max_num_queries):
+def test_subscription_page_queries_do_not_grow_with_products_or_members(
+    client_for, role, django_assert_max_num_queries
+):
     url = "/admin/account/billing/subscription/"
     small = queries_for(client_for(account_with(products=1, members=2, role=role)), url)
     large_client = client_for(account_with(products=20, members=200, role=role))

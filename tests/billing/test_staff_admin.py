@@ -39,7 +39,9 @@ def test_r1_3_support_staff_see_every_billing_list(sign_in, model):
 
 def test_r1_3_support_staff_cannot_delete_accounts(sign_in):
     account = demo_member("owner@acme.test").account
-    assert sign_in("support@staff.test").get(admin_url(type(account), "delete", account.pk)).status_code == 403
+    assert (
+        sign_in("support@staff.test").get(admin_url(type(account), "delete", account.pk)).status_code == 403
+    )
 
 
 def test_account_change_page_shows_members_scheduled_changes_and_history(sign_in):
@@ -94,7 +96,8 @@ def test_r2_4_staff_approve_a_request_with_a_note_and_the_requester_sees_it(
 def test_r2_4_declining_needs_a_note(sign_in):
     change_request = pending_request(sign_in)
     response = sign_in("support@staff.test").post(
-        admin_url(SubscriptionChangeRequest, "change", change_request.pk), {"decision": "decline", "staff_note": ""}
+        admin_url(SubscriptionChangeRequest, "change", change_request.pk),
+        {"decision": "decline", "staff_note": ""},
     )
     assert response.status_code == 200
     assert "Say why the request is declined" in response.content.decode()

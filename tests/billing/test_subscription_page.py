@@ -83,8 +83,15 @@ def test_r3_1_edition_summary_cycle_period_payment_and_rows(sign_in):
 def test_r3_2_costs_per_line_then_discount_then_total_in_exact_cents(sign_in):
     page = text(sign_in("owner@acme.test").get(URL))
     # Support 12 × $69.00, Chat 5 × $50.00, Guide $100.00, Talk 3 × $15.00 = $1,223.00; 10 % promo = $122.30.
-    for expected in ("$828.00", "$250.00", "$100.00", "$45.00", "Subtotal $1,223.00",
-                     "Promotion · Welcome 10% −$122.30", "Total per month $1,100.70"):
+    for expected in (
+        "$828.00",
+        "$250.00",
+        "$100.00",
+        "$45.00",
+        "Subtotal $1,223.00",
+        "Promotion · Welcome 10% −$122.30",
+        "Total per month $1,100.70",
+    ):
         assert expected in page
     assert page.index("Subtotal") < page.index("Welcome 10%") < page.index("Total per month")
 
@@ -92,7 +99,10 @@ def test_r3_2_costs_per_line_then_discount_then_total_in_exact_cents(sign_in):
 def test_r3_2_suite_pricing_in_euros_for_a_french_account(sign_in):
     page = text(sign_in("owner@legacy-suite.test").get(URL))
     # 8 seats × 119,00 € × 12 months, one line for the Suite; its products say "Inclus".
-    assert "Support Suite Professional 8 licences d’agent · comprend Support, Chat, Guide, Talk 11 424,00 €" in page
+    assert (
+        "Support Suite Professional 8 licences d’agent · comprend Support, Chat, Guide, Talk 11 424,00 €"
+        in page
+    )
     assert page.count("Inclus dans Support Suite") == 4
     assert "Total par an 11 424,00 €" in page
 
@@ -110,9 +120,9 @@ def test_r3_3_temporary_seats_with_their_end_date(sign_in):
 
 
 def test_r3_3_temporary_seats_hidden_when_the_edition_does_not_support_them(sign_in):
-    SubscriptionItem.objects.filter(subscription__account__name="Acme Self-Service", product__code="support").update(
-        edition="team"
-    )
+    SubscriptionItem.objects.filter(
+        subscription__account__name="Acme Self-Service", product__code="support"
+    ).update(edition="team")
     assert 'data-testid="temporary-seats"' not in sign_in("owner@acme.test").get(URL).content.decode()
 
 
@@ -121,7 +131,11 @@ def test_r3_4_lines_scheduled_to_end_show_ends_on(sign_in):
     talk = SubscriptionItem.objects.get(subscription__account=owner.account, product__code="talk")
     end = owner.account.subscription.current_period_end
     ScheduledChange.objects.create(
-        account=owner.account, kind=ScheduledChange.Kind.REMOVE_ITEM, item=talk, effective_at=end, created_at=NOW
+        account=owner.account,
+        kind=ScheduledChange.Kind.REMOVE_ITEM,
+        item=talk,
+        effective_at=end,
+        created_at=NOW,
     )
     html = sign_in("owner@acme.test").get(URL).content.decode()
     talk_row = re.search(r'data-product="talk">(.*?)</tr>', html, re.S).group(1)
@@ -144,13 +158,26 @@ def test_r3_4_account_cancellation_shows_a_banner_and_ends_every_line(sign_in):
 
 def test_r3_trial_accounts_say_when_the_trial_ends(sign_in):
     end = NOW.date() + timedelta(days=10)
-    assert f"You are on a trial that ends on {end:%B} {end.day}, {end.year}" in text(sign_in("owner@trial.test").get(URL))
+    assert f"You are on a trial that ends on {end:%B} {end.day}, {end.year}" in text(
+        sign_in("owner@trial.test").get(URL)
+    )
 
 
 def test_r10_1_french_subscription_page(sign_in):
     page = text(sign_in("owner@legacy-suite.test").get(URL))
-    for label in ("Abonnement", "Gérer", "Cycle de facturation", "Annuel", "Informations de paiement",
-                  "Mastercard se terminant par 4444", "Produit", "Édition", "Détails", "Coût", "Résiliations"):
+    for label in (
+        "Abonnement",
+        "Gérer",
+        "Cycle de facturation",
+        "Annuel",
+        "Informations de paiement",
+        "Mastercard se terminant par 4444",
+        "Produit",
+        "Édition",
+        "Détails",
+        "Coût",
+        "Résiliations",
+    ):
         assert label in page
 
 
@@ -188,7 +215,9 @@ def test_r6_1_manage_page_lists_only_what_the_policy_allows(sign_in):
     assisted = sign_in("billing@assisted.test").get(URL + "manage/").content.decode()
     actions = re.findall(r'data-action="([a-z_]+)"', assisted)
     assert actions == ["add_seats", "add_products", "upgrade_edition", "view_subscription"]
-    owner = re.findall(r'data-action="([a-z_]+)"', sign_in("owner@acme.test").get(URL + "manage/").content.decode())
+    owner = re.findall(
+        r'data-action="([a-z_]+)"', sign_in("owner@acme.test").get(URL + "manage/").content.decode()
+    )
     assert "remove_products" in owner and "cancel_account" in owner
 
 
@@ -204,4 +233,3 @@ def test_account_without_subscription_says_so(sign_in):
     owner = demo_member("owner@acme.test")
     owner.account.subscription.delete()
     assert "This account has no subscription yet." in text(sign_in("owner@acme.test").get(URL))
-

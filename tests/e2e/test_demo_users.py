@@ -39,7 +39,9 @@ def test_admin_of_an_online_assisted_account_requests_a_change_in_place(signed_i
     screenshot("subscription-assisted-admin-request")
 
 
-def test_agent_is_refused_billing_with_an_explanation_and_french_owner_sees_french(signed_in_page, screenshot, live_server):
+def test_agent_is_refused_billing_with_an_explanation_and_french_owner_sees_french(
+    signed_in_page, screenshot, live_server
+):
     page = signed_in_page("agent@acme.test")
     expect(page).to_have_url(re.compile(r"/admin/$"))
     page.goto(f"{live_server.url}/admin/account/billing/subscription/")
