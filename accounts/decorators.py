@@ -1,3 +1,5 @@
+"""View guards: sign-in first, then the policy decides (R2.5); a refusal is the 403 page that says why."""
+
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -5,14 +7,12 @@ from django.contrib.auth.decorators import login_required
 from accounts import policy
 
 
-def require_action(action: policy.Action):
-    """Sign-in required, then the policy decides (R2.5); a refusal is a 403 page that says why."""
-
+def _guarded_by(check):
     def decorator(view):
         @login_required
         @wraps(view)
         def guarded(request, *args, **kwargs):
-            policy.require(request.membership, action)
+            check(request.membership)
             return view(request, *args, **kwargs)
 
         return guarded
@@ -20,25 +20,11 @@ def require_action(action: policy.Action):
     return decorator
 
 
-def require_manage_access(view):
-    """The Manage page: for those who may modify something (R2.3)."""
-
-    @login_required
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        policy.require_modify(request.membership)
-        return view(request, *args, **kwargs)
-
-    return guarded
+def require_action(action: policy.Action):
+    return _guarded_by(lambda membership: policy.require(membership, action))
 
 
-def require_membership(view):
-    """Any member of an account, agents included; staff without an account get the 403 page."""
-
-    @login_required
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        policy.require_member(request.membership)
-        return view(request, *args, **kwargs)
-
-    return guarded
+# The Manage page: for those who may modify something (R2.3).
+require_manage_access = _guarded_by(policy.require_modify)
+# Any member of an account, agents included; staff without an account get the 403 page.
+require_membership = _guarded_by(policy.require_member)
