@@ -5,7 +5,8 @@ minor unit, once per amount, never on intermediate values.
 """
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 MONTHS_PER_PERIOD = {"monthly": 1, "annual": 12}
@@ -50,3 +51,59 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def period_end(start: datetime, cycle: str) -> datetime:
     return add_months(start, MONTHS_PER_PERIOD[cycle])
+
+
+@dataclass(frozen=True)
+class QuoteItem:
+    """One product of a subscription, as plain values. `bundle` is the suite it is priced in, if any."""
+
+    key: int
+    product: int
+    edition: str
+    quantity: int  # seats, or 1 for products priced per account
+    bundle: int | None = None
+
+
+@dataclass(frozen=True)
+class Coupon:
+    percent_off_bp: int | None = None
+    amount_off: int | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: dict[int, int | None]  # item key → amount per period; None when included in a suite
+    suites: dict[int, int]  # suite product → amount per period
+    subtotal: int
+    discounts: list[int]
+    total: int
+
+
+def quote(
+    items: Iterable[QuoteItem],
+    unit_amounts: Mapping[tuple[int, str], int],
+    *,
+    cycle: str,
+    coupons: Iterable[Coupon] = (),
+    suite_pricing: bool = True,
+) -> Quote:
+    """What a subscription costs per period. Items of one suite are priced once, as the suite, at the
+    largest seat count among them; without `suite_pricing` every item is priced at its own list price (R4.6).
+    A missing price raises KeyError: billing never guesses."""
+    lines: dict[int, int | None] = {}
+    suite_seats: dict[int, tuple[str, int]] = {}
+    for item in items:
+        if item.bundle is not None and suite_pricing:
+            lines[item.key] = None
+            edition, seats = suite_seats.get(item.bundle, (item.edition, 0))
+            suite_seats[item.bundle] = (edition, max(seats, item.quantity))
+        else:
+            unit = unit_amounts[(item.product, item.edition)]
+            lines[item.key] = period_amount(unit_amount=unit, quantity=item.quantity, cycle=cycle)
+    suites = {
+        suite: period_amount(unit_amount=unit_amounts[(suite, edition)], quantity=seats, cycle=cycle)
+        for suite, (edition, seats) in suite_seats.items()
+    }
+    subtotal = sum(a for a in lines.values() if a is not None) + sum(suites.values())
+    discounts = [discount_amount(subtotal, percent_off_bp=c.percent_off_bp, amount_off=c.amount_off) for c in coupons]
+    return Quote(lines, suites, subtotal, discounts, total_after_discounts(subtotal, discounts))

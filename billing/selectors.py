@@ -67,29 +67,28 @@ class SubscriptionOverview:
         return self.account.currency
 
 
-def subscription_for(account: Account) -> Subscription | None:
-    return Subscription.objects.filter(account=account).first()
+def _price_table(account: Account, cycle: str, product_ids: set[int]) -> dict[tuple[int, str], int]:
+    prices = Price.objects.filter(product_id__in=product_ids, cycle=cycle, currency=account.currency)
+    return {(p.product_id, p.edition): p.unit_amount for p in prices}
 
 
-def _price_table(account: Account, subscription: Subscription, product_ids: set[int]) -> dict:
-    prices = Price.objects.filter(
-        product_id__in=product_ids, cycle=subscription.cycle, currency=account.currency
-    ).values_list("product_id", "edition", "unit_amount")
-    return {(product_id, edition): amount for product_id, edition, amount in prices}
+def quote_item(item: SubscriptionItem) -> pricing.QuoteItem:
+    per_seat = item.product.unit == Product.Unit.SEAT
+    return pricing.QuoteItem(
+        key=item.pk, product=item.product_id, edition=item.edition, quantity=item.seats if per_seat else 1,
+        bundle=item.bundle_id,
+    )
 
 
-def _unit_amount(table: dict, product: Product, edition: str) -> int:
-    try:
-        return table[(product.id, edition)]
-    except KeyError:
-        raise MissingPrice(f"No price for {product.code} {edition}") from None
+def active_items(subscription: Subscription) -> list[SubscriptionItem]:
+    """The items still running (prefetched by `subscription_with_items`)."""
+    return list(subscription.items.all())
 
 
-def subscription_overview(
-    account: Account, *, now: datetime, with_requests_of=None
-) -> SubscriptionOverview | None:
-    """Everything the Subscription page shows (R3): rows, suites, discounts, totals, in 7 queries."""
-    subscription = (
+def subscription_with_items(account: Account, *, now: datetime) -> Subscription | None:
+    """The subscription with its running items (product, suite and the suite's products) and current
+    discounts, in 4 queries."""
+    return (
         Subscription.objects.filter(account=account)
         .prefetch_related(
             Prefetch(
@@ -100,79 +99,90 @@ def subscription_overview(
             ),
             Prefetch(
                 "discounts",
-                queryset=Discount.objects.filter(
-                    Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now
-                )
+                queryset=Discount.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now)
                 .select_related("coupon")
                 .order_by("id"),
             ),
         )
         .first()
     )
+
+
+def applicable_discounts(subscription: Subscription) -> list[Discount]:
+    currency = subscription.account.currency
+    return [d for d in subscription.discounts.all() if d.coupon.percent_off_bp is not None or d.coupon.currency == currency]
+
+
+def price_items(
+    subscription: Subscription, items: list[SubscriptionItem], table: dict, *, suite_pricing: bool = True
+) -> pricing.Quote:
+    try:
+        return pricing.quote(
+            [quote_item(i) for i in items],
+            table,
+            cycle=subscription.cycle,
+            coupons=[
+                pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off) for d in applicable_discounts(subscription)
+            ],
+            suite_pricing=suite_pricing,
+        )
+    except KeyError as missing:
+        raise MissingPrice(f"No {subscription.account.currency} price for {missing}") from None
+
+
+def price_table_for(subscription: Subscription, items: list[SubscriptionItem]) -> dict:
+    product_ids = {i.product_id for i in items} | {i.bundle_id for i in items if i.bundle_id}
+    return _price_table(subscription.account, subscription.cycle, product_ids)
+
+
+def subscription_overview(account: Account, *, now: datetime, with_requests_of=None) -> SubscriptionOverview | None:
+    """Everything the Subscription page shows (R3): rows, suites, discounts, totals, in 7 queries."""
+    subscription = subscription_with_items(account, now=now)
     if subscription is None:
         return None
     subscription.account = account
-    items = list(subscription.items.all())
+    items = active_items(subscription)
     pending = list(ScheduledChange.objects.filter(account=account, applied_at=None, revoked_at=None))
     ending_items = {c.item_id: c.effective_at for c in pending if c.kind == ScheduledChange.Kind.REMOVE_ITEM}
     cancellation = next((c for c in pending if c.kind == ScheduledChange.Kind.CANCEL_ACCOUNT), None)
-
-    table = _price_table(account, subscription, {i.product_id for i in items} | {i.bundle_id for i in items})
-    rows, suites = [], {}
-    for item in items:
-        amount = None
-        if item.bundle_id is None:
-            amount = pricing.period_amount(
-                unit_amount=_unit_amount(table, item.product, item.edition),
-                quantity=item.seats if item.product.unit == Product.Unit.SEAT else 1,
-                cycle=subscription.cycle,
-            )
-        else:
-            suites.setdefault(item.bundle_id, item)
-        rows.append(
-            ProductRow(
-                item=item,
-                amount=amount,
-                shows_temporary_seats=bool(item.temporary_seats)
-                and item.edition in EDITIONS_WITH_TEMPORARY_SEATS
-                and item.product.unit == Product.Unit.SEAT,
-                ends_on=ending_items.get(item.id) or (cancellation.effective_at if cancellation else None),
-            )
+    quote = price_items(subscription, items, price_table_for(subscription, items))
+    rows = [
+        ProductRow(
+            item=item,
+            amount=quote.lines[item.pk],
+            shows_temporary_seats=bool(item.temporary_seats)
+            and item.edition in EDITIONS_WITH_TEMPORARY_SEATS
+            and item.product.unit == Product.Unit.SEAT,
+            ends_on=ending_items.get(item.pk) or (cancellation.effective_at if cancellation else None),
         )
-    suite_rows = [
+        for item in items
+    ]
+    first_of_suite = {}
+    for item in items:
+        if item.bundle_id:
+            first_of_suite.setdefault(item.bundle_id, item)
+    suites = [
         SuiteRow(
             suite=item.bundle,
             edition_label=item.get_edition_display(),
-            seats=item.seats,
-            amount=pricing.period_amount(
-                unit_amount=_unit_amount(table, item.bundle, item.edition),
-                quantity=item.seats,
-                cycle=subscription.cycle,
-            ),
+            seats=max(i.seats for i in items if i.bundle_id == suite_id),
+            amount=quote.suites[suite_id],
             components=[c.name for c in item.bundle.components.all()],
         )
-        for item in suites.values()
-    ]
-    subtotal = sum(r.amount for r in rows if r.amount is not None) + sum(s.amount for s in suite_rows)
-    discounts = [
-        DiscountRow(
-            discount=d,
-            amount=pricing.discount_amount(
-                subtotal, percent_off_bp=d.coupon.percent_off_bp, amount_off=d.coupon.amount_off
-            ),
-        )
-        for d in subscription.discounts.all()
-        if d.coupon.percent_off_bp is not None or d.coupon.currency == account.currency
+        for suite_id, item in first_of_suite.items()
     ]
     overview = SubscriptionOverview(
         account=account,
         subscription=subscription,
         payment_method=PaymentMethod.objects.filter(account=account).first(),
         rows=rows,
-        suites=suite_rows,
-        discounts=discounts,
-        subtotal=subtotal,
-        total=pricing.total_after_discounts(subtotal, (d.amount for d in discounts)),
+        suites=suites,
+        discounts=[
+            DiscountRow(discount=d, amount=a)
+            for d, a in zip(applicable_discounts(subscription), quote.discounts, strict=True)
+        ],
+        subtotal=quote.subtotal,
+        total=quote.total,
         pending_cancellation=cancellation,
         shows_costs=account.kind == Account.Kind.SELF_SERVICE,
         trial_ends_on=account.trial_ends_on,

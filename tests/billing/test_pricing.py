@@ -69,3 +69,59 @@ def test_add_months_clamps_to_the_end_of_the_month(start, months, end):
 )
 def test_a_period_always_ends_after_it_starts(start, cycle):
     assert pricing.period_end(start, cycle) > start
+
+
+SUITE, SUPPORT, CHAT, GUIDE = 100, 1, 2, 3
+TABLE = {
+    (SUITE, "professional"): 14_900,
+    (SUPPORT, "professional"): 6900,
+    (CHAT, "professional"): 5000,
+    (GUIDE, "professional"): 10_000,
+}
+
+
+def test_quote_prices_a_suite_once_and_its_products_as_included():
+    items = [
+        pricing.QuoteItem(1, SUPPORT, "professional", 8, SUITE),
+        pricing.QuoteItem(2, CHAT, "professional", 8, SUITE),
+        pricing.QuoteItem(3, GUIDE, "professional", 1, SUITE),
+    ]
+    quote = pricing.quote(items, TABLE, cycle="monthly")
+    assert quote.lines == {1: None, 2: None, 3: None}
+    assert quote.suites == {SUITE: 8 * 14_900} and quote.total == 119_200
+
+
+def test_r4_6_without_suite_pricing_each_product_is_at_its_list_price():
+    items = [
+        pricing.QuoteItem(1, SUPPORT, "professional", 8, SUITE),
+        pricing.QuoteItem(3, GUIDE, "professional", 1, SUITE),
+    ]
+    quote = pricing.quote(items, TABLE, cycle="annual", suite_pricing=False)
+    assert quote.lines == {1: 8 * 6900 * 12, 3: 10_000 * 12} and quote.suites == {}
+
+
+def test_quote_refuses_to_guess_a_missing_price():
+    with pytest.raises(KeyError):
+        pricing.quote([pricing.QuoteItem(1, 999, "team", 1)], TABLE, cycle="monthly")
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([SUPPORT, CHAT, GUIDE]), st.integers(0, 10_000), st.booleans()), max_size=8
+    ),
+    st.lists(st.tuples(st.none() | basis_points, amounts), max_size=3),
+    st.sampled_from(["monthly", "annual"]),
+)
+def test_quote_totals_equal_the_sum_of_lines_minus_discounts(specs, coupons, cycle):
+    items = [
+        pricing.QuoteItem(n, p, "professional", q, SUITE if b else None) for n, (p, q, b) in enumerate(specs)
+    ]
+    quote = pricing.quote(
+        items,
+        TABLE,
+        cycle=cycle,
+        coupons=[pricing.Coupon(bp, None if bp is not None else off) for bp, off in coupons],
+    )
+    assert quote.subtotal == sum(a for a in quote.lines.values() if a) + sum(quote.suites.values())
+    assert quote.total == max(0, quote.subtotal - sum(quote.discounts))
+    assert 0 <= quote.total <= quote.subtotal
