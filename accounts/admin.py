@@ -1,10 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Membership, User
+from billing.admin import reinstate
 from billing.admin_inlines import BillingEventInline, ScheduledChangeInline
 from billing.audit import AuditedAdminMixin
+from billing.clock import now_for
+from billing.models import ScheduledChange
+from billing.services.scheduled_changes import spp_downgrade_schedule
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,8 +66,29 @@ class AccountAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("Test clock"), {"fields": ["test_clock"]}),
     ]
 
+    actions = ["reinstate_account", "downgrade_spp_to_support"]
+
     def account_of(self, obj):
         return obj
+
+    @admin.action(description=_("Reinstate: withdraw the scheduled account cancellation"))
+    def reinstate_account(self, request, queryset):
+        changes = ScheduledChange.objects.filter(
+            account__in=queryset, kind=ScheduledChange.Kind.CANCEL_ACCOUNT, applied_at=None, revoked_at=None
+        ).select_related("account")
+        if not changes:
+            messages.warning(request, _("None of these accounts has a cancellation to withdraw."))
+        reinstate(request, changes)
+
+    @admin.action(description=_("Downgrade Zendesk Suite to Support only (at the end of the period)"))
+    def downgrade_spp_to_support(self, request, queryset):
+        for account in queryset:
+            try:
+                spp_downgrade_schedule(account=account, by=request.user, now=now_for(account))
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{account}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                messages.success(request, _("%s: downgrade to Support only scheduled.") % account)
 
 
 @admin.register(Membership)

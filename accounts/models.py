@@ -75,6 +75,7 @@ class Account(models.Model):
         _("pricing"), max_length=20, choices=Pricing.choices, default=Pricing.STANDALONE
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # The customer's own creation date: R4.7 and R4.9 depend on it (before/after 2020-10-07).
     created_on = models.DateField(_("created on"))
     trial_ends_on = models.DateField(_("trial ends on"), null=True, blank=True)

@@ -114,6 +114,20 @@ DENIED_MESSAGES = {
 DEFAULT_DENIED_MESSAGE = _(
     "Your role in this account does not allow this. Ask the account owner if you think you need it."
 )
+OWNER_ONLY_MESSAGE = _(
+    "Only the account owner can remove products, cancel the account or create billing admins. "
+    "Billing admins and admins cannot."
+)
+ACCOUNT_TYPE_DENIED_MESSAGES = {
+    Kind.MANAGED: _(
+        "This is a managed account: changes to the subscription, removing products and cancelling go "
+        "through your sales representative or customer support."
+    ),
+    Kind.ONLINE_ASSISTED: _(
+        "On online-assisted accounts, this change goes through your sales representative or customer support."
+    ),
+    Kind.SELF_SERVICE: DEFAULT_DENIED_MESSAGE,
+}
 NO_ACCOUNT_MESSAGE = _(
     "Your user does not belong to any account. Support staff work in the staff console at /staff/."
 )
@@ -136,16 +150,23 @@ def can_modify(membership: Membership | None) -> bool:
     return bool(allowed(membership) & (MODIFY_ACTIONS | {Action.CREATE_BILLING_ADMINS}))
 
 
-def denied_message(membership: Membership | None) -> str:
+def denied_message(membership: Membership | None, action: Action | None = None) -> str:
+    """Why the member may not: no account, their role, or their account type (R4.1, R5.1, R2.3)."""
     if membership is None:
         return str(NO_ACCOUNT_MESSAGE)
-    return str(DENIED_MESSAGES.get(membership.role, DEFAULT_DENIED_MESSAGE))
+    if membership.role in DENIED_MESSAGES:
+        return str(DENIED_MESSAGES[membership.role])
+    if action is not None and action in ROLE_ACTIONS[membership.role]:
+        return str(ACCOUNT_TYPE_DENIED_MESSAGES[membership.account.kind])
+    if action in OWNER_ONLY:
+        return str(OWNER_ONLY_MESSAGE)
+    return str(DEFAULT_DENIED_MESSAGE)
 
 
 def require(membership: Membership | None, action: Action) -> None:
     """Raise PermissionDenied, with a message for people, unless the member may take the action."""
     if not can(membership, action):
-        raise PermissionDenied(denied_message(membership))
+        raise PermissionDenied(denied_message(membership, action))
 
 
 def require_modify(membership: Membership | None) -> None:

@@ -19,7 +19,9 @@ SUPPORT_PERMISSIONS = {
     ("billing", "subscriptionitem"): VIEW_CHANGE,
     ("billing", "discount"): VIEW_CHANGE_ADD,
     ("billing", "paymentmethod"): VIEW,
-    ("billing", "scheduledchange"): VIEW,
+    ("billing", "scheduledchange"): ["view", "reinstate"],
+    ("billing", "cancellation"): VIEW,
+    ("billing", "cancellationdraft"): VIEW,
     ("billing", "billingevent"): VIEW,
     ("billing", "subscriptionchangerequest"): VIEW_CHANGE,
     ("billing", "testclock"): VIEW_CHANGE_ADD,
@@ -36,3 +38,14 @@ def ensure_support_group(group_model, permission_model):
     ]
     group.permissions.set(permissions)
     return group
+
+
+def install_support_group(apps, schema_editor=None):
+    """For data migrations: permissions are normally created after all migrations; create them first."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    ensure_support_group(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -3,11 +3,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from billing import services
 from billing.audit import AuditedAdminMixin
 from billing.clock import now_for
 from billing.models import (
     BillingEvent,
+    Cancellation,
     Coupon,
     Discount,
     PaymentMethod,
@@ -19,6 +19,7 @@ from billing.models import (
     SubscriptionItem,
     TestClock,
 )
+from billing.services import change_requests, scheduled_changes
 
 
 class PriceInline(admin.TabularInline):
@@ -108,12 +109,26 @@ class PaymentMethodAdmin(admin.ModelAdmin):
     list_select_related = ["account"]
 
 
+def reinstate(request, changes) -> None:
+    """Withdraw scheduled removals or cancellations (R4.11, R5.8) through the service, with a message each."""
+    for change in changes:
+        try:
+            revoked = scheduled_changes.scheduled_change_revoke(
+                change=change, by=request.user, now=now_for(change.account)
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, f"{change}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+        else:
+            messages.success(request, _("Reinstated: %s") % ", ".join(str(c) for c in revoked))
+
+
 @admin.register(ScheduledChange)
 class ScheduledChangeAdmin(admin.ModelAdmin):
     list_display = ["account", "kind", "item", "effective_at", "created_by", "applied_at", "revoked_at"]
     list_filter = ["kind", "applied_at", "revoked_at"]
     search_fields = ["account__name"]
     list_select_related = ["account", "item__product", "created_by"]
+    actions = ["reinstate_selected"]
     readonly_fields = [
         "account",
         "kind",
@@ -131,6 +146,10 @@ class ScheduledChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Reinstate (withdraw the scheduled removal or cancellation)"))
+    def reinstate_selected(self, request, queryset):
+        reinstate(request, queryset.select_related("account"))
 
 
 @admin.register(BillingEvent)
@@ -167,7 +186,7 @@ class ChangeRequestDecisionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == "decline" and not cleaned.get("staff_note", "").strip():
-            self.add_error("staff_note", services.DECLINE_NEEDS_NOTE)
+            self.add_error("staff_note", change_requests.DECLINE_NEEDS_NOTE)
         return cleaned
 
 
@@ -213,7 +232,7 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
             messages.warning(request, _("Nothing was decided: choose Approve or Decline."))
             return
         try:
-            services.change_request_decide(
+            change_requests.change_request_decide(
                 change_request=obj,
                 by=request.user,
                 approve=decision == "approve",
@@ -228,3 +247,22 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
 class TestClockAdmin(admin.ModelAdmin):
     list_display = ["name", "frozen_now"]
     search_fields = ["name"]
+
+
+@admin.register(Cancellation)
+class CancellationAdmin(admin.ModelAdmin):
+    """What owners confirmed, with their survey answers. Read-only: staff act on the scheduled changes."""
+
+    list_display = ["created_at", "account", "scope", "reason", "effective_at", "created_by"]
+    list_filter = ["scope", "reason"]
+    search_fields = ["account__name", "explanation"]
+    list_select_related = ["account", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

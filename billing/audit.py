@@ -4,7 +4,7 @@ from django.forms.models import model_to_dict
 
 from billing.clock import now_for
 from billing.models import BillingEvent
-from billing.services import billing_event_record
+from billing.services.events import billing_event_record
 
 
 def _jsonable(value):

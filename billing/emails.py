@@ -30,3 +30,26 @@ def change_request_decided(change_request) -> None:
         context={"change_request": change_request},
         language=change_request.account.language,
     )
+
+
+def removal_confirmed(cancellation) -> None:
+    """R4.13: the owner learns what ends and when."""
+    _send(
+        to=[cancellation.created_by.email],
+        template="removal_confirmed",
+        context={
+            "cancellation": cancellation,
+            "changes": cancellation.changes.select_related("item__product"),
+        },
+        language=cancellation.account.language,
+    )
+
+
+def account_cancellation_confirmed(cancellation) -> None:
+    """R5.7: the owner gets the effective date. (Billing contacts join the recipients with issue 5.)"""
+    _send(
+        to=[cancellation.created_by.email],
+        template="account_cancellation_confirmed",
+        context={"cancellation": cancellation},
+        language=cancellation.account.language,
+    )

@@ -1,6 +1,8 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from billing.models import SubscriptionChangeRequest
+from billing.cancellations import WarningCode
+from billing.models import CancellationReason, SubscriptionChangeRequest
 
 
 class ChangeRequestForm(forms.ModelForm):
@@ -8,3 +10,32 @@ class ChangeRequestForm(forms.ModelForm):
         model = SubscriptionChangeRequest
         fields = ["what", "why"]
         widgets = {"why": forms.Textarea(attrs={"rows": 3})}
+
+
+class ItemForm(forms.Form):
+    """The product a "Remove" or "Put back" button posts. Anything but a positive id is refused."""
+
+    item = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class SurveyForm(forms.Form):
+    """R4.4, R5.2: a required reason from a fixed list and an optional explanation."""
+
+    reason = forms.ChoiceField(
+        label=_("Why are you cancelling?"), choices=[("", "—"), *CancellationReason.choices]
+    )
+    explanation = forms.CharField(
+        label=_("Anything else you would like to tell us? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class RemovalConfirmForm(SurveyForm):
+    """Each warning that changes the outcome has its own checkbox (R4.6, R4.7)."""
+
+    acknowledge = forms.MultipleChoiceField(
+        required=False, choices=[(code.value, code.value) for code in WarningCode]
+    )

@@ -3,6 +3,8 @@
 Money is always an integer amount of minor units (cents) next to a currency code; never a float.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -221,11 +223,70 @@ class PaymentMethod(models.Model):
         return f"{self.brand} •••• {self.last4}"
 
 
+class CancellationReason(models.TextChoices):
+    """The survey's fixed list (R4.4, R5.2)."""
+
+    TOO_EXPENSIVE = "too_expensive", _("Too expensive")
+    MISSING_FEATURES = "missing_features", _("Missing features")
+    SWITCHING = "switching", _("Switching to another product")
+    NOT_USING = "not_using", _("Not using it enough")
+    TOO_COMPLEX = "too_complex", _("Too complex")
+    TECHNICAL = "technical", _("Technical problems")
+    CLOSING = "closing", _("Company closing or merging")
+    OTHER = "other", _("Other")
+
+
+class Cancellation(models.Model):
+    """What the owner confirmed once: the products (or the account) that end, why, and which warnings they
+    accepted. The confirm form's one-time token is unique, so a replay cannot record it twice (R4.12)."""
+
+    class Scope(models.TextChoices):
+        PRODUCTS = "products", _("Products")
+        ACCOUNT = "account", _("Account")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="cancellations")
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=CancellationReason.choices)
+    explanation = models.TextField(_("explanation"), max_length=2000, blank=True)
+    acknowledged = models.JSONField(_("warnings accepted"), default=list, blank=True)
+    effective_at = models.DateTimeField(_("effective at"))
+    token = models.UUIDField(_("confirmation key"), unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("confirmed at"))
+
+    class Meta:
+        verbose_name = _("cancellation")
+        verbose_name_plural = _("cancellations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.account} · {self.get_scope_display()} · {self.effective_at:%Y-%m-%d}"
+
+
+class CancellationDraft(models.Model):
+    """The owner's selection on the Cancellations page, kept in the database so it survives a reload, a
+    new tab or a new session. `token` is the one-time key of the next confirmation (R4.12)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="cancellation_draft")
+    items = models.ManyToManyField("SubscriptionItem", blank=True, related_name="+")
+    token = models.UUIDField(_("confirmation key"), default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("cancellation draft")
+        verbose_name_plural = _("cancellation drafts")
+
+    def __str__(self):
+        return f"{self.account}"
+
+
 class ScheduledChange(models.Model):
     """A change that takes effect later (R4.5, R5.3, R6.2). Applied or revoked, never deleted."""
 
     class Kind(models.TextChoices):
         REMOVE_ITEM = "remove_item", _("Remove a product")
+        END_SUITE_PRICING = "end_suite_pricing", _("End suite pricing")
         CANCEL_ACCOUNT = "cancel_account", _("Cancel the account")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scheduled_changes")
@@ -235,6 +296,9 @@ class ScheduledChange(models.Model):
     )
     effective_at = models.DateTimeField(_("effective at"))
     payload = models.JSONField(_("details"), default=dict, blank=True)
+    cancellation = models.ForeignKey(
+        Cancellation, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -247,6 +311,9 @@ class ScheduledChange(models.Model):
         verbose_name_plural = _("scheduled changes")
         ordering = ["effective_at", "id"]
         indexes = [models.Index(fields=["effective_at"], name="scheduled_change_due")]
+        permissions = [
+            ("reinstate_scheduledchange", _("Can reinstate a removed product or a cancelled account"))
+        ]
         constraints = [
             # R4.12: a double click, a second tab or a replayed POST cannot schedule the same thing twice.
             models.UniqueConstraint(
@@ -255,9 +322,10 @@ class ScheduledChange(models.Model):
                 name="scheduled_change_one_pending_removal_per_item",
             ),
             models.UniqueConstraint(
-                fields=["account"],
-                condition=Q(kind="cancel_account", applied_at__isnull=True, revoked_at__isnull=True),
-                name="scheduled_change_one_pending_cancellation",
+                fields=["account", "kind"],
+                condition=Q(kind__in=["cancel_account", "end_suite_pricing"], applied_at__isnull=True)
+                & Q(revoked_at__isnull=True),
+                name="scheduled_change_one_pending_per_account_kind",
             ),
         ]
 
@@ -288,8 +356,9 @@ class BillingEvent(models.Model):
         CHANGE_REQUEST_DECLINED = "change_request_declined", _("Change request declined")
         PRODUCT_REMOVAL_SCHEDULED = "product_removal_scheduled", _("Product removal scheduled")
         ACCOUNT_CANCELLATION_SCHEDULED = "account_cancellation_scheduled", _("Account cancellation scheduled")
+        SUITE_PRICING_END_SCHEDULED = "suite_pricing_end_scheduled", _("End of suite pricing scheduled")
         SCHEDULED_CHANGE_APPLIED = "scheduled_change_applied", _("Scheduled change applied")
-        SCHEDULED_CHANGE_REVOKED = "scheduled_change_revoked", _("Scheduled change withdrawn")
+        SCHEDULED_CHANGE_REVOKED = "scheduled_change_revoked", _("Reinstated by support staff")
         STAFF_EDIT = "staff_edit", _("Changed by support staff")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="billing_events")

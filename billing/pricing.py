@@ -105,5 +105,7 @@ def quote(
         for suite, (edition, seats) in suite_seats.items()
     }
     subtotal = sum(a for a in lines.values() if a is not None) + sum(suites.values())
-    discounts = [discount_amount(subtotal, percent_off_bp=c.percent_off_bp, amount_off=c.amount_off) for c in coupons]
+    discounts = [
+        discount_amount(subtotal, percent_off_bp=c.percent_off_bp, amount_off=c.amount_off) for c in coupons
+    ]
     return Quote(lines, suites, subtotal, discounts, total_after_discounts(subtotal, discounts))

@@ -75,7 +75,10 @@ def _price_table(account: Account, cycle: str, product_ids: set[int]) -> dict[tu
 def quote_item(item: SubscriptionItem) -> pricing.QuoteItem:
     per_seat = item.product.unit == Product.Unit.SEAT
     return pricing.QuoteItem(
-        key=item.pk, product=item.product_id, edition=item.edition, quantity=item.seats if per_seat else 1,
+        key=item.pk,
+        product=item.product_id,
+        edition=item.edition,
+        quantity=item.seats if per_seat else 1,
         bundle=item.bundle_id,
     )
 
@@ -99,7 +102,9 @@ def subscription_with_items(account: Account, *, now: datetime) -> Subscription 
             ),
             Prefetch(
                 "discounts",
-                queryset=Discount.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now)
+                queryset=Discount.objects.filter(
+                    Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now
+                )
                 .select_related("coupon")
                 .order_by("id"),
             ),
@@ -110,7 +115,11 @@ def subscription_with_items(account: Account, *, now: datetime) -> Subscription 
 
 def applicable_discounts(subscription: Subscription) -> list[Discount]:
     currency = subscription.account.currency
-    return [d for d in subscription.discounts.all() if d.coupon.percent_off_bp is not None or d.coupon.currency == currency]
+    return [
+        d
+        for d in subscription.discounts.all()
+        if d.coupon.percent_off_bp is not None or d.coupon.currency == currency
+    ]
 
 
 def price_items(
@@ -122,7 +131,8 @@ def price_items(
             table,
             cycle=subscription.cycle,
             coupons=[
-                pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off) for d in applicable_discounts(subscription)
+                pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off)
+                for d in applicable_discounts(subscription)
             ],
             suite_pricing=suite_pricing,
         )
@@ -135,7 +145,9 @@ def price_table_for(subscription: Subscription, items: list[SubscriptionItem]) -
     return _price_table(subscription.account, subscription.cycle, product_ids)
 
 
-def subscription_overview(account: Account, *, now: datetime, with_requests_of=None) -> SubscriptionOverview | None:
+def subscription_overview(
+    account: Account, *, now: datetime, with_requests_of=None
+) -> SubscriptionOverview | None:
     """Everything the Subscription page shows (R3): rows, suites, discounts, totals, in 7 queries."""
     subscription = subscription_with_items(account, now=now)
     if subscription is None:

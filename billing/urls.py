@@ -1,11 +1,27 @@
 from django.urls import path
 
-from billing import views
+from billing import views, views_cancellations
 
 app_name = "billing"
 urlpatterns = [
     path("subscription/", views.subscription, name="subscription"),
     path("subscription/manage/", views.manage, name="manage"),
     path("subscription/change-requests/", views.change_request_create, name="change_request_create"),
-    path("cancellations/", views.cancellations, name="cancellations"),
+    path("cancellations/", views_cancellations.cancellation_list, name="cancellations"),
+    path("cancellations/select/", views_cancellations.cancellation_select, name="cancellation_select"),
+    path("cancellations/unselect/", views_cancellations.cancellation_unselect, name="cancellation_unselect"),
+    path("cancellations/review/", views_cancellations.cancellation_review, name="cancellation_review"),
+    path("cancellations/confirm/", views_cancellations.cancellation_confirm, name="cancellation_confirm"),
+    path("cancellations/downgrade/", views_cancellations.spp_downgrade_request, name="spp_downgrade_request"),
+    path("cancellations/account/", views_cancellations.account_cancel, name="account_cancel"),
+    path(
+        "cancellations/account/survey/",
+        views_cancellations.account_cancel_survey,
+        name="account_cancel_survey",
+    ),
+    path(
+        "cancellations/account/confirm/",
+        views_cancellations.account_cancel_confirm,
+        name="account_cancel_confirm",
+    ),
 ]

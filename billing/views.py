@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
@@ -6,9 +5,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import require_action, require_manage_access
 from accounts.policy import ACTION_LABELS, Action, allowed
-from billing import selectors, services
+from billing import selectors
 from billing.clock import now_for
 from billing.forms import ChangeRequestForm
+from billing.services import change_requests
 
 REQUEST_SENT = gettext_lazy("Your request was sent to support. Its status shows below.")
 INVALID_FORM_STATUS = 422  # htmx is configured (base.html) to swap 422 responses so errors show in place
@@ -44,7 +44,9 @@ def change_request_create(request):
     if not form.is_valid():
         return _subscription_page(request, form=form, status=INVALID_FORM_STATUS)
     account = request.membership.account
-    services.change_request_create(membership=request.membership, now=now_for(account), **form.cleaned_data)
+    change_requests.change_request_create(
+        membership=request.membership, now=now_for(account), **form.cleaned_data
+    )
     if request.htmx:
         return _subscription_page(request, form=ChangeRequestForm(), request_sent=True)
     messages.success(request, REQUEST_SENT)
@@ -56,8 +58,3 @@ def manage(request):
     """The Manage page (R6.1) shows only what R2 allows this account and user."""
     actions = [(action, ACTION_LABELS[action]) for action in Action if action in allowed(request.membership)]
     return render(request, "billing/manage.html", {"actions": actions})
-
-
-@require_action(Action.REMOVE_PRODUCTS)
-def cancellations(request):
-    return render(request, "billing/cancellations.html", {"support_email": settings.SUPPORT_EMAIL})

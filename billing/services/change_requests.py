@@ -1,4 +1,4 @@
-"""Every write to billing data. Each service checks the policy first: the admin and commands call them too."""
+"""Subscription change requests (R2.4): admins ask, support staff decide."""
 
 from datetime import datetime
 
@@ -10,38 +10,15 @@ from accounts import policy
 from accounts.models import Account, Membership
 from billing import emails
 from billing.models import BillingEvent, SubscriptionChangeRequest
-
-SYSTEM_ACTOR = "system"
+from billing.services.events import billing_event_record
 
 REQUEST_ALREADY_DECIDED = _("This request was already decided.")
 STAFF_PERMISSION_REQUIRED = _("You need the permission to handle change requests.")
 DECLINE_NEEDS_NOTE = _("Say why the request is declined: the requester reads this note.")
 
 
-def billing_event_record(
-    *,
-    account: Account,
-    kind: str,
-    by,
-    summary: str,
-    now: datetime,
-    before: dict | None = None,
-    after: dict | None = None,
-    amount: int | None = None,
-) -> BillingEvent:
-    """Append one entry to the account's billing history (R9.3). There is no way to edit or delete it."""
-    return BillingEvent.objects.create(
-        account=account,
-        kind=kind,
-        actor=by,
-        actor_label=by.email if by is not None else SYSTEM_ACTOR,
-        summary=str(summary)[:300],
-        before=before or {},
-        after=after or {},
-        amount=amount,
-        currency=account.currency if amount is not None else "",
-        occurred_at=now,
-    )
+SPP_DOWNGRADE_WHAT = "Downgrade Zendesk Suite to Support only"
+NOT_SPP = _("Only Zendesk Suite accounts on simplified pricing ask support for this downgrade.")
 
 
 @transaction.atomic
@@ -50,6 +27,30 @@ def change_request_create(
 ) -> SubscriptionChangeRequest:
     """A non-billing admin of an online-assisted account asks support for a change (R2.4)."""
     policy.require(membership, policy.Action.REQUEST_CHANGES)
+    return _change_request_open(membership=membership, what=what, why=why, now=now)
+
+
+@transaction.atomic
+def spp_downgrade_request(*, membership: Membership, now: datetime) -> SubscriptionChangeRequest:
+    """R4.8: the owner of an SPP Suite account asks support to downgrade to Support only. Asking twice
+    while a request is pending returns the pending one."""
+    policy.require(membership, policy.Action.REMOVE_PRODUCTS)
+    if membership.account.pricing != Account.Pricing.SPP_SUITE:
+        raise ValidationError(NOT_SPP)
+    pending = SubscriptionChangeRequest.objects.filter(
+        account=membership.account, what=SPP_DOWNGRADE_WHAT, status=SubscriptionChangeRequest.Status.PENDING
+    ).first()
+    return pending or _change_request_open(
+        membership=membership,
+        what=SPP_DOWNGRADE_WHAT,
+        why="Asked from the Cancellations page (R4.8).",
+        now=now,
+    )
+
+
+def _change_request_open(
+    *, membership: Membership, what: str, why: str, now: datetime
+) -> SubscriptionChangeRequest:
     change_request = SubscriptionChangeRequest.objects.create(
         account=membership.account, requested_by=membership.user, what=what, why=why, created_at=now
     )

@@ -1,0 +1,233 @@
+"""Scheduled changes taking effect (the billing clock, R9.1) or being withdrawn by staff (R4.11, R5.8)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from billing.cancellations import tier1_rule_applies
+from billing.clock import now_for
+from billing.models import BillingEvent, Product, ScheduledChange, SubscriptionItem
+from billing.services.events import billing_event_record
+
+Kind = ScheduledChange.Kind
+# Within one moment: products end first, then suite pricing, then the account.
+KIND_ORDER = {Kind.REMOVE_ITEM: 0, Kind.END_SUITE_PRICING: 1, Kind.CANCEL_ACCOUNT: 2}
+
+REINSTATE_PERMISSION = "billing.reinstate_scheduledchange"
+NOT_ALLOWED_TO_REINSTATE = _("You need the permission to reinstate products and accounts.")
+ALREADY_APPLIED = _("It already took effect on %(date)s: it can no longer be reinstated.")
+ALREADY_REVOKED = _("It was already reinstated.")
+TOO_LATE = _("Its effective date (%(date)s) has passed: it can no longer be reinstated.")
+NOT_SPP = _("Only Zendesk Suite accounts on simplified pricing can be downgraded to Support only.")
+NOT_ALLOWED_TO_CHANGE_ACCOUNTS = _("You need the permission to change accounts.")
+DOWNGRADE_ALREADY_SCHEDULED = _("A downgrade is already scheduled for this account.")
+
+
+@dataclass
+class TickReport:
+    applied: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def due_change_ids(real_now: datetime) -> list[int]:
+    """Pending changes due by real time, plus every pending change of accounts on a test clock (each
+    account's own "now" decides). Uses the effective_at index: the cost follows the due changes."""
+    rows = (
+        ScheduledChange.objects.filter(applied_at=None, revoked_at=None)
+        .filter(Q(effective_at__lte=real_now) | Q(account__test_clock__isnull=False))
+        .values_list("pk", "kind", "effective_at")
+    )
+    return [pk for pk, kind, at in sorted(rows, key=lambda r: (r[2], KIND_ORDER[r[1]], r[0]))]
+
+
+def billing_tick(*, real_now: datetime | None = None) -> TickReport:
+    """R9.1 (the part of issue 3): apply every scheduled change that is due. Each change applies in its
+    own transaction, once: running twice, or again after a crash, changes nothing more."""
+    report = TickReport()
+    for pk in due_change_ids(real_now or timezone.now()):
+        try:
+            if scheduled_change_apply(pk):
+                report.applied.append(pk)
+        except Exception as error:  # one account's failure must not stop the others
+            report.failed.append((pk, f"{type(error).__name__}: {error}"))
+    return report
+
+
+@transaction.atomic
+def scheduled_change_apply(pk: int) -> bool:
+    """Apply one change if it is pending and due at its account's time; say whether it did."""
+    change = ScheduledChange.objects.select_for_update().select_related("account", "item__product").get(pk=pk)
+    account = change.account
+    now = now_for(account)
+    if not change.is_pending or change.effective_at > now:
+        return False
+    before, after = _APPLY[change.kind](change)
+    change.applied_at = now
+    change.save(update_fields=["applied_at"])
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.SCHEDULED_CHANGE_APPLIED,
+        by=None,
+        summary=f"{change.get_kind_display()} took effect",
+        before=before,
+        after=after,
+        now=now,
+    )
+    return True
+
+
+def _end_item(change: ScheduledChange):
+    item = change.item
+    item.ended_at = change.effective_at
+    item.save(update_fields=["ended_at"])
+    return {"product": item.product.code, "seats": item.seats}, {"ended_at": change.effective_at.isoformat()}
+
+
+def _end_suite_pricing(change: ScheduledChange):
+    account = change.account
+    suite = Product.objects.get(code=change.payload["suite"])
+    unbundled = SubscriptionItem.objects.filter(subscription__account=account, bundle=suite, ended_at=None)
+    products = list(unbundled.values_list("product__code", flat=True))
+    unbundled.update(bundle=None)
+    before_pricing = account.pricing
+    account.pricing = Account.Pricing.STANDALONE
+    account.save(update_fields=["pricing"])
+    return {"pricing": before_pricing, "suite": suite.code}, {
+        "pricing": account.pricing,
+        "products": products,
+    }
+
+
+def _cancel_account(change: ScheduledChange):
+    account = change.account
+    SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).update(
+        ended_at=change.effective_at
+    )
+    account.status, account.cancelled_at = Account.Status.CANCELLED, change.effective_at
+    account.save(update_fields=["status", "cancelled_at"])
+    return {"status": Account.Status.ACTIVE}, {
+        "status": account.status,
+        "cancelled_at": change.effective_at.isoformat(),
+    }
+
+
+_APPLY = {
+    Kind.REMOVE_ITEM: _end_item,
+    Kind.END_SUITE_PRICING: _end_suite_pricing,
+    Kind.CANCEL_ACCOUNT: _cancel_account,
+}
+
+
+@transaction.atomic
+def scheduled_change_revoke(*, change: ScheduledChange, by, now: datetime) -> list[ScheduledChange]:
+    """R4.11, R5.8: support staff reinstate a removed product or a cancelled account before the effective
+    date. What the removal brought with it (end of suite pricing, account cancellation) is withdrawn too
+    when it no longer follows. Returns every change withdrawn."""
+    if not by.has_perm(REINSTATE_PERMISSION):
+        raise PermissionDenied(NOT_ALLOWED_TO_REINSTATE)
+    change = (
+        ScheduledChange.objects.select_for_update()
+        .select_related("account", "item__product")
+        .get(pk=change.pk)
+    )
+    if change.applied_at is not None:
+        raise ValidationError(ALREADY_APPLIED, params={"date": f"{change.applied_at:%Y-%m-%d}"})
+    if change.revoked_at is not None:
+        raise ValidationError(ALREADY_REVOKED)
+    if now >= change.effective_at:
+        raise ValidationError(TOO_LATE, params={"date": f"{change.effective_at:%Y-%m-%d}"})
+    revoked = [change, *_consequences_no_longer_needed(change)]
+    for each in revoked:
+        each.revoked_at = now
+        each.save(update_fields=["revoked_at"])
+        billing_event_record(
+            account=each.account,
+            kind=BillingEvent.Kind.SCHEDULED_CHANGE_REVOKED,
+            by=by,
+            summary=f"Reinstated: {each.get_kind_display()}"
+            + (f" ({each.item.product.name})" if each.item_id else ""),
+            before={"kind": each.kind, "effective_at": each.effective_at.isoformat()},
+            after={"revoked_at": now.isoformat()},
+            now=now,
+        )
+    return revoked
+
+
+def _consequences_no_longer_needed(revoked: ScheduledChange) -> list[ScheduledChange]:
+    """The derived changes of the account whose cause is gone once `revoked` is withdrawn."""
+    pending = [
+        c
+        for c in ScheduledChange.objects.filter(account=revoked.account, applied_at=None, revoked_at=None)
+        .exclude(pk=revoked.pk)
+        .select_related("item__product")
+    ]
+    removals = [c.item for c in pending if c.kind == Kind.REMOVE_ITEM]
+    derived = [c for c in pending if c.payload.get("derived")]
+    if revoked.kind != Kind.REMOVE_ITEM or not derived:
+        return []
+    items = list(
+        SubscriptionItem.objects.filter(subscription__account=revoked.account, ended_at=None).select_related(
+            "product"
+        )
+    )
+    remaining = [i for i in items if i.pk not in {r.pk for r in removals}]
+    still_cancels = not remaining or (
+        tier1_rule_applies(revoked.account, len(items)) and not any(i.product.is_tier1 for i in remaining)
+    )
+    still_ends_suite = any(r.bundle_id for r in removals)
+    return [
+        c
+        for c in derived
+        if (c.kind == Kind.CANCEL_ACCOUNT and not still_cancels)
+        or (c.kind == Kind.END_SUITE_PRICING and not still_ends_suite)
+    ]
+
+
+@transaction.atomic
+def spp_downgrade_schedule(*, account: Account, by, now: datetime) -> list[ScheduledChange]:
+    """R4.8: support staff downgrade a Zendesk Suite (SPP) account to Support only, at the end of the
+    current period: the other Suite products end and Support is billed at its own list price."""
+    if not by.has_perm("accounts.change_account"):
+        raise PermissionDenied(NOT_ALLOWED_TO_CHANGE_ACCOUNTS)
+    if account.pricing != Account.Pricing.SPP_SUITE:
+        raise ValidationError(NOT_SPP)
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    if ScheduledChange.objects.filter(
+        account=account, kind=Kind.END_SUITE_PRICING, applied_at=None, revoked_at=None
+    ):
+        raise ValidationError(DOWNGRADE_ALREADY_SCHEDULED)
+    subscription = account.subscription
+    items = list(subscription.items.filter(ended_at=None).select_related("product", "bundle"))
+    suite = next(i.bundle for i in items if i.bundle_id)
+    common = {
+        "account": account,
+        "effective_at": subscription.current_period_end,
+        "created_by": by,
+        "created_at": now,
+    }
+    changes = [
+        ScheduledChange.objects.create(
+            kind=Kind.REMOVE_ITEM, item=i, payload={"product": i.product.code}, **common
+        )
+        for i in items
+        if i.bundle_id and i.product.code != "support"
+    ]
+    changes.append(
+        ScheduledChange.objects.create(kind=Kind.END_SUITE_PRICING, payload={"suite": suite.code}, **common)
+    )
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.SUITE_PRICING_END_SCHEDULED,
+        by=by,
+        summary=f"Downgrade to Support only from {subscription.current_period_end:%Y-%m-%d}",
+        before={"products": [i.product.code for i in items]},
+        after={"products": ["support"], "from": subscription.current_period_end.isoformat()},
+        now=now,
+    )
+    return changes
