@@ -1,0 +1,226 @@
+"""R9.1 (scheduled removals and cancellations) and R4.11/R5.8 (reinstatement by support staff)."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Account, User
+from billing.demo import PASSWORD
+from billing.models import BillingEvent, ScheduledChange, SubscriptionItem, TestClock
+from billing.services.scheduled_changes import billing_tick
+from tests.billing.test_cancellation_journey import BASE, confirm, item, select
+from tests.billing.test_subscription_page import text
+from tests.conftest import NOW, demo_member
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def period_end(email):
+    return demo_member(email).account.subscription.current_period_end
+
+
+def tick(at) -> str:
+    out = StringIO()
+    with time_machine.travel(at, tick=False):
+        call_command("billing_tick", stdout=out)
+    return out.getvalue()
+
+
+def test_r9_1_removals_apply_at_the_effective_date_once(sign_in):
+    client = sign_in("owner@acme.test")
+    talk = item("Acme Self-Service", "talk")
+    select(client, talk)
+    confirm(client)
+    end = period_end("owner@acme.test")
+    assert tick(end - timedelta(seconds=1)) == "Applied 0 scheduled change(s).\n"
+    talk.refresh_from_db()
+    assert talk.ended_at is None  # R4.5: active and billed until the end of the period
+    assert tick(end) == "Applied 1 scheduled change(s).\n"
+    talk.refresh_from_db()
+    assert talk.ended_at == end
+    events = BillingEvent.objects.count()
+    assert tick(end + timedelta(days=3)) == "Applied 0 scheduled change(s).\n"  # idempotent
+    assert BillingEvent.objects.count() == events
+    page = text(client.get("/admin/account/billing/subscription/"))
+    assert "Talk" not in page and "Support Professional" in page
+
+
+def test_r4_6_end_of_legacy_suite_pricing_bills_remaining_products_at_list_price(sign_in):
+    client = sign_in("owner@legacy-suite.test")
+    select(client, item("Legacy Suite SARL", "talk"))
+    confirm(client, acknowledge=["legacy_suite"])
+    tick(period_end("owner@legacy-suite.test"))
+    account = Account.objects.get(name="Legacy Suite SARL")
+    assert account.pricing == Account.Pricing.STANDALONE
+    assert not SubscriptionItem.objects.filter(
+        subscription__account=account, ended_at=None, bundle__isnull=False
+    )
+    assert "Total par an 10 080,00 €" in text(client.get("/admin/account/billing/subscription/"))
+
+
+def test_r5_3_r7_7_a_cancelled_account_cannot_be_used_after_the_effective_date(sign_in, client):
+    owner = sign_in("owner@acme.test")
+    html = owner.get(BASE + "account/survey/").content.decode()
+    token = html.split('name="token" value="')[1].split('"')[0]
+    owner.post(BASE + "account/confirm/", {"reason": "closing", "token": token})
+    admin = sign_in("admin@acme.test")
+    end = period_end("owner@acme.test")
+    tick(end - timedelta(minutes=1))
+    assert admin.get("/admin/").status_code == 200  # usable until the end of the period
+    tick(end)
+    account = Account.objects.get(name="Acme Self-Service")
+    assert (account.status, account.cancelled_at) == (Account.Status.CANCELLED, end)
+    assert not SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).exists()
+    assert admin.get("/admin/")["Location"] == "/login/"  # every member's access is revoked
+    refused = client.post("/login/", {"username": "agent@acme.test", "password": PASSWORD})
+    assert "This account has been cancelled" in text(refused)
+
+
+def test_r9_2_accounts_on_a_test_clock_apply_changes_at_the_clocks_time(sign_in):
+    client = sign_in("owner@acme.test")
+    select(client, item("Acme Self-Service", "talk"))
+    confirm(client)
+    end = period_end("owner@acme.test")
+    clock = TestClock.objects.create(name="Acme", frozen_now=end - timedelta(days=1))
+    Account.objects.filter(name="Acme Self-Service").update(test_clock=clock)
+    assert billing_tick(real_now=end + timedelta(days=30)).applied == []  # the clock is behind
+    clock.frozen_now = end
+    clock.save()
+    assert len(billing_tick(real_now=NOW).applied) == 1  # real time is behind, the clock is due
+
+
+def test_r9_1_one_failing_change_does_not_stop_the_others(sign_in):
+    client = sign_in("owner@acme.test")
+    select(client, item("Acme Self-Service", "talk"))
+    confirm(client)
+    broken = ScheduledChange.objects.create(
+        account=demo_member("owner@vintage.test").account,
+        kind="end_suite_pricing",
+        payload={"suite": "no-such-suite"},
+        effective_at=NOW,
+        created_at=NOW,
+    )
+    with time_machine.travel(period_end("owner@acme.test"), tick=False):
+        report = billing_tick()
+    assert len(report.applied) == 1 and [pk for pk, _ in report.failed] == [broken.pk]
+    with pytest.raises(Exception, match="1 scheduled change"):
+        tick(period_end("owner@acme.test"))
+
+
+# --- Reinstatement by support staff (R4.11, R5.8) ---------------------------------------------------
+
+
+def reinstate(staff, changes):
+    url = reverse("admin:billing_scheduledchange_changelist")
+    data = {"action": "reinstate_selected", "_selected_action": [c.pk for c in changes]}
+    return staff.post(url, data, follow=True)
+
+
+def test_r4_11_staff_reinstate_a_removed_product_before_its_effective_date(sign_in):
+    client = sign_in("owner@acme.test")
+    select(client, item("Acme Self-Service", "talk"))
+    confirm(client)
+    change = ScheduledChange.objects.get()
+    with time_machine.travel(NOW, tick=False):
+        response = reinstate(sign_in("support@staff.test"), [change])
+    assert "Reinstated" in text(response)
+    change.refresh_from_db()
+    assert change.revoked_at == NOW
+    assert (
+        BillingEvent.objects.filter(kind="scheduled_change_revoked", actor_label="support@staff.test").count()
+        == 1
+    )
+    tick(period_end("owner@acme.test"))
+    assert item("Acme Self-Service", "talk").ended_at is None
+    assert 'data-testid="ends-on"' not in client.get("/admin/account/billing/subscription/").content.decode()
+
+
+def test_r4_11_after_the_effective_date_reinstatement_is_refused_with_a_message(sign_in):
+    client = sign_in("owner@acme.test")
+    select(client, item("Acme Self-Service", "talk"))
+    confirm(client)
+    change = ScheduledChange.objects.get()
+    end = period_end("owner@acme.test")
+    with time_machine.travel(end + timedelta(hours=1), tick=False):
+        response = reinstate(sign_in("support@staff.test"), [change])
+    assert "has passed: it can no longer be reinstated" in text(response)
+    tick(end)
+    with time_machine.travel(end + timedelta(hours=2), tick=False):
+        response = reinstate(sign_in("support@staff.test"), [change])
+    assert "already took effect" in text(response)
+    change.refresh_from_db()
+    assert change.revoked_at is None and change.applied_at is not None
+
+
+def test_r4_11_reinstating_the_last_tier1_product_withdraws_the_account_cancellation_it_caused(sign_in):
+    Account.objects.filter(name="Vintage 2019 Co").update(chat_phase4=True)
+    client = sign_in("owner@vintage.test")
+    select(client, item("Vintage 2019 Co", "support"), item("Vintage 2019 Co", "chat"))
+    confirm(client, acknowledge=["tier1"])
+    support_removal = ScheduledChange.objects.get(kind="remove_item", item__product__code="support")
+    with time_machine.travel(NOW, tick=False):
+        reinstate(sign_in("support@staff.test"), [support_removal])
+    pending = ScheduledChange.objects.filter(applied_at=None, revoked_at=None)
+    assert list(pending.values_list("kind", "item__product__code")) == [("remove_item", "chat")]
+
+
+def test_r4_6_reinstating_the_only_suite_removal_keeps_suite_pricing(sign_in):
+    client = sign_in("owner@legacy-suite.test")
+    select(client, item("Legacy Suite SARL", "talk"))
+    confirm(client, acknowledge=["legacy_suite"])
+    with time_machine.travel(NOW, tick=False):
+        reinstate(sign_in("support@staff.test"), ScheduledChange.objects.filter(kind="remove_item"))
+    assert not ScheduledChange.objects.filter(applied_at=None, revoked_at=None).exists()
+
+
+def test_r5_8_staff_withdraw_an_account_cancellation_from_the_account_admin(sign_in):
+    owner = sign_in("owner@acme.test")
+    html = owner.get(BASE + "account/survey/").content.decode()
+    owner.post(
+        BASE + "account/confirm/", {"reason": "closing", "token": html.split('name="token" value="')[1][:36]}
+    )
+    account = demo_member("owner@acme.test").account
+    with time_machine.travel(NOW, tick=False):
+        response = sign_in("support@staff.test").post(
+            reverse("admin:accounts_account_changelist"),
+            {"action": "reinstate_account", "_selected_action": [account.pk]},
+            follow=True,
+        )
+    assert "Reinstated" in text(response)
+    tick(period_end("owner@acme.test"))
+    account.refresh_from_db()
+    assert account.status == Account.Status.ACTIVE
+    assert 'data-testid="cancellation-banner"' not in owner.get("/admin/").content.decode()
+
+
+def test_r4_8_staff_downgrade_an_spp_account_to_support_only(sign_in):
+    account = demo_member("owner@spp.test").account
+    staff = sign_in("support@staff.test")
+    url = reverse("admin:accounts_account_changelist")
+    with time_machine.travel(NOW, tick=False):
+        staff.post(url, {"action": "downgrade_spp_to_support", "_selected_action": [account.pk]})
+        again = staff.post(
+            url, {"action": "downgrade_spp_to_support", "_selected_action": [account.pk]}, follow=True
+        )
+    assert "already scheduled" in text(again)
+    tick(period_end("owner@spp.test"))
+    account.refresh_from_db()
+    live = SubscriptionItem.objects.filter(subscription__account=account, ended_at=None)
+    assert account.pricing == Account.Pricing.STANDALONE
+    assert [(i.product.code, i.bundle_id) for i in live] == [("support", None)]
+
+
+def test_r4_11_reinstating_needs_the_permission_even_from_the_admin(sign_in):
+    client = sign_in("owner@acme.test")
+    select(client, item("Acme Self-Service", "talk"))
+    confirm(client)
+    viewer = User.objects.create_user("viewer@staff.test", PASSWORD, is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_scheduledchange"))
+    response = reinstate(sign_in("viewer@staff.test"), ScheduledChange.objects.all())
+    assert "You need the permission to reinstate" in text(response)
+    assert ScheduledChange.objects.get().revoked_at is None
