@@ -75,3 +75,35 @@ def test_other_admin_center_pages_have_small_fixed_budgets(client_for, path, dja
         client = client_for(account_with(products=members // 10, members=members))
         with django_assert_max_num_queries(4):  # session, user, membership, banner
             assert client.get(path).status_code == 200
+
+
+def select_all(client, viewer):
+    for item_id in viewer.account.subscription.items.values_list("pk", flat=True):
+        client.post("/admin/account/billing/cancellations/select/", {"item": item_id})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "budget"),
+    [
+        # session, user, membership, banner; subscription, items, suite products, discounts, pending
+        # changes, draft + its items, prices
+        ("/admin/account/billing/cancellations/", 12),
+        ("/admin/account/billing/cancellations/review/", 12),
+        ("/admin/account/billing/cancellations/account/", 12),
+        ("/admin/account/billing/cancellations/account/survey/", 12),
+    ],
+)
+def test_cancellation_pages_queries_do_not_grow_with_products(
+    client_for, path, budget, django_assert_max_num_queries
+):
+    counts = []
+    for products in (1, 20):
+        viewer = account_with(products=products, members=2)
+        ScheduledChange.objects.filter(account=viewer.account).delete()
+        client = client_for(viewer)
+        select_all(client, viewer)
+        counts.append(queries_for(client, path))
+        with django_assert_max_num_queries(budget):
+            client.get(path)
+    assert counts[0] == counts[1]

@@ -1,0 +1,66 @@
+"""R4.12 under real concurrency: two confirmations of the same form at the same moment record one."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from billing.demo import seed_demo
+from billing.models import Cancellation, ScheduledChange
+from tests.billing.test_cancellation_journey import BASE, item, select, token_of
+from tests.conftest import NOW, demo_member
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs row locks between connections: CI runs this on PostgreSQL (SQLite serialises writers)",
+    ),
+]
+
+
+def race(posts) -> list[int]:
+    """Run each POST in its own thread and database connection, released together by a barrier."""
+    barrier, statuses = threading.Barrier(len(posts)), []
+
+    def run(client, url, data):
+        try:
+            barrier.wait()
+            statuses.append(client.post(url, data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=post) for post in posts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def owner_client() -> Client:
+    client = Client()
+    client.force_login(demo_member("owner@acme.test").user)
+    return client
+
+
+def test_r4_12_two_concurrent_confirmations_of_the_same_removal_record_one():
+    seed_demo(now=NOW)
+    client = owner_client()
+    select(client, item("Acme Self-Service", "talk"), item("Acme Self-Service", "chat"))
+    data = {"reason": "too_expensive", "token": token_of(client)}
+    statuses = race([(owner_client(), BASE + "confirm/", data), (owner_client(), BASE + "confirm/", data)])
+    assert statuses == [302, 409]
+    assert Cancellation.objects.count() == 1
+    assert ScheduledChange.objects.filter(kind="remove_item").count() == 2
+
+
+def test_r4_12_two_concurrent_account_cancellations_record_one():
+    seed_demo(now=NOW)
+    posts = [
+        (owner_client(), BASE + "account/confirm/", {"reason": "other", "token": token})
+        for token in ("8a2c7f5e-0000-4000-8000-000000000001", "8a2c7f5e-0000-4000-8000-000000000002")
+    ]
+    assert race(posts) == [302, 409]
+    assert ScheduledChange.objects.filter(kind="cancel_account").count() == 1

@@ -1,0 +1,93 @@
+"""The cancellation journeys of R4 and R5 in real Chromium, with htmx, in English and French."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def row(page, code):
+    return page.locator(f'[data-testid="candidates"] tr[data-product="{code}"]')
+
+
+def test_acme_owner_removes_talk_and_chat_and_sees_ends_on(signed_in_page, screenshot):
+    page = signed_in_page("owner@acme.test")
+    page.get_by_role("link", name="Manage").click()
+    page.get_by_role("link", name="Remove products or cancel account").click()
+    expect(page.get_by_role("heading", name="Cancellations")).to_be_visible()
+    url = page.url
+    row(page, "talk").get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("summary")).to_contain_text("Talk Team")
+    row(page, "chat").get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("summary")).to_contain_text("Chat Professional")
+    assert page.url == url  # htmx swapped the panel in place
+    page.get_by_role("button", name="Keep Chat").click()
+    expect(page.get_by_test_id("summary")).not_to_contain_text("Chat Professional")
+    row(page, "chat").get_by_role("button", name="Remove").click()
+    screenshot("cancellations-acme-selected")
+    page.reload()  # the selection is a stored draft
+    expect(page.get_by_test_id("summary")).to_contain_text("Chat Professional")
+    page.get_by_test_id("continue").click()
+    expect(page.get_by_test_id("total-next")).to_have_text("$835.20")
+    page.get_by_label("Why are you cancelling?").select_option("too_expensive")
+    screenshot("cancellations-acme-review")
+    page.get_by_role("button", name="Confirm cancellations").click()
+    expect(page).to_have_url(re.compile(r"/subscription/$"))
+    expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Ends on")
+    expect(page.locator('tr[data-product="chat"] [data-testid="ends-on"]')).to_contain_text("Ends on")
+    expect(page.locator('tr[data-product="support"] [data-testid="ends-on"]')).to_have_count(0)
+    screenshot("subscription-acme-ends-on")
+
+
+def test_legacy_suite_owner_in_french_confirms_the_suite_pricing_warning(signed_in_page, screenshot):
+    page = signed_in_page("owner@legacy-suite.test")
+    page.get_by_role("link", name="Résiliations").click()
+    row(page, "talk").get_by_role("button", name="Supprimer").click()
+    expect(page.get_by_test_id("summary")).to_contain_text("Talk")
+    page.get_by_role("link", name="Continuer").click()
+    warning = page.get_by_test_id("warning-legacy_suite")
+    expect(warning).to_contain_text("le tarif Support Suite ne s’applique plus")
+    page.get_by_label("Pourquoi résiliez-vous ?").select_option("not_using")
+    page.get_by_role("button", name="Confirmer les résiliations").click()
+    expect(page.get_by_role("alert")).to_contain_text("Cochez chaque avertissement")  # the box is required
+    warning = page.get_by_test_id("warning-legacy_suite")
+    warning.get_by_label("J’ai compris et je veux continuer").check()
+    screenshot("cancellations-legacy-suite-fr-warning")
+    page.get_by_role("button", name="Confirmer les résiliations").click()
+    expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Se termine le")
+
+
+def test_vintage_owner_sees_the_tier1_warning(signed_in_page, screenshot):
+    page = signed_in_page("owner@vintage.test")
+    page.get_by_role("link", name="Manage").click()
+    page.get_by_role("link", name="Remove products or cancel account").click()
+    expect(row(page, "chat")).to_contain_text("predates Chat Phase 4")
+    row(page, "support").get_by_role("button", name="Remove").click()
+    page.get_by_test_id("continue").click()
+    expect(page.get_by_test_id("warning-tier1")).to_contain_text("may also cancel your account")
+    screenshot("cancellations-vintage-tier1-warning")
+    page.get_by_test_id("warning-tier1").get_by_label("I understand and want to continue").check()
+    page.get_by_label("Why are you cancelling?").select_option("switching")
+    page.get_by_role("button", name="Confirm cancellations").click()
+    expect(page.locator('tr[data-product="support"] [data-testid="ends-on"]')).to_be_visible()
+
+
+def test_acme_owner_cancels_the_account(signed_in_page, screenshot):
+    page = signed_in_page("owner@acme.test")
+    page.get_by_role("link", name="Manage").click()
+    page.get_by_role("link", name="Remove products or cancel account").click()
+    page.get_by_test_id("cancel-account").click()
+    expect(page.get_by_test_id("effective-date")).to_contain_text("Your account will be cancelled on")
+    screenshot("account-cancel-acme-statement")
+    page.get_by_test_id("cancel-account-confirm").click()
+    page.get_by_label("Why are you cancelling?").select_option("closing")
+    page.get_by_label("Anything else you would like to tell us? (optional)").fill(
+        "We are merging with Globex."
+    )
+    page.get_by_role("button", name="Confirm the account cancellation").click()
+    expect(page.get_by_test_id("cancellation-banner")).to_contain_text("This account is cancelled from")
+    page.get_by_role("link", name="Home").click()
+    expect(page.get_by_test_id("cancellation-banner")).to_be_visible()
+    screenshot("account-cancel-acme-banner")
