@@ -62,7 +62,11 @@ def billing_tick(*, real_now: datetime | None = None) -> TickReport:
 @transaction.atomic
 def scheduled_change_apply(pk: int) -> bool:
     """Apply one change if it is pending and due at its account's time; say whether it did."""
-    change = ScheduledChange.objects.select_for_update().select_related("account", "item__product").get(pk=pk)
+    change = (
+        ScheduledChange.objects.select_for_update(of=("self",))
+        .select_related("account", "item__product")
+        .get(pk=pk)
+    )
     account = change.account
     now = now_for(account)
     if not change.is_pending or change.effective_at > now:
@@ -132,7 +136,7 @@ def scheduled_change_revoke(*, change: ScheduledChange, by, now: datetime) -> li
     if not by.has_perm(REINSTATE_PERMISSION):
         raise PermissionDenied(NOT_ALLOWED_TO_REINSTATE)
     change = (
-        ScheduledChange.objects.select_for_update()
+        ScheduledChange.objects.select_for_update(of=("self",))
         .select_related("account", "item__product")
         .get(pk=change.pk)
     )
