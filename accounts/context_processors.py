@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from accounts.policy import Capabilities
 from billing.selectors import pending_account_cancellation
 
@@ -8,6 +10,7 @@ def admin_center(request):
     if membership is None:
         return {"can": Capabilities(None)}
     return {
+        "support_email": settings.SUPPORT_EMAIL,
         "membership": membership,
         "current_account": membership.account,
         "can": Capabilities(membership),

@@ -22,6 +22,19 @@ from billing.models import (
 from billing.services import change_requests, scheduled_changes
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are never edited by hand: the history, and what owners confirmed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PriceInline(admin.TabularInline):
     model = Price
     extra = 0
@@ -153,7 +166,7 @@ class ScheduledChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(BillingEvent)
-class BillingEventAdmin(admin.ModelAdmin):
+class BillingEventAdmin(ReadOnlyAdmin):
     """Read-only: the log is append-only (R9.3)."""
 
     list_display = ["occurred_at", "account", "kind", "actor_label", "summary", "amount", "currency"]
@@ -161,15 +174,6 @@ class BillingEventAdmin(admin.ModelAdmin):
     search_fields = ["account__name", "actor_label", "summary"]
     date_hierarchy = "occurred_at"
     list_select_related = ["account"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ChangeRequestDecisionForm(forms.ModelForm):
@@ -250,19 +254,10 @@ class TestClockAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cancellation)
-class CancellationAdmin(admin.ModelAdmin):
-    """What owners confirmed, with their survey answers. Read-only: staff act on the scheduled changes."""
+class CancellationAdmin(ReadOnlyAdmin):
+    """What owners confirmed, with their survey answers. Staff act on the scheduled changes instead."""
 
     list_display = ["created_at", "account", "scope", "reason", "effective_at", "created_by"]
     list_filter = ["scope", "reason"]
     search_fields = ["account__name", "explanation"]
     list_select_related = ["account", "created_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

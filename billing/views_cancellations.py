@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -38,7 +37,7 @@ def _render_list(request, *, error=None, status=200):
         "#cancellation_panel" if request.htmx and request.method == "POST" else ""
     )
     page = _page(request)
-    context = {"page": page, "error": error, "support_email": settings.SUPPORT_EMAIL}
+    context = {"page": page, "error": error}
     if page.is_spp:
         context["requests"] = selectors.change_requests_of(page.account, request.user)
     return render(request, template, context, status=status)

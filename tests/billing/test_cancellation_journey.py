@@ -265,7 +265,7 @@ def test_r4_8_contact_support_to_downgrade_creates_one_request_for_staff(sign_in
 def test_r4_2_support_only_accounts_see_a_contact_message_instead_of_the_list(sign_in):
     client = sign_in("owner@contact-support.test")
     html = client.get(BASE).content.decode()
-    assert 'data-testid="via-support"' in html and "mailto:support@example.test" in html
+    assert 'data-testid="via_support-block"' in html and "mailto:support@example.test" in html
     assert 'data-testid="candidates"' not in html and 'data-testid="cancel-account"' not in html
     refused = select(client, item("Contact Support GmbH", "support"))
     assert refused.status_code == 403 and "cancelled through customer support" in text(refused)
