@@ -22,6 +22,7 @@ SUPPORT_PERMISSIONS = {
     ("billing", "scheduledchange"): ["view", "reinstate"],
     ("billing", "cancellation"): VIEW,
     ("billing", "cancellationdraft"): VIEW,
+    ("billing", "charge"): VIEW,
     ("billing", "billingevent"): VIEW,
     ("billing", "subscriptionchangerequest"): VIEW_CHANGE,
     ("billing", "testclock"): VIEW_CHANGE_ADD,

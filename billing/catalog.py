@@ -35,6 +35,8 @@ PRODUCTS = {
     "talk": ("Talk", "product", "seat", False, 40, [], [1500, 3000, 5000, 7500]),
     "explore": ("Explore", "product", "account", False, 50, [], [5000, 10000, 15000, 30000]),
     "sell": ("Sell", "product", "seat", False, 60, [], [1900, 5500, 11500, 16900]),
+    "advanced_ai": ("Advanced AI", "addon", "seat", False, 70, [], [5000, 5000, 5000, 5000]),
+    "workforce": ("Workforce Management", "addon", "seat", False, 80, [], [2500, 2500, 2500, 2500]),
 }
 
 

@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.cancellations import WarningCode
-from billing.models import CancellationReason, SubscriptionChangeRequest
+from billing.manage import MAX_SEATS, ChangeKind, ChangeSpec
+from billing.models import CancellationReason, Cycle, Edition, Subscription, SubscriptionChangeRequest
 
 
 class ChangeRequestForm(forms.ModelForm):
@@ -39,3 +40,26 @@ class RemovalConfirmForm(SurveyForm):
     acknowledge = forms.MultipleChoiceField(
         required=False, choices=[(code.value, code.value) for code in WarningCode]
     )
+
+
+class ChangeForm(forms.Form):
+    """Any change of the Manage page (R6.2); which fields matter depends on `kind`."""
+
+    kind = forms.ChoiceField(choices=[(kind.value, kind.value) for kind in ChangeKind])
+    item = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, required=False)
+    product = forms.SlugField(label=_("Product"), required=False)
+    edition = forms.ChoiceField(label=_("Edition"), choices=[("", "—"), *Edition.choices], required=False)
+    cycle = forms.ChoiceField(choices=[("", "—"), *Cycle.choices], required=False)
+    payment_type = forms.ChoiceField(choices=[("", "—"), *Subscription.PaymentType.choices], required=False)
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def spec(self) -> ChangeSpec:
+        data = self.cleaned_data
+        fields = ("item", "seats", "product", "edition", "cycle", "payment_type", "until")
+        return ChangeSpec(kind=ChangeKind(data["kind"]), **{name: data.get(name) or None for name in fields})
+
+
+class MemberRoleForm(forms.Form):
+    member = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    grant = forms.BooleanField(required=False)

@@ -288,6 +288,9 @@ class ScheduledChange(models.Model):
         REMOVE_ITEM = "remove_item", _("Remove a product")
         END_SUITE_PRICING = "end_suite_pricing", _("End suite pricing")
         CANCEL_ACCOUNT = "cancel_account", _("Cancel the account")
+        SET_SEATS = "set_seats", _("Remove agent seats")
+        SET_EDITION = "set_edition", _("Downgrade the edition")
+        SET_CYCLE = "set_cycle", _("Change the billing cycle")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scheduled_changes")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -323,9 +326,19 @@ class ScheduledChange(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["account", "kind"],
-                condition=Q(kind__in=["cancel_account", "end_suite_pricing"], applied_at__isnull=True)
+                condition=Q(
+                    kind__in=["cancel_account", "end_suite_pricing", "set_cycle"], applied_at__isnull=True
+                )
                 & Q(revoked_at__isnull=True),
                 name="scheduled_change_one_pending_per_account_kind",
+            ),
+            # The Manage page schedules one seat change and one edition change per product at a time.
+            models.UniqueConstraint(
+                fields=["item", "kind"],
+                condition=Q(
+                    kind__in=["set_seats", "set_edition"], applied_at__isnull=True, revoked_at__isnull=True
+                ),
+                name="scheduled_change_one_pending_per_item_kind",
             ),
         ]
 
@@ -360,6 +373,17 @@ class BillingEvent(models.Model):
         SCHEDULED_CHANGE_APPLIED = "scheduled_change_applied", _("Scheduled change applied")
         SCHEDULED_CHANGE_REVOKED = "scheduled_change_revoked", _("Reinstated by support staff")
         STAFF_EDIT = "staff_edit", _("Changed by support staff")
+        SEATS_ADDED = "seats_added", _("Agent seats added")
+        SEATS_REDUCTION_SCHEDULED = "seats_reduction_scheduled", _("Agent seat removal scheduled")
+        PRODUCT_ADDED = "product_added", _("Product added")
+        EDITION_UPGRADED = "edition_upgraded", _("Edition upgraded")
+        EDITION_DOWNGRADE_SCHEDULED = "edition_downgrade_scheduled", _("Edition downgrade scheduled")
+        CYCLE_CHANGE_SCHEDULED = "cycle_change_scheduled", _("Billing cycle change scheduled")
+        PAYMENT_TYPE_CHANGED = "payment_type_changed", _("Payment type changed")
+        TEMPORARY_SEATS_EXTENDED = "temporary_seats_extended", _("Temporary seats extended")
+        BILLING_ADMIN_GRANTED = "billing_admin_granted", _("Billing admin role granted")
+        BILLING_ADMIN_REVOKED = "billing_admin_revoked", _("Billing admin role revoked")
+        SCHEDULED_CHANGE_UNDONE = "scheduled_change_undone", _("Pending change undone")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="billing_events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
@@ -374,6 +398,8 @@ class BillingEvent(models.Model):
     amount = models.IntegerField(_("amount (minor units)"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     occurred_at = models.DateTimeField(_("when"))
+    # The confirmed quote's key: a change confirmed twice (double click, replay) is recorded once.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, unique=True)
 
     objects = BillingEventQuerySet.as_manager()
 
@@ -385,6 +411,26 @@ class BillingEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} · {self.account} · {self.get_kind_display()}"
+
+
+class Charge(models.Model):
+    """An amount owed now for a change made during a period (prorated seats, upgrades, products…), to be
+    invoiced by the invoicing service (issue 5). Never edited: a correction is a credit note."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="charges")
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    description = models.CharField(_("description"), max_length=300)
+    event = models.OneToOneField(BillingEvent, on_delete=models.PROTECT, related_name="charge")
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.account} · {self.amount} {self.currency} · {self.description}"
 
 
 class SubscriptionChangeRequest(models.Model):

@@ -1,7 +1,10 @@
 """Pure money arithmetic on integer minor units: no ORM, no floats.
 
-Rounding rule (one for the whole product): a percentage of an amount is rounded half up to the nearest
-minor unit, once per amount, never on intermediate values.
+Rounding rule (one for the whole product): every fraction of an amount — a percentage, a prorated part —
+is rounded half up to the nearest minor unit, once, on the final amount, never on intermediate values.
+
+Proration is by exact seconds: a change made with `remaining` seconds left in a period of `length` seconds
+costs amount × remaining / length of the difference it makes to the period's total.
 """
 
 import calendar
@@ -109,3 +112,42 @@ def quote(
         discount_amount(subtotal, percent_off_bp=c.percent_off_bp, amount_off=c.amount_off) for c in coupons
     ]
     return Quote(lines, suites, subtotal, discounts, total_after_discounts(subtotal, discounts))
+
+
+EDITION_ORDER = ["team", "growth", "professional", "enterprise"]
+DAYS_PER_MONTH_FOR_TEMPORARY_SEATS = 30
+
+
+def fraction_of(amount: int, numerator: int, denominator: int) -> int:
+    """amount × numerator / denominator, rounded half up; 0 ≤ numerator ≤ denominator."""
+    if denominator <= 0 or not 0 <= numerator <= denominator:
+        raise ValueError("A fraction between 0 and 1 is expected.")
+    return (amount * numerator * 2 + denominator) // (denominator * 2)
+
+
+def prorate(amount: int, *, now: datetime, period_start: datetime, period_end: datetime) -> int:
+    """The part of a period's `amount` still to run from `now` to the end of the period (by seconds)."""
+    length = int((period_end - period_start).total_seconds())
+    remaining = int((period_end - max(now, period_start)).total_seconds())
+    return fraction_of(amount, max(0, min(remaining, length)), length)
+
+
+def charge_for_increase(
+    *, total_before: int, total_after: int, now: datetime, start: datetime, end: datetime
+) -> int:
+    """What a change made now costs until the end of the period: the prorated increase of the total
+    (after discounts). A change that lowers the total charges nothing now and refunds nothing."""
+    return prorate(max(0, total_after - total_before), now=now, period_start=start, period_end=end)
+
+
+def temporary_seats_charge(*, unit_amount: int, seats: int, days: int) -> int:
+    """Temporary seats cost the monthly seat price per 30 days, by the day, rounded half up."""
+    if seats < 0 or days < 0:
+        raise ValueError("Seats and days are never negative.")
+    return (unit_amount * seats * days * 2 + DAYS_PER_MONTH_FOR_TEMPORARY_SEATS) // (
+        DAYS_PER_MONTH_FOR_TEMPORARY_SEATS * 2
+    )
+
+
+def is_upgrade(old_edition: str, new_edition: str) -> bool:
+    return EDITION_ORDER.index(new_edition) > EDITION_ORDER.index(old_edition)

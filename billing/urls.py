@@ -1,11 +1,15 @@
 from django.urls import path
 
-from billing import views, views_cancellations
+from billing import views, views_cancellations, views_manage
 
 app_name = "billing"
 urlpatterns = [
     path("subscription/", views.subscription, name="subscription"),
-    path("subscription/manage/", views.manage, name="manage"),
+    path("subscription/manage/", views_manage.manage_page, name="manage"),
+    path("subscription/manage/preview/", views_manage.manage_preview, name="manage_preview"),
+    path("subscription/manage/confirm/", views_manage.manage_confirm, name="manage_confirm"),
+    path("subscription/manage/undo/", views_manage.manage_undo, name="manage_undo"),
+    path("subscription/manage/billing-admins/", views_manage.billing_admins, name="billing_admins"),
     path("subscription/change-requests/", views.change_request_create, name="change_request_create"),
     path("cancellations/", views_cancellations.cancellation_list, name="cancellations"),
     path("cancellations/select/", views_cancellations.cancellation_select, name="cancellation_select"),

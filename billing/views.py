@@ -3,8 +3,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import require_action, require_manage_access
-from accounts.policy import ACTION_LABELS, Action, allowed
+from accounts.decorators import require_action
+from accounts.policy import Action, allowed
 from billing import selectors
 from billing.clock import now_for
 from billing.forms import ChangeRequestForm
@@ -51,10 +51,3 @@ def change_request_create(request):
         return _subscription_page(request, form=ChangeRequestForm(), request_sent=True)
     messages.success(request, REQUEST_SENT)
     return redirect("billing:subscription")
-
-
-@require_manage_access
-def manage(request):
-    """The Manage page (R6.1) shows only what R2 allows this account and user."""
-    actions = [(action, ACTION_LABELS[action]) for action in Action if action in allowed(request.membership)]
-    return render(request, "billing/manage.html", {"actions": actions})

@@ -18,6 +18,7 @@ def billing_event_record(
     before: dict | None = None,
     after: dict | None = None,
     amount: int | None = None,
+    idempotency_key=None,
 ) -> BillingEvent:
     """Append one entry to the account's billing history (R9.3). There is no way to edit or delete it."""
     return BillingEvent.objects.create(
@@ -31,4 +32,5 @@ def billing_event_record(
         amount=amount,
         currency=account.currency if amount is not None else "",
         occurred_at=now,
+        idempotency_key=idempotency_key,
     )

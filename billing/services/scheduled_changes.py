@@ -16,8 +16,15 @@ from billing.models import BillingEvent, Product, ScheduledChange, SubscriptionI
 from billing.services.events import billing_event_record
 
 Kind = ScheduledChange.Kind
-# Within one moment: products end first, then suite pricing, then the account.
-KIND_ORDER = {Kind.REMOVE_ITEM: 0, Kind.END_SUITE_PRICING: 1, Kind.CANCEL_ACCOUNT: 2}
+# Within one moment: the Manage page's changes, then products end, then suite pricing, then the account.
+KIND_ORDER = {
+    Kind.SET_SEATS: 0,
+    Kind.SET_EDITION: 0,
+    Kind.SET_CYCLE: 0,
+    Kind.REMOVE_ITEM: 1,
+    Kind.END_SUITE_PRICING: 2,
+    Kind.CANCEL_ACCOUNT: 3,
+}
 
 REINSTATE_PERMISSION = "billing.reinstate_scheduledchange"
 NOT_ALLOWED_TO_REINSTATE = _("You need the permission to reinstate products and accounts.")
@@ -121,7 +128,42 @@ def _cancel_account(change: ScheduledChange):
     }
 
 
+def _line_of(change: ScheduledChange):
+    """The item, or every running item of its suite: a suite's seats and edition change together."""
+    item = change.item
+    if item.bundle_id is None:
+        return SubscriptionItem.objects.filter(pk=item.pk)
+    return SubscriptionItem.objects.filter(
+        subscription_id=item.subscription_id, bundle_id=item.bundle_id, ended_at=None
+    )
+
+
+def _set_seats(change: ScheduledChange):
+    seats = change.payload["seats"]
+    line = _line_of(change).filter(product__unit=Product.Unit.SEAT)
+    before = max(line.values_list("seats", flat=True), default=0)
+    line.update(seats=seats)
+    return {"seats": before}, {"seats": seats}
+
+
+def _set_edition(change: ScheduledChange):
+    before = change.item.edition
+    _line_of(change).update(edition=change.payload["edition"])
+    return {"edition": before}, {"edition": change.payload["edition"]}
+
+
+def _set_cycle(change: ScheduledChange):
+    subscription = change.account.subscription
+    before = subscription.cycle
+    subscription.cycle = change.payload["cycle"]
+    subscription.save(update_fields=["cycle"])
+    return {"cycle": before}, {"cycle": subscription.cycle}
+
+
 _APPLY = {
+    Kind.SET_SEATS: _set_seats,
+    Kind.SET_EDITION: _set_edition,
+    Kind.SET_CYCLE: _set_cycle,
     Kind.REMOVE_ITEM: _end_item,
     Kind.END_SUITE_PRICING: _end_suite_pricing,
     Kind.CANCEL_ACCOUNT: _cancel_account,

@@ -1,8 +1,10 @@
 from django import template
 
+from billing.models import Cycle, Edition, Subscription
 from billing.money import format_day, format_money
 
 register = template.Library()
+CHOICES = {"edition": Edition, "cycle": Cycle, "payment_type": Subscription.PaymentType}
 
 
 @register.filter
@@ -19,3 +21,10 @@ def day(value, style="medium"):
     if not value:
         return ""
     return format_day(value, style)
+
+
+@register.filter
+def choice(value, kind):
+    """The label of a stored choice: {{ spec.edition|choice:"edition" }} → "Professional"."""
+    choices = CHOICES[kind]
+    return choices(value).label if value in choices.values else value

@@ -1,0 +1,452 @@
+"""The Manage page's reads and quotes (R6): what the subscription is made of, what each change would do to
+it, and what it costs now and from the next period. Writes are in `billing.services.manage`.
+
+A quote is computed from the database and a moment; confirming recomputes it at the quote's moment and
+refuses when anything differs, so what is charged is always what was shown (issue 4).
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Membership
+from accounts.policy import Action
+from billing import pricing, selectors
+from billing.models import Cycle, Edition, Price, Product, ScheduledChange, Subscription, SubscriptionItem
+
+MAX_SEATS = 10_000  # per product line; larger orders go through sales
+MAX_TEMPORARY_EXTENSION_DAYS = 365
+NEXT_PERIOD_KINDS = (
+    ScheduledChange.Kind.SET_SEATS,
+    ScheduledChange.Kind.SET_EDITION,
+    ScheduledChange.Kind.SET_CYCLE,
+)
+
+BELOW_SEATS_IN_USE = _("%(product)s cannot go below %(in_use)s seats: %(in_use)s members use an agent seat.")
+TOO_MANY_SEATS = _("At most %(max)s seats per product. Contact sales for more.")
+PENDING_CHANGE_EXISTS = _("A change to %(product)s is already scheduled for the next period. Undo it first.")
+ITEM_ENDS = _("%(product)s ends on %(date)s: it can no longer be changed.")
+ACCOUNT_ENDS = _("The account is cancelled from %(date)s: only the payment type can still change.")
+ALREADY_SUBSCRIBED = _("%(product)s is already part of the subscription.")
+NOT_FOR_SALE = _("This product is not sold in this edition and currency.")
+SAME_EDITION = _("%(product)s is already on this edition.")
+SAME_CYCLE = _("The subscription is already billed this way.")
+SAME_PAYMENT_TYPE = _("This is already the payment type.")
+NO_TEMPORARY_SEATS = _("%(product)s has no temporary seats to extend.")
+BAD_EXTENSION = _("Choose a date after %(date)s and at most a year later.")
+CHOOSE_SEATS = _("Choose a number of seats from 1 to %(max)s.")
+
+
+class ChangeKind(StrEnum):
+    ADD_SEATS = "add_seats"
+    REMOVE_SEATS = "remove_seats"
+    ADD_PRODUCT = "add_product"
+    CHANGE_EDITION = "change_edition"
+    CHANGE_CYCLE = "change_cycle"
+    CHANGE_PAYMENT_TYPE = "change_payment_type"
+    EXTEND_TEMPORARY = "extend_temporary"
+
+
+@dataclass(frozen=True)
+class ChangeSpec:
+    """One change asked for on the Manage page, as plain values (it travels signed inside the quote)."""
+
+    kind: ChangeKind
+    item: int | None = None  # the line's first item (a suite is one line)
+    seats: int | None = None  # seats to add or remove; seats of a new product
+    product: str | None = None
+    edition: str | None = None
+    cycle: str | None = None
+    payment_type: str | None = None
+    until: date | None = None
+
+    def to_json(self) -> dict:
+        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        if self.until:
+            data["until"] = self.until.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ChangeSpec":
+        data = dict(data)
+        if data.get("until"):
+            data["until"] = date.fromisoformat(data["until"])
+        data["kind"] = ChangeKind(data["kind"])
+        return cls(**data)
+
+
+@dataclass
+class Line:
+    """A product line of the subscription: one item, or every item of one suite."""
+
+    items: list[SubscriptionItem]
+    pending: list[ScheduledChange] = field(default_factory=list)
+    ends_on: datetime | None = None
+
+    @property
+    def head(self) -> SubscriptionItem:
+        return self.items[0]
+
+    @property
+    def name(self) -> str:
+        return self.head.bundle.name if self.head.bundle_id else self.head.product.name
+
+    @property
+    def product(self) -> Product:
+        return self.head.bundle if self.head.bundle_id else self.head.product
+
+    @property
+    def edition(self) -> str:
+        return self.head.edition
+
+    @property
+    def per_seat(self) -> bool:
+        return any(i.product.unit == Product.Unit.SEAT for i in self.items)
+
+    @property
+    def seats(self) -> int:
+        return max(i.seats for i in self.items)
+
+    @property
+    def temporary_item(self) -> SubscriptionItem | None:
+        return next((i for i in self.items if i.temporary_seats), None)
+
+
+@dataclass
+class ManageState:
+    account: Account
+    subscription: Subscription
+    lines: list[Line]
+    scheduled: list[ScheduledChange]  # every pending change, removals and cancellation included
+    prices: dict[tuple[int, str, str], int]  # (product id, edition, cycle) → unit amount
+    products_for_sale: list[Product]
+    seats_in_use: int
+    cancellation: ScheduledChange | None
+
+    @property
+    def items(self) -> list[SubscriptionItem]:
+        return [i for line in self.lines for i in line.items]
+
+    def line_of(self, item_id: int | None) -> Line:
+        line = next((line for line in self.lines if item_id in {i.pk for i in line.items}), None)
+        if line is None:
+            raise Http404("No such product in this subscription.")
+        return line
+
+    @property
+    def next_period_changes(self) -> list[ScheduledChange]:
+        """The pending changes made on the Manage page: listed with a way to undo them."""
+        return [c for c in self.scheduled if c.kind in NEXT_PERIOD_KINDS]
+
+    def table(self, cycle: str) -> dict[tuple[int, str], int]:
+        return {(p, e): amount for (p, e, c), amount in self.prices.items() if c == cycle}
+
+
+@dataclass(frozen=True)
+class ChangeQuote:
+    spec: ChangeSpec
+    action: Action
+    quoted_at: datetime
+    period_end: datetime
+    effective_at: datetime | None  # None: now; else the start of the next period
+    charge_now: int
+    total_now: int
+    total_after: int
+    currency: str
+    subject: str  # the product or line's name, for messages
+
+    @property
+    def is_next_period(self) -> bool:
+        return self.effective_at is not None
+
+
+def manage_state(account: Account, *, now: datetime) -> ManageState | None:
+    """Everything the Manage page and its quotes read, in a fixed number of queries."""
+    subscription = selectors.subscription_with_items(account, now=now)
+    if subscription is None:
+        return None
+    subscription.account = account
+    pending = list(
+        ScheduledChange.objects.filter(account=account, applied_at=None, revoked_at=None).select_related(
+            "item__product", "item__bundle"
+        )
+    )
+    lines: dict[object, Line] = {}
+    for item in selectors.active_items(subscription):
+        lines.setdefault(
+            ("suite", item.bundle_id) if item.bundle_id else item.pk, Line(items=[])
+        ).items.append(item)
+    cancellation = next((c for c in pending if c.kind == ScheduledChange.Kind.CANCEL_ACCOUNT), None)
+    for line in lines.values():
+        ids = {i.pk for i in line.items}
+        line.pending = [c for c in pending if c.item_id in ids and c.kind in NEXT_PERIOD_KINDS]
+        removal = next(
+            (c for c in pending if c.item_id in ids and c.kind == ScheduledChange.Kind.REMOVE_ITEM), None
+        )
+        line.ends_on = (removal or cancellation).effective_at if (removal or cancellation) else None
+    prices = {
+        (p.product_id, p.edition, p.cycle): p.unit_amount
+        for p in Price.objects.filter(currency=account.currency)
+    }
+    active = {i.product_id for line in lines.values() for i in line.items}
+    for_sale = [
+        p
+        for p in Product.objects.exclude(kind=Product.Kind.SUITE).order_by("position")
+        if p.pk not in active and any(k[0] == p.pk for k in prices)
+    ]
+    return ManageState(
+        account=account,
+        subscription=subscription,
+        lines=list(lines.values()),
+        scheduled=pending,
+        prices=prices,
+        products_for_sale=for_sale,
+        seats_in_use=Membership.objects.filter(account=account).count(),
+        cancellation=cancellation,
+    )
+
+
+# --- Projections: the subscription as plain QuoteItems, with changes applied -------------------------
+
+
+def _quote_items(items: list[SubscriptionItem]) -> dict[int, pricing.QuoteItem]:
+    return {i.pk: selectors.quote_item(i) for i in items}
+
+
+def _set_line(qitems: dict, line: Line, *, seats: int | None = None, edition: str | None = None) -> None:
+    for item in line.items:
+        quote_item = qitems.get(item.pk)
+        if quote_item is None:
+            continue
+        if seats is not None and item.product.unit == Product.Unit.SEAT:
+            quote_item = dataclasses.replace(quote_item, quantity=seats)
+        if edition is not None:
+            quote_item = dataclasses.replace(quote_item, edition=edition)
+        qitems[item.pk] = quote_item
+
+
+@dataclass(frozen=True)
+class ScheduledChangeView:
+    """A change for the next period as plain values, so that it can be projected before it exists."""
+
+    kind: str
+    item_id: int | None
+    payload: dict
+
+
+def _next_period(state: ManageState, extra: ScheduledChangeView | None = None) -> tuple[dict, str]:
+    """The items and cycle of the next period: today's, with every pending change applied (and `extra`).
+    Scheduled removals and cancellations count too, so the totals shown never ignore them."""
+    qitems, cycle = _quote_items(state.items), state.subscription.cycle
+    for change in [*state.scheduled, *([extra] if extra else [])]:
+        if change.kind == ScheduledChange.Kind.CANCEL_ACCOUNT:
+            return {}, cycle
+        if change.kind == ScheduledChange.Kind.REMOVE_ITEM:
+            qitems.pop(change.item_id, None)
+        elif change.kind == ScheduledChange.Kind.END_SUITE_PRICING:
+            qitems = {key: dataclasses.replace(q, bundle=None) for key, q in qitems.items()}
+        elif change.kind == ScheduledChange.Kind.SET_CYCLE:
+            cycle = change.payload["cycle"]
+        elif change.kind == ScheduledChange.Kind.SET_SEATS:
+            _set_line(qitems, state.line_of(change.item_id), seats=change.payload["seats"])
+        elif change.kind == ScheduledChange.Kind.SET_EDITION:
+            _set_line(qitems, state.line_of(change.item_id), edition=change.payload["edition"])
+    return qitems, cycle
+
+
+def _total(state: ManageState, qitems: dict, cycle: str) -> int:
+    try:
+        coupons = [
+            pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off)
+            for d in selectors.applicable_discounts(state.subscription)
+        ]
+        return pricing.quote(qitems.values(), state.table(cycle), cycle=cycle, coupons=coupons).total
+    except KeyError:
+        raise ValidationError(NOT_FOR_SALE) from None
+
+
+# --- Quotes ---------------------------------------------------------------------------------------
+
+
+def quote_change(state: ManageState, spec: ChangeSpec, *, now: datetime) -> ChangeQuote:
+    """What `spec` changes, when, what it costs now (prorated) and the new total per period. Raises
+    ValidationError with a message for people when the change cannot be made, Http404 for a foreign item."""
+    sub = state.subscription
+    total_now = _total(state, _quote_items(state.items), sub.cycle)
+    build = _QUOTERS[spec.kind]
+    action, subject, after = build(state, spec, now)
+    if isinstance(after, ScheduledChangeView):  # a change for the next period
+        if state.cancellation is not None:
+            raise ValidationError(
+                ACCOUNT_ENDS, params={"date": f"{state.cancellation.effective_at:%Y-%m-%d}"}
+            )
+        qitems, cycle = _next_period(state, after)
+        return ChangeQuote(
+            spec,
+            action,
+            now,
+            sub.current_period_end,
+            sub.current_period_end,
+            0,
+            total_now,
+            _total(state, qitems, cycle),
+            state.account.currency,
+            subject,
+        )
+    qitems, extra_charge = after
+    total_after = _total(state, qitems, sub.cycle)
+    charge = extra_charge + pricing.charge_for_increase(
+        total_before=total_now,
+        total_after=total_after,
+        now=now,
+        start=sub.current_period_start,
+        end=sub.current_period_end,
+    )
+    if state.account.is_trial:
+        charge = 0  # nothing is charged during a trial
+    return ChangeQuote(
+        spec,
+        action,
+        now,
+        sub.current_period_end,
+        None,
+        charge,
+        total_now,
+        total_after,
+        state.account.currency,
+        subject,
+    )
+
+
+def _changeable_line(state: ManageState, spec: ChangeSpec) -> Line:
+    line = state.line_of(spec.item)
+    if line.ends_on is not None:
+        raise ValidationError(ITEM_ENDS, params={"product": line.name, "date": f"{line.ends_on:%Y-%m-%d}"})
+    return line
+
+
+def _seats(spec: ChangeSpec) -> int:
+    if spec.seats is None or not 1 <= spec.seats <= MAX_SEATS:
+        raise ValidationError(CHOOSE_SEATS, params={"max": MAX_SEATS})
+    return spec.seats
+
+
+def _quote_add_seats(state, spec, now):
+    line = _changeable_line(state, spec)
+    _no_pending(line, ScheduledChange.Kind.SET_SEATS)  # the pending count would silently undo the addition
+    new = line.seats + _seats(spec)
+    if new > MAX_SEATS:
+        raise ValidationError(TOO_MANY_SEATS, params={"max": MAX_SEATS})
+    qitems = _quote_items(state.items)
+    _set_line(qitems, line, seats=new)
+    return Action.ADD_SEATS, line.name, (qitems, 0)
+
+
+def _no_pending(line: Line, kind: str) -> None:
+    if any(c.kind == kind for c in line.pending):
+        raise ValidationError(PENDING_CHANGE_EXISTS, params={"product": line.name})
+
+
+def _quote_remove_seats(state, spec, now):
+    line = _changeable_line(state, spec)
+    _no_pending(line, ScheduledChange.Kind.SET_SEATS)
+    new = line.seats - _seats(spec)
+    if new < max(1, state.seats_in_use):
+        raise ValidationError(BELOW_SEATS_IN_USE, params={"product": line.name, "in_use": state.seats_in_use})
+    view = ScheduledChangeView(ScheduledChange.Kind.SET_SEATS, line.head.pk, {"seats": new})
+    return Action.REMOVE_SEATS, line.name, view
+
+
+def _quote_add_product(state, spec, now):
+    product = next((p for p in state.products_for_sale if p.code == spec.product), None)
+    if product is None:
+        active = next((i.product for i in state.items if i.product.code == spec.product), None)
+        if active is not None:
+            raise ValidationError(ALREADY_SUBSCRIBED, params={"product": active.name})
+        raise ValidationError(NOT_FOR_SALE)
+    if (
+        spec.edition not in Edition.values
+        or (product.pk, spec.edition, state.subscription.cycle) not in state.prices
+    ):
+        raise ValidationError(NOT_FOR_SALE)
+    seats = _seats(spec) if product.unit == Product.Unit.SEAT else 1
+    qitems = _quote_items(state.items)
+    qitems[0] = pricing.QuoteItem(key=0, product=product.pk, edition=spec.edition, quantity=seats)
+    return Action.ADD_PRODUCTS, product.name, (qitems, 0)
+
+
+def _quote_change_edition(state, spec, now):
+    line = _changeable_line(state, spec)
+    if spec.edition not in Edition.values:
+        raise ValidationError(NOT_FOR_SALE)
+    if spec.edition == line.edition:
+        raise ValidationError(SAME_EDITION, params={"product": line.name})
+    if (line.product.pk, spec.edition, state.subscription.cycle) not in state.prices:
+        raise ValidationError(NOT_FOR_SALE)
+    _no_pending(line, ScheduledChange.Kind.SET_EDITION)
+    if pricing.is_upgrade(line.edition, spec.edition):  # R6.2: an upgrade applies now, prorated
+        qitems = _quote_items(state.items)
+        _set_line(qitems, line, edition=spec.edition)
+        return Action.UPGRADE_EDITION, line.name, (qitems, 0)
+    view = ScheduledChangeView(ScheduledChange.Kind.SET_EDITION, line.head.pk, {"edition": spec.edition})
+    return Action.DOWNGRADE_EDITION, line.name, view
+
+
+def _quote_change_cycle(state, spec, now):
+    if spec.cycle not in Cycle.values or spec.cycle == state.subscription.cycle:
+        raise ValidationError(SAME_CYCLE)
+    if any(c.kind == ScheduledChange.Kind.SET_CYCLE for c in state.scheduled):
+        raise ValidationError(PENDING_CHANGE_EXISTS, params={"product": _("the billing cycle")})
+    view = ScheduledChangeView(ScheduledChange.Kind.SET_CYCLE, None, {"cycle": spec.cycle})
+    return Action.CHANGE_BILLING_CYCLE, str(_("Billing cycle")), view
+
+
+def _quote_change_payment_type(state, spec, now):
+    if (
+        spec.payment_type not in Subscription.PaymentType.values
+        or spec.payment_type == state.subscription.payment_type
+    ):
+        raise ValidationError(SAME_PAYMENT_TYPE)
+    return Action.CHANGE_PAYMENT_TYPE, str(_("Payment type")), (_quote_items(state.items), 0)
+
+
+def _quote_extend_temporary(state, spec, now):
+    line = _changeable_line(state, spec)
+    item = line.temporary_item
+    if item is None:
+        raise ValidationError(NO_TEMPORARY_SEATS, params={"product": line.name})
+    current_end = item.temporary_seats_end
+    if spec.until is None or not current_end < spec.until <= current_end + timedelta(
+        MAX_TEMPORARY_EXTENSION_DAYS
+    ):
+        raise ValidationError(BAD_EXTENSION, params={"date": current_end.isoformat()})
+    unit = state.prices[(item.product_id, item.edition, Cycle.MONTHLY)]
+    charge = pricing.temporary_seats_charge(
+        unit_amount=unit, seats=item.temporary_seats, days=(spec.until - current_end).days
+    )
+    return Action.ADD_SEATS, line.name, (_quote_items(state.items), charge)
+
+
+_QUOTERS = {
+    ChangeKind.ADD_SEATS: _quote_add_seats,
+    ChangeKind.REMOVE_SEATS: _quote_remove_seats,
+    ChangeKind.ADD_PRODUCT: _quote_add_product,
+    ChangeKind.CHANGE_EDITION: _quote_change_edition,
+    ChangeKind.CHANGE_CYCLE: _quote_change_cycle,
+    ChangeKind.CHANGE_PAYMENT_TYPE: _quote_change_payment_type,
+    ChangeKind.EXTEND_TEMPORARY: _quote_extend_temporary,
+}
+
+
+def edition_options(line: Line, *, upgrade: bool, downgrade: bool) -> list[tuple[str, str]]:
+    """The editions this member may move a line to: higher ones to upgrade, lower ones to downgrade."""
+    return [
+        (value, label)
+        for value, label in Edition.choices
+        if value != line.edition and (upgrade if pricing.is_upgrade(line.edition, value) else downgrade)
+    ]
