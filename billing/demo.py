@@ -52,7 +52,11 @@ class DemoAccount:
 
 
 def _suite(code: str, edition: str, seats: int) -> list[Item]:
-    return [Item(p, edition, seats, bundle=code) for p in ("support", "chat", "guide", "talk")]
+    # Guide is priced per account: its seat count is 1, the suite's seats are those of its other products.
+    return [
+        Item(p, edition, 1 if p == "guide" else seats, bundle=code)
+        for p in ("support", "chat", "guide", "talk")
+    ]
 
 
 DEMO_ACCOUNTS = [

@@ -18,6 +18,7 @@ from accounts.models import Account, Membership
 from accounts.policy import Action
 from billing import pricing, selectors
 from billing.models import Cycle, Edition, Price, Product, ScheduledChange, Subscription, SubscriptionItem
+from billing.money import format_day
 
 MAX_SEATS = 10_000  # per product line; larger orders go through sales
 MAX_TEMPORARY_EXTENSION_DAYS = 365
@@ -281,10 +282,7 @@ def quote_change(state: ManageState, spec: ChangeSpec, *, now: datetime) -> Chan
     build = _QUOTERS[spec.kind]
     action, subject, after = build(state, spec, now)
     if isinstance(after, ScheduledChangeView):  # a change for the next period
-        if state.cancellation is not None:
-            raise ValidationError(
-                ACCOUNT_ENDS, params={"date": f"{state.cancellation.effective_at:%Y-%m-%d}"}
-            )
+        _refuse_if_account_ends(state)
         qitems, cycle = _next_period(state, after)
         return ChangeQuote(
             spec,
@@ -323,10 +321,20 @@ def quote_change(state: ManageState, spec: ChangeSpec, *, now: datetime) -> Chan
     )
 
 
+def _refuse_if_account_ends(state: ManageState) -> None:
+    if state.cancellation is not None:
+        raise ValidationError(
+            ACCOUNT_ENDS, params={"date": format_day(state.cancellation.effective_at, "long")}
+        )
+
+
 def _changeable_line(state: ManageState, spec: ChangeSpec) -> Line:
     line = state.line_of(spec.item)
+    _refuse_if_account_ends(state)
     if line.ends_on is not None:
-        raise ValidationError(ITEM_ENDS, params={"product": line.name, "date": f"{line.ends_on:%Y-%m-%d}"})
+        raise ValidationError(
+            ITEM_ENDS, params={"product": line.name, "date": format_day(line.ends_on, "long")}
+        )
     return line
 
 
@@ -424,7 +432,7 @@ def _quote_extend_temporary(state, spec, now):
     if spec.until is None or not current_end < spec.until <= current_end + timedelta(
         MAX_TEMPORARY_EXTENSION_DAYS
     ):
-        raise ValidationError(BAD_EXTENSION, params={"date": current_end.isoformat()})
+        raise ValidationError(BAD_EXTENSION, params={"date": format_day(current_end, "long")})
     unit = state.prices[(item.product_id, item.edition, Cycle.MONTHLY)]
     charge = pricing.temporary_seats_charge(
         unit_amount=unit, seats=item.temporary_seats, days=(spec.until - current_end).days

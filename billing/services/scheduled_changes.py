@@ -57,9 +57,10 @@ def billing_tick(*, real_now: datetime | None = None) -> TickReport:
     """R9.1 (the part of issue 3): apply every scheduled change that is due. Each change applies in its
     own transaction, once: running twice, or again after a crash, changes nothing more."""
     report = TickReport()
-    for pk in due_change_ids(real_now or timezone.now()):
+    real_now = real_now or timezone.now()
+    for pk in due_change_ids(real_now):
         try:
-            if scheduled_change_apply(pk):
+            if scheduled_change_apply(pk, real_now=real_now):
                 report.applied.append(pk)
         except Exception as error:  # one account's failure must not stop the others
             report.failed.append((pk, f"{type(error).__name__}: {error}"))
@@ -67,7 +68,7 @@ def billing_tick(*, real_now: datetime | None = None) -> TickReport:
 
 
 @transaction.atomic
-def scheduled_change_apply(pk: int) -> bool:
+def scheduled_change_apply(pk: int, *, real_now: datetime | None = None) -> bool:
     """Apply one change if it is pending and due at its account's time; say whether it did."""
     change = (
         ScheduledChange.objects.select_for_update(of=("self",))
@@ -75,7 +76,7 @@ def scheduled_change_apply(pk: int) -> bool:
         .get(pk=pk)
     )
     account = change.account
-    now = now_for(account)
+    now = now_for(account, real_now=real_now)
     if not change.is_pending or change.effective_at > now:
         return False
     before, after = _APPLY[change.kind](change)

@@ -125,3 +125,49 @@ def test_quote_totals_equal_the_sum_of_lines_minus_discounts(specs, coupons, cyc
     assert quote.subtotal == sum(a for a in quote.lines.values() if a) + sum(quote.suites.values())
     assert quote.total == max(0, quote.subtotal - sum(quote.discounts))
     assert 0 <= quote.total <= quote.subtotal
+
+
+START = datetime(2026, 11, 11, tzinfo=UTC)
+END = datetime(2026, 12, 11, tzinfo=UTC)
+# Hypothesis takes naive bounds and adds the time zone itself.
+NAIVE_FROM, NAIVE_TO = datetime(2026, 11, 1), datetime(2026, 12, 20)  # noqa: DTZ001
+moments = st.datetimes(min_value=NAIVE_FROM, max_value=NAIVE_TO, timezones=st.just(UTC))
+
+
+def test_proration_by_seconds_rounds_half_up():
+    half_day_short = datetime(2026, 11, 21, 12, tzinfo=UTC)  # 19.5 of 30 days left
+    assert (
+        pricing.prorate(18_630, now=half_day_short, period_start=START, period_end=END) == 12_110
+    )  # 12 109.5
+    assert pricing.prorate(18_630, now=START, period_start=START, period_end=END) == 18_630
+    assert pricing.prorate(18_630, now=END, period_start=START, period_end=END) == 0
+
+
+@given(amounts, moments)
+def test_proration_never_exceeds_the_full_period_price(amount, now):
+    assert 0 <= pricing.prorate(amount, now=now, period_start=START, period_end=END) <= amount
+
+
+@given(st.integers(0, 100_000), st.integers(1, 500), st.integers(1, 500), moments)
+def test_adding_then_removing_seats_never_creates_money(unit, seats, added, now):
+    """Adding charges the prorated increase; removing is from the next period and refunds nothing."""
+    before, after = unit * seats, unit * (seats + added)
+    charged = pricing.charge_for_increase(
+        total_before=before, total_after=after, now=now, start=START, end=END
+    )
+    refunded = pricing.charge_for_increase(
+        total_before=after, total_after=before, now=now, start=START, end=END
+    )
+    assert charged >= 0 and refunded == 0
+    assert charged <= after - before
+
+
+def test_temporary_seats_cost_the_monthly_price_per_30_days():
+    assert pricing.temporary_seats_charge(unit_amount=6900, seats=5, days=10) == 11_500
+    assert pricing.temporary_seats_charge(unit_amount=6900, seats=1, days=1) == 230
+    assert pricing.temporary_seats_charge(unit_amount=100, seats=1, days=1) == 3  # 3.33… → 3
+    assert pricing.temporary_seats_charge(unit_amount=45, seats=1, days=1) == 2  # 1.5 → 2 (half up)
+
+
+def test_edition_order():
+    assert pricing.is_upgrade("professional", "enterprise") and not pricing.is_upgrade("professional", "team")
