@@ -378,7 +378,7 @@ def test_products_that_end_and_accounts_being_cancelled_are_shown_and_not_change
         account=talk.subscription.account, kind="cancel_account", effective_at=PERIOD_END, created_at=NOW
     )
     html = client.get(MANAGE).content.decode()
-    assert "The account is cancelled from" in html and "Annual billing from" in html
+    assert "The account is cancelled from" in html and "Billing cycle: Annual from" in html
     refused = preview(client, kind="remove_seats", item=item("Acme Self-Service", "support").pk, seats=1)
     assert refused.status_code == 422 and "only the payment type can still change" in text(refused)
 
