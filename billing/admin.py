@@ -5,11 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.audit import AuditedAdminMixin
 from billing.clock import now_for
+from billing.manage import MAX_SEATS, ChangeKind, ChangeSpec
 from billing.models import (
     BillingEvent,
     Cancellation,
     Coupon,
     Discount,
+    Edition,
     PaymentMethod,
     Price,
     Product,
@@ -182,15 +184,64 @@ class ChangeRequestDecisionForm(forms.ModelForm):
         choices=[("", "—"), ("approve", _("Approve")), ("decline", _("Decline"))],
         required=False,
     )
+    apply_kind = forms.ChoiceField(
+        label=_("Apply on approval"),
+        required=False,
+        choices=[
+            ("", _("Nothing: I make the change myself")),
+            (ChangeKind.ADD_SEATS, _("Add agent seats")),
+            (ChangeKind.ADD_PRODUCT, _("Add a product")),
+            (ChangeKind.CHANGE_EDITION, _("Upgrade an edition")),
+        ],
+        help_text=_(
+            "Applied through the same quote and service as the Manage page, and charged the same way."
+        ),
+    )
+    apply_item = forms.ModelChoiceField(
+        label=_("Product of the subscription"), queryset=SubscriptionItem.objects.none(), required=False
+    )
+    apply_product = forms.ModelChoiceField(
+        label=_("Product to add"),
+        queryset=Product.objects.exclude(kind=Product.Kind.SUITE),
+        required=False,
+        to_field_name="code",
+    )
+    apply_edition = forms.ChoiceField(
+        label=_("Edition"), choices=[("", "—"), *Edition.choices], required=False
+    )
+    apply_seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, required=False)
 
     class Meta:
         model = SubscriptionChangeRequest
         fields = ["staff_note"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["apply_item"].queryset = SubscriptionItem.objects.filter(
+                subscription__account=self.instance.account, ended_at=None
+            ).select_related("product")
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == "decline" and not cleaned.get("staff_note", "").strip():
             self.add_error("staff_note", change_requests.DECLINE_NEEDS_NOTE)
+        kind, item, product = (
+            cleaned.get("apply_kind"),
+            cleaned.get("apply_item"),
+            cleaned.get("apply_product"),
+        )
+        cleaned["apply"] = (
+            ChangeSpec(
+                kind=ChangeKind(kind),
+                item=item.pk if item else None,
+                product=product.code if product else None,
+                edition=cleaned.get("apply_edition") or None,
+                seats=cleaned.get("apply_seats"),
+            )
+            if kind and cleaned.get("decision") == "approve"
+            else None
+        )
         return cleaned
 
 
@@ -213,6 +264,7 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
         "decided_by",
         "decided_at",
     ]
+    apply_fields = ["apply_kind", "apply_item", "apply_product", "apply_edition", "apply_seats"]
 
     def has_add_permission(self, request):
         return False
@@ -222,7 +274,7 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is not None and obj.status == SubscriptionChangeRequest.Status.PENDING:
-            return [*self.base_readonly, "decision", "staff_note"]
+            return [*self.base_readonly, "decision", "staff_note", *self.apply_fields]
         return [*self.base_readonly, "staff_note"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -242,6 +294,7 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
                 approve=decision == "approve",
                 note=form.cleaned_data.get("staff_note", ""),
                 now=now_for(obj.account),
+                apply=form.cleaned_data.get("apply"),
             )
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))

@@ -1,5 +1,6 @@
 """Subscription change requests (R2.4): admins ask, support staff decide."""
 
+import uuid
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,14 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts import policy
 from accounts.models import Account, Membership
 from billing import emails
+from billing.manage import ChangeSpec, manage_state, quote_change
 from billing.models import BillingEvent, SubscriptionChangeRequest
 from billing.services.events import billing_event_record
+from billing.services.manage import manage_apply
 
 REQUEST_ALREADY_DECIDED = _("This request was already decided.")
 STAFF_PERMISSION_REQUIRED = _("You need the permission to handle change requests.")
 DECLINE_NEEDS_NOTE = _("Say why the request is declined: the requester reads this note.")
 
 
+NO_SUBSCRIPTION = _("This account has no subscription to change.")
+NOT_FOR_THIS_ACCOUNT_TYPE = _("This account type does not allow that change (R2).")
 SPP_DOWNGRADE_WHAT = "Downgrade Zendesk Suite to Support only"
 NOT_SPP = _("Only Zendesk Suite accounts on simplified pricing ask support for this downgrade.")
 
@@ -68,9 +73,17 @@ def _change_request_open(
 
 @transaction.atomic
 def change_request_decide(
-    *, change_request: SubscriptionChangeRequest, by, approve: bool, note: str, now: datetime
+    *,
+    change_request: SubscriptionChangeRequest,
+    by,
+    approve: bool,
+    note: str,
+    now: datetime,
+    apply: ChangeSpec | None = None,
 ) -> SubscriptionChangeRequest:
-    """Support staff approve or decline a request with a note; the requester sees it and gets an email."""
+    """Support staff approve or decline a request with a note; the requester sees it and gets an email.
+    Approving may apply the change asked for (`apply`) through the Manage page's own quote and service,
+    within what the account type allows (R2), in the same transaction."""
     if not by.has_perm("billing.change_subscriptionchangerequest"):
         raise PermissionDenied(STAFF_PERMISSION_REQUIRED)
     locked = SubscriptionChangeRequest.objects.select_for_update().get(pk=change_request.pk)
@@ -81,6 +94,8 @@ def change_request_decide(
     status = (
         SubscriptionChangeRequest.Status.APPROVED if approve else SubscriptionChangeRequest.Status.DECLINED
     )
+    if approve and apply is not None:
+        _apply_requested_change(locked, apply, by=by, now=now)
     locked.status, locked.staff_note, locked.decided_by, locked.decided_at = status, note, by, now
     locked.save(update_fields=["status", "staff_note", "decided_by", "decided_at"])
     billing_event_record(
@@ -96,3 +111,15 @@ def change_request_decide(
     )
     transaction.on_commit(lambda: emails.change_request_decided(locked))
     return locked
+
+
+def _apply_requested_change(change_request: SubscriptionChangeRequest, spec: ChangeSpec, *, by, now) -> None:
+    state = manage_state(change_request.account, now=now)
+    if state is None:
+        raise ValidationError(NO_SUBSCRIPTION)
+    quote = quote_change(state, spec, now=now)
+    if quote.action not in policy.ACCOUNT_TYPE_CAPABILITIES[change_request.account.kind]:
+        raise ValidationError(NOT_FOR_THIS_ACCOUNT_TYPE)
+    # One key per request: approving the same request twice cannot apply its change twice.
+    key = uuid.uuid5(uuid.NAMESPACE_URL, f"change-request:{change_request.pk}")
+    manage_apply(state=state, quote=quote, by=by, key=key, now=now)

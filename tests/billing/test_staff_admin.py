@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, User
 from accounts.staff import SUPPORT_GROUP
-from billing.models import BillingEvent, SubscriptionChangeRequest, SubscriptionItem
+from billing.models import BillingEvent, Charge, SubscriptionChangeRequest, SubscriptionItem
 from tests.conftest import demo_member
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -128,3 +128,49 @@ def test_r9_3_staff_edits_in_the_admin_are_billing_events(sign_in):
     event = BillingEvent.objects.get(kind=BillingEvent.Kind.STAFF_EDIT)
     assert event.before == {"seats": 3} and event.after == {"seats": 4}
     assert event.actor_label == "support@staff.test" and event.account.name == "Acme Self-Service"
+
+
+def test_r2_4_approving_a_request_can_apply_the_change_through_the_manage_service(sign_in):
+    change_request = pending_request(sign_in, what="Add 10 agent seats")
+    support = SubscriptionItem.objects.get(
+        subscription__account__name="Online Assisted Ltd", product__code="support"
+    )
+    response = sign_in("support@staff.test").post(
+        admin_url(SubscriptionChangeRequest, "change", change_request.pk),
+        {
+            "decision": "approve",
+            "staff_note": "Added.",
+            "apply_kind": "add_seats",
+            "apply_item": support.pk,
+            "apply_seats": 10,
+        },
+    )
+    assert response.status_code == 302
+    support.refresh_from_db()
+    change_request.refresh_from_db()
+    assert support.seats == 60 and change_request.status == "approved"
+    event = BillingEvent.objects.get(kind="seats_added")
+    assert event.actor_label == "support@staff.test" and event.after == {"seats": 60}
+    assert Charge.objects.get().amount == event.amount > 0  # charged like the Manage page
+
+
+def test_r2_4_approval_cannot_apply_what_the_account_type_forbids(sign_in):
+    change_request = pending_request(sign_in, what="Downgrade Support")
+    support = SubscriptionItem.objects.get(
+        subscription__account__name="Online Assisted Ltd", product__code="support"
+    )
+    response = sign_in("support@staff.test").post(
+        admin_url(SubscriptionChangeRequest, "change", change_request.pk),
+        {
+            "decision": "approve",
+            "staff_note": "",
+            "apply_kind": "change_edition",
+            "apply_item": support.pk,
+            "apply_edition": "team",
+        },
+        follow=True,
+    )
+    assert "does not allow that change" in response.content.decode()
+    change_request.refresh_from_db()
+    support.refresh_from_db()
+    assert change_request.status == "pending" and support.edition == "enterprise"
