@@ -9,6 +9,7 @@ import time_machine
 from django.core import signing
 
 from accounts.models import Membership
+from accounts.policy import can, can_modify
 from billing.models import BillingEvent, Charge, Price, ScheduledChange, SubscriptionItem
 from billing.services.manage import QUOTE_SALT
 from billing.services.scheduled_changes import billing_tick
@@ -430,3 +431,57 @@ def test_r10_1_the_manage_page_in_french(sign_in):
         "Passer à la facturation mensuelle",
     ):
         assert label in page
+
+
+# --- Every R6 action for each account type and role: previewed when allowed, 403 when not -------------
+
+ACTIONS = {
+    "add_seats": ({"kind": "add_seats", "seats": 1}, "add_seats"),
+    "remove_seats": ({"kind": "remove_seats", "seats": 1}, "remove_seats"),
+    "add_product": (
+        {"kind": "add_product", "product": "sell", "edition": "team", "seats": 1},
+        "add_products",
+    ),
+    "upgrade": ({"kind": "change_edition", "edition": "enterprise"}, "upgrade_edition"),
+    "downgrade": ({"kind": "change_edition", "edition": "team"}, "downgrade_edition"),
+    "cycle": ({"kind": "change_cycle"}, "change_billing_cycle"),
+    "payment_type": ({"kind": "change_payment_type"}, "change_payment_type"),
+}
+MEMBERS = [
+    "owner@acme.test",
+    "billing@acme.test",
+    "admin@acme.test",
+    "agent@acme.test",
+    "owner@assisted.test",
+    "billing@assisted.test",
+    "admin@assisted.test",
+    "owner@managed.test",
+    "admin@managed.test",
+]
+
+
+@pytest.mark.parametrize("email", MEMBERS)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_r6_1_r2_5_every_action_for_every_account_type_and_role(sign_in, client_for, email, action):
+    member = demo_member(email)
+    data, capability = ACTIONS[action]
+    data = dict(data)
+    account = member.account
+    support = account.subscription.items.get(product__code="support")
+    if action == "upgrade" and support.edition == "enterprise":
+        SubscriptionItem.objects.filter(pk=support.pk).update(edition="growth")
+    if action == "downgrade" and account.memberships.count() > 2:
+        SubscriptionItem.objects.filter(pk=support.pk).update(seats=max(support.seats, 10))
+    data["item"] = support.pk
+    data.setdefault("cycle", "annual" if account.subscription.cycle == "monthly" else "monthly")
+    data.setdefault("payment_type", "invoice" if account.subscription.payment_type == "card" else "card")
+    client = sign_in(email)
+    allowed = can(member, capability)
+    page = client.get(MANAGE)
+    with time_machine.travel(NOW, tick=False):
+        response = preview(client, **data)
+        assert response.status_code == (200 if allowed else 403), text(response)[-300:]
+        if allowed:
+            assert client.post(MANAGE + "confirm/", {"quote": quote_of(response)}).status_code == 302
+    assert page.status_code == (200 if can_modify(member) else 403)
+    assert BillingEvent.objects.count() == (1 if allowed else 0)
