@@ -95,6 +95,9 @@ class Account(models.Model):
     billing_address = models.TextField(_("billing address"), blank=True)
     billing_country = models.CharField(_("country"), max_length=2, blank=True)
     tax_id = models.CharField(_("tax ID"), max_length=50, blank=True)
+    tax_rate_bp = models.PositiveIntegerField(
+        _("tax rate (basis points)"), default=0, help_text=_("Added to invoices: 2000 = 20 %. 0 by default.")
+    )
     test_clock = models.ForeignKey(
         "billing.TestClock",
         verbose_name=_("test clock"),
@@ -113,6 +116,7 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="account_currency_iso_4217"
             ),
+            models.CheckConstraint(condition=Q(tax_rate_bp__lte=10000), name="account_tax_rate_at_most_100"),
         ]
 
     def __str__(self):

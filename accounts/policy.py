@@ -29,8 +29,12 @@ class Action(StrEnum):
     CANCEL_ACCOUNT = "cancel_account"
     CREATE_BILLING_ADMINS = "create_billing_admins"
     REQUEST_CHANGES = "request_changes"
-    # Not a row of the table: every account type lets its admins see the subscription (R2.2).
+    # Not rows of the table: what every account type allows, by role (R2.2, R8).
     VIEW_SUBSCRIPTION = "view_subscription"
+    VIEW_INVOICES = "view_invoices"  # the owner; billing admins where they manage invoices (R8.1)
+    UPDATE_PAYMENT_METHOD = "update_payment_method"  # the owner only (R8.4)
+    MANAGE_BILLING_CONTACTS = "manage_billing_contacts"  # the owner decides who receives invoices (R8.3)
+    VIEW_BILLING_HISTORY = "view_billing_history"  # owner and billing admins (R9.3)
 
 
 # The table's wording (seed 002), for the Manage page and the staff console.
@@ -78,7 +82,15 @@ ACCOUNT_TYPE_CAPABILITIES: dict[str, frozenset[Action]] = {
         }
     ),
 }
-ALWAYS_ALLOWED = frozenset({Action.VIEW_SUBSCRIPTION})
+ALWAYS_ALLOWED = frozenset(
+    {
+        Action.VIEW_SUBSCRIPTION,
+        Action.VIEW_INVOICES,
+        Action.UPDATE_PAYMENT_METHOD,
+        Action.MANAGE_BILLING_CONTACTS,
+        Action.VIEW_BILLING_HISTORY,
+    }
+)
 
 # The table's rows 1–9: changes to the subscription itself.
 MODIFY_ACTIONS = frozenset(
@@ -99,8 +111,9 @@ OWNER_ONLY = frozenset({Action.REMOVE_PRODUCTS, Action.CANCEL_ACCOUNT, Action.CR
 # The role layer (R2.2): admins view and may ask; billing admins modify; only the owner removes, cancels
 # and creates billing admins (seed 000: "Les administrateurs de la facturation ne peuvent pas résilier").
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.OWNER: MODIFY_ACTIONS | OWNER_ONLY | {Action.VIEW_SUBSCRIPTION},
-    Role.BILLING_ADMIN: (MODIFY_ACTIONS - OWNER_ONLY) | {Action.VIEW_SUBSCRIPTION},
+    Role.OWNER: MODIFY_ACTIONS | OWNER_ONLY | ALWAYS_ALLOWED,
+    Role.BILLING_ADMIN: (MODIFY_ACTIONS - OWNER_ONLY)
+    | {Action.VIEW_SUBSCRIPTION, Action.VIEW_BILLING_HISTORY},
     Role.ADMIN: frozenset({Action.VIEW_SUBSCRIPTION, Action.REQUEST_CHANGES}),
     Role.AGENT: frozenset(),
 }
@@ -114,6 +127,14 @@ DENIED_MESSAGES = {
 DEFAULT_DENIED_MESSAGE = _(
     "Your role in this account does not allow this. Ask the account owner if you think you need it."
 )
+ACTION_DENIED_MESSAGES = {
+    Action.VIEW_INVOICES: _(
+        "Invoices are available to the account owner, and to billing admins on self-service accounts. "
+        "Ask the account owner for a copy."
+    ),
+    Action.UPDATE_PAYMENT_METHOD: _("Only the account owner can update the card. Ask the account owner."),
+    Action.MANAGE_BILLING_CONTACTS: _("Only the account owner decides who receives the invoices."),
+}
 OWNER_ONLY_MESSAGE = _(
     "Only the account owner can remove products, cancel the account or create billing admins. "
     "Billing admins and admins cannot."
@@ -138,7 +159,10 @@ def allowed(membership: Membership | None) -> frozenset[Action]:
     if membership is None:
         return frozenset()
     by_account_type = ACCOUNT_TYPE_CAPABILITIES[membership.account.kind] | ALWAYS_ALLOWED
-    return by_account_type & ROLE_ACTIONS[membership.role]
+    actions = by_account_type & ROLE_ACTIONS[membership.role]
+    if Action.MANAGE_INVOICES in actions:  # managing invoices includes seeing them (R8.1)
+        actions |= {Action.VIEW_INVOICES}
+    return actions
 
 
 def can(membership: Membership | None, action: Action) -> bool:
@@ -156,6 +180,8 @@ def denied_message(membership: Membership | None, action: Action | None = None) 
         return str(NO_ACCOUNT_MESSAGE)
     if membership.role in DENIED_MESSAGES:
         return str(DENIED_MESSAGES[membership.role])
+    if action in ACTION_DENIED_MESSAGES:
+        return str(ACTION_DENIED_MESSAGES[action])
     if action is not None and action in ROLE_ACTIONS[membership.role]:
         return str(ACCOUNT_TYPE_DENIED_MESSAGES[membership.account.kind])
     if action in OWNER_ONLY:

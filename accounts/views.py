@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from accounts import policy
 from accounts.decorators import require_membership
 from accounts.forms import SignInForm
+from billing.models import BillingContactRequest
+from billing.services.contacts import active_contact
 
 
 class SignInView(auth_views.LoginView):
@@ -25,4 +27,12 @@ def landing(request):
 
 @require_membership
 def home(request):
-    return render(request, "accounts/home.html")
+    """The Admin Center home. Every member can ask to receive the invoices, or to stop (R8.3)."""
+    membership = request.membership
+    context = {
+        "is_billing_contact": active_contact(membership.account, membership.user.email) is not None,
+        "contact_request": BillingContactRequest.objects.filter(
+            account=membership.account, requested_by=membership.user
+        ).first(),
+    }
+    return render(request, "accounts/home.html", context)

@@ -1,9 +1,12 @@
 """Emails, sent through Django's email framework in the recipient's language."""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from accounts.models import Membership
+from billing.pdf import invoice_pdf
 
 
 def _send(*, to: list[str], template: str, context: dict, language: str) -> None:
@@ -53,3 +56,23 @@ def account_cancellation_confirmed(cancellation) -> None:
         context={"cancellation": cancellation},
         language=cancellation.account.language,
     )
+
+
+def invoice_recipients(account) -> list[str]:
+    """The owner and every billing contact (R8.3)."""
+    owner = Membership.objects.filter(account=account, role=Membership.Role.OWNER).values_list(
+        "user__email", flat=True
+    )
+    contacts = account.billing_contacts.filter(removed_at=None).values_list("email", flat=True)
+    return list(dict.fromkeys([*owner, *contacts]))
+
+
+def invoice_issued(invoice) -> None:
+    """A finalized invoice with its PDF, to the owner and every billing contact, in the account's language."""
+    with translation.override(invoice.language or "en"):
+        context = {"invoice": invoice}
+        subject = render_to_string("billing/emails/invoice_issued_subject.txt", context).strip()
+        body = render_to_string("billing/emails/invoice_issued.txt", context)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, invoice_recipients(invoice.account))
+    message.attach(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
+    message.send()

@@ -1,9 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
 from billing.cancellations import WarningCode
 from billing.manage import MAX_SEATS, ChangeKind, ChangeSpec
-from billing.models import CancellationReason, Cycle, Edition, Subscription, SubscriptionChangeRequest
+from billing.models import (
+    BillingEvent,
+    CancellationReason,
+    Cycle,
+    Edition,
+    Subscription,
+    SubscriptionChangeRequest,
+)
 
 
 class ChangeRequestForm(forms.ModelForm):
@@ -63,3 +71,43 @@ class ChangeForm(forms.Form):
 class MemberRoleForm(forms.Form):
     member = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     grant = forms.BooleanField(required=False)
+
+
+class CardForm(forms.Form):
+    """R8.4. The number and the security code go to the gateway and are never stored."""
+
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=23,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    exp_month = forms.IntegerField(label=_("Expiry month"), min_value=1, max_value=12)
+    exp_year = forms.IntegerField(label=_("Expiry year"), min_value=2000, max_value=2100)
+    cvc = forms.RegexField(label=_("Security code"), regex=r"^[0-9]{3,4}$", widget=forms.PasswordInput)
+    attempt_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class BillingAddressForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = ["billing_name", "billing_address", "billing_country", "tax_id"]
+        widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+
+
+class ContactRemoveForm(forms.Form):
+    contact = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class DecisionForm(forms.Form):
+    request = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    approve = forms.BooleanField(required=False)
+
+
+class HistoryFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Show"), required=False, choices=[("", _("Everything")), *BillingEvent.Kind.choices]
+    )

@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Membership
@@ -41,6 +43,7 @@ SAME_PAYMENT_TYPE = _("This is already the payment type.")
 NO_TEMPORARY_SEATS = _("%(product)s has no temporary seats to extend.")
 BAD_EXTENSION = _("Choose a date after %(date)s and at most a year later.")
 CHOOSE_SEATS = _("Choose a number of seats from 1 to %(max)s.")
+PRORATED_LINE = _("%(what)s, prorated %(start)s – %(end)s")
 
 
 class ChangeKind(StrEnum):
@@ -458,3 +461,17 @@ def edition_options(line: Line, *, upgrade: bool, downgrade: bool) -> list[tuple
         for value, label in Edition.choices
         if value != line.edition and (upgrade if pricing.is_upgrade(line.edition, value) else downgrade)
     ]
+
+
+def describe(quote: ChangeQuote, language: str) -> str:
+    """The change in words, in `language`: the line of the invoice that charges it."""
+    with translation.override(language):
+        what = render_to_string(
+            "billing/_change_description.html", {"spec": quote.spec, "subject": quote.subject}
+        ).strip()
+        if not quote.charge_now:
+            return what
+        return str(
+            PRORATED_LINE
+            % {"what": what, "start": format_day(quote.quoted_at), "end": format_day(quote.period_end)}
+        )

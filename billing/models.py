@@ -384,6 +384,18 @@ class BillingEvent(models.Model):
         BILLING_ADMIN_GRANTED = "billing_admin_granted", _("Billing admin role granted")
         BILLING_ADMIN_REVOKED = "billing_admin_revoked", _("Billing admin role revoked")
         SCHEDULED_CHANGE_UNDONE = "scheduled_change_undone", _("Pending change undone")
+        INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+        INVOICE_PAID = "invoice_paid", _("Invoice paid")
+        PAYMENT_FAILED = "payment_failed", _("Payment failed")
+        PAYMENT_METHOD_UPDATED = "payment_method_updated", _("Card updated")
+        BILLING_ADDRESS_CHANGED = "billing_address_changed", _("Billing address changed")
+        BILLING_CONTACT_ADDED = "billing_contact_added", _("Billing contact added")
+        BILLING_CONTACT_REMOVED = "billing_contact_removed", _("Billing contact removed")
+        BILLING_CONTACT_REQUESTED = "billing_contact_requested", _("Billing contact request")
+        BILLING_CONTACT_REQUEST_DECIDED = (
+            "billing_contact_request_decided",
+            _("Billing contact request decided"),
+        )
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="billing_events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
@@ -423,6 +435,9 @@ class Charge(models.Model):
     description = models.CharField(_("description"), max_length=300)
     event = models.OneToOneField(BillingEvent, on_delete=models.PROTECT, related_name="charge")
     created_at = models.DateTimeField(_("created at"))
+    invoice = models.ForeignKey(
+        "Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
+    )
 
     class Meta:
         verbose_name = _("charge")
@@ -478,3 +493,203 @@ class TestClock(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.frozen_now:%Y-%m-%d %H:%M})"
+
+
+class Invoice(models.Model):
+    """An invoice or a credit note. A draft can change; once finalized it is immutable but for its payment
+    state (a database trigger enforces it), numbered without gaps in its account's series, and carries a
+    snapshot of the buyer as they were at that moment (R8.2)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        VOID = "void", _("Void")
+        UNCOLLECTIBLE = "uncollectible", _("Uncollectible")
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.DRAFT)
+    sequence = models.PositiveIntegerField(_("number in the account's series"), null=True, blank=True)
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.IntegerField(_("subtotal"), default=0)
+    tax_rate_bp = models.PositiveIntegerField(_("tax rate (basis points)"), default=0)
+    tax = models.IntegerField(_("tax"), default=0)
+    total = models.IntegerField(_("total"), default=0)
+    period_start = models.DateTimeField(_("period start"), null=True, blank=True)
+    period_end = models.DateTimeField(_("period end"), null=True, blank=True)
+    credits = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        verbose_name=_("corrects invoice"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    # The buyer as they were when the invoice was issued (R8.2).
+    buyer_name = models.CharField(_("buyer"), max_length=200, blank=True)
+    buyer_address = models.TextField(_("buyer's address"), blank=True)
+    buyer_country = models.CharField(_("buyer's country"), max_length=2, blank=True)
+    buyer_tax_id = models.CharField(_("buyer's tax ID"), max_length=50, blank=True)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="invoice_account_newest")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "sequence"], name="invoice_one_number_per_account"),
+            models.CheckConstraint(
+                condition=Q(total=models.F("subtotal") + models.F("tax")), name="invoice_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(sequence__isnull=False), name="invoice_finalized_has_number"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"Draft {self.pk}"
+
+    @property
+    def is_finalized(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.IntegerField(_("quantity"), default=1)
+    unit_amount = models.IntegerField(_("unit amount"))
+    amount = models.IntegerField(_("amount"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=models.F("quantity") * models.F("unit_amount")), name="invoice_line_amount"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class InvoiceSequence(models.Model):
+    """The last number used in an account's series; locked while the next one is taken, so numbers have
+    no gaps and no duplicates, even when two invoices are finalized at once."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="invoice_sequence")
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.account}: {self.last}"
+
+
+class PaymentAttempt(models.Model):
+    """Every call to the payment gateway: what was asked, with which idempotency key, and what came back."""
+
+    class Operation(models.TextChoices):
+        AUTHORIZE = "authorize", _("Authorization")
+        VOID = "void", _("Void")
+        CAPTURE = "capture", _("Capture")
+        CHARGE = "charge", _("Charge")
+        REFUND = "refund", _("Refund")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payment_attempts")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="payment_attempts"
+    )
+    operation = models.CharField(_("operation"), max_length=10, choices=Operation.choices)
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    succeeded = models.BooleanField(_("succeeded"))
+    failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
+    reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("payment attempt")
+        verbose_name_plural = _("payment attempts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        outcome = "ok" if self.succeeded else self.failure_code
+        return f"{self.get_operation_display()} {self.amount} {self.currency} · {outcome}"
+
+
+class BillingContact(models.Model):
+    """An email address that receives the account's invoices (R8.3)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="billing_contacts")
+    email = models.EmailField(_("email"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("added at"))
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("billing contact")
+        verbose_name_plural = _("billing contacts")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "email"], condition=Q(removed_at__isnull=True), name="billing_contact_once"
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class BillingContactRequest(models.Model):
+    """A member asks to receive the invoices, or a contact asks to stop; the owner decides (R8.3)."""
+
+    class Kind(models.TextChoices):
+        ADD = "add", _("Add me")
+        REMOVE = "remove", _("Remove me")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="billing_contact_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("billing contact request")
+        verbose_name_plural = _("billing contact requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "requested_by"],
+                condition=Q(status="pending"),
+                name="billing_contact_request_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.requested_by} · {self.get_kind_display()} · {self.get_status_display()}"

@@ -9,7 +9,11 @@ from accounts.models import Account
 from billing import pricing
 from billing.models import (
     EDITIONS_WITH_TEMPORARY_SEATS,
+    BillingContact,
+    BillingContactRequest,
+    BillingEvent,
     Discount,
+    Invoice,
     PaymentMethod,
     Price,
     Product,
@@ -213,3 +217,27 @@ def pending_account_cancellation(account: Account) -> ScheduledChange | None:
     return ScheduledChange.objects.filter(
         account=account, kind=ScheduledChange.Kind.CANCEL_ACCOUNT, applied_at=None, revoked_at=None
     ).first()
+
+
+def invoices_of(account: Account):
+    """Issued invoices and credit notes, newest first (drafts are not shown to customers)."""
+    return (
+        Invoice.objects.filter(account=account)
+        .exclude(status=Invoice.Status.DRAFT)
+        .order_by("-issued_at", "-id")
+    )
+
+
+def billing_history(account: Account, kind: str | None = None):
+    events = BillingEvent.objects.filter(account=account)
+    return events.filter(kind=kind) if kind else events
+
+
+def billing_contacts(account: Account):
+    return BillingContact.objects.filter(account=account, removed_at=None)
+
+
+def pending_contact_requests(account: Account):
+    return BillingContactRequest.objects.filter(account=account, status="pending").select_related(
+        "requested_by"
+    )

@@ -106,6 +106,9 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Admin Center Billing <billing@example.test>")
 # Where change requests and support contacts go (R2.4, R4.2).
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@example.test")
+# The seller printed on invoices.
+INVOICE_SELLER_NAME = env("INVOICE_SELLER_NAME", default="Admin Center Billing Ltd")
+INVOICE_SELLER_ADDRESS = env("INVOICE_SELLER_ADDRESS", default="1 Example Street\nDublin, Ireland")
 
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

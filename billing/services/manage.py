@@ -13,9 +13,19 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
 from accounts.models import Account, Membership
-from billing.manage import ChangeKind, ChangeQuote, ChangeSpec, Line, ManageState, manage_state, quote_change
+from billing.manage import (
+    ChangeKind,
+    ChangeQuote,
+    ChangeSpec,
+    Line,
+    ManageState,
+    describe,
+    manage_state,
+    quote_change,
+)
 from billing.models import BillingEvent, Charge, ScheduledChange, SubscriptionItem
 from billing.services.events import billing_event_record
+from billing.services.invoices import invoice_pending_charges
 
 QUOTE_SALT = "billing.manage.quote"
 QUOTE_MAX_AGE_SECONDS = 15 * 60
@@ -140,10 +150,12 @@ def manage_apply(
             account=state.account,
             amount=quote.charge_now,
             currency=quote.currency,
-            description=_summary(quote),
+            description=describe(quote, state.account.language),
             event=event,
             created_at=now,
         )
+        # Invoiced and collected once the change is committed, by the same service as renewals.
+        transaction.on_commit(lambda: invoice_pending_charges(account=state.account, now=now))
     return event
 
 

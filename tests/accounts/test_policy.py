@@ -63,6 +63,12 @@ def expected(kind, role, action) -> bool:
     )
     if action == Action.VIEW_SUBSCRIPTION:  # R2.2: any admin, billing admin or owner may view
         return role in (Role.OWNER, Role.BILLING_ADMIN, Role.ADMIN)
+    if action == Action.VIEW_INVOICES:  # R8.1: the owner; billing admins where they manage invoices
+        return role == Role.OWNER or (role == Role.BILLING_ADMIN and kind == Kind.SELF_SERVICE)
+    if action in (Action.UPDATE_PAYMENT_METHOD, Action.MANAGE_BILLING_CONTACTS):  # R8.4, R8.3: owner only
+        return role == Role.OWNER
+    if action == Action.VIEW_BILLING_HISTORY:  # R9.3: owners and billing admins
+        return role in (Role.OWNER, Role.BILLING_ADMIN)
     if not row[action][kind]:
         return False
     if action in (Action.REMOVE_PRODUCTS, Action.CANCEL_ACCOUNT, Action.CREATE_BILLING_ADMINS):

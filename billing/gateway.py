@@ -1,0 +1,148 @@
+"""The only module that talks to a payment provider (R8.4).
+
+One interface — tokenize, authorize, void, capture, charge, refund — every money call carrying an
+idempotency key, and every call recorded as a PaymentAttempt: calling again with the same key returns the
+recorded result instead of moving money twice. The sandbox provider is the default; its test card numbers
+decide the outcome. Card numbers never leave this module: only the token, brand, last 4 digits and expiry
+are returned and stored.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+
+from billing.models import PaymentAttempt
+
+Operation = PaymentAttempt.Operation
+
+# Sandbox test cards: the number decides what every later call with the card's token does.
+DECLINED = "card_declined"
+INSUFFICIENT_FUNDS = "insufficient_funds"
+EXPIRED = "expired_card"
+INVALID_NUMBER = "invalid_number"
+SANDBOX_OUTCOMES = {
+    "4242424242424242": None,
+    "5555555555554444": None,
+    "378282246310005": None,
+    "4000000000000002": DECLINED,
+    "4000000000009995": INSUFFICIENT_FUNDS,
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    token: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True)
+class Result:
+    succeeded: bool
+    failure_code: str = ""
+    reference: str = ""
+
+
+class CardRefused(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _luhn_ok(number: str) -> bool:
+    digits = [int(d) for d in reversed(number)]
+    return (
+        sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(digits)) % 10 == 0
+    )
+
+
+def _brand(number: str) -> str:
+    if number.startswith("4"):
+        return "Visa"
+    if number[:2] in {"51", "52", "53", "54", "55"} or number[:1] == "2":
+        return "Mastercard"
+    if number[:2] in {"34", "37"}:
+        return "American Express"
+    return "Card"
+
+
+class SandboxProvider:
+    """A provider with no network: outcomes follow the test card numbers (see SANDBOX_OUTCOMES)."""
+
+    def tokenize(self, *, number: str, exp_month: int, exp_year: int, today: date) -> Card:
+        number = "".join(ch for ch in number if ch.isdigit())
+        if not 13 <= len(number) <= 19 or not _luhn_ok(number):
+            raise CardRefused(INVALID_NUMBER)
+        if (exp_year, exp_month) < (today.year, today.month):
+            raise CardRefused(EXPIRED)
+        outcome = SANDBOX_OUTCOMES.get(number) or "ok"
+        # The token carries the test outcome, never the number itself.
+        digest = hashlib.sha256(f"{number}:{exp_month}:{exp_year}".encode()).hexdigest()[:16]
+        return Card(f"sandbox_{outcome}_{digest}", _brand(number), number[-4:], exp_month, exp_year)
+
+    def _outcome(self, token: str) -> Result:
+        for code in (DECLINED, INSUFFICIENT_FUNDS):
+            if token.startswith(f"sandbox_{code}_"):
+                return Result(False, code)
+        return Result(True, reference=f"sbx_{hashlib.sha256(token.encode()).hexdigest()[:12]}")
+
+    def call(
+        self, operation: str, *, token: str, amount: int, currency: str, key: str, reference: str = ""
+    ) -> Result:
+        if operation in (Operation.VOID, Operation.REFUND, Operation.CAPTURE):
+            return Result(True, reference=f"{operation}_{reference or key}"[:100])
+        result = self._outcome(token)
+        return Result(
+            result.succeeded,
+            result.failure_code,
+            f"{result.reference}_{key[-8:]}" if result.succeeded else "",
+        )
+
+
+provider = SandboxProvider()
+
+
+def tokenize(*, number: str, exp_month: int, exp_year: int, today: date) -> Card:
+    return provider.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, today=today)
+
+
+def call(
+    operation: str,
+    *,
+    account,
+    token: str,
+    amount: int,
+    currency: str,
+    key: str,
+    now: datetime,
+    invoice=None,
+    reference: str = "",
+) -> PaymentAttempt:
+    """Run one gateway operation once per key and record it. A second call with the same key returns the
+    first attempt, whatever happened in between (a crash, a double click, a retry)."""
+    existing = PaymentAttempt.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    result = provider.call(
+        operation, token=token, amount=amount, currency=currency, key=key, reference=reference
+    )
+    try:
+        with transaction.atomic():
+            return PaymentAttempt.objects.create(
+                account=account,
+                invoice=invoice,
+                operation=operation,
+                amount=amount,
+                currency=currency,
+                idempotency_key=key,
+                succeeded=result.succeeded,
+                failure_code=result.failure_code,
+                reference=result.reference,
+                created_at=now,
+            )
+    except IntegrityError:  # the same key recorded by a racing call: theirs is the answer
+        return PaymentAttempt.objects.get(idempotency_key=key)

@@ -1,0 +1,200 @@
+"""Invoices (R8.1, R8.2, R7.4): drafts, finalization (gapless numbers, buyer snapshot, immutable after), and
+collection through the gateway. The renewal job (issue 6) and the Manage page's charges use these same
+functions."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from billing import emails, gateway, pricing
+from billing.models import (
+    BillingEvent,
+    Charge,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    PaymentAttempt,
+    PaymentMethod,
+    Subscription,
+)
+from billing.services.events import billing_event_record
+
+INVOICE_DUE_DAYS = 30
+ALREADY_FINALIZED = _("This invoice is already finalized.")
+EMPTY_INVOICE = _("An invoice needs at least one line.")
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    description: str
+    unit_amount: int
+    quantity: int = 1
+
+
+def invoice_draft(
+    *,
+    account: Account,
+    lines: list[LineSpec],
+    now: datetime,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+    kind: str = Invoice.Kind.INVOICE,
+    credits: Invoice | None = None,
+) -> Invoice:
+    if not lines:
+        raise ValidationError(EMPTY_INVOICE)
+    invoice = Invoice.objects.create(
+        account=account,
+        kind=kind,
+        currency=account.currency,
+        created_at=now,
+        period_start=period_start,
+        period_end=period_end,
+        credits=credits,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            description=line.description[:300],
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            amount=line.quantity * line.unit_amount,
+            position=position,
+        )
+        for position, line in enumerate(lines)
+    )
+    return invoice
+
+
+def invoice_number(account: Account, sequence: int, kind: str) -> str:
+    prefix = "CN" if kind == Invoice.Kind.CREDIT_NOTE else "INV"
+    return f"{prefix}-{account.pk:04d}-{sequence:05d}"
+
+
+@transaction.atomic
+def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) -> Invoice:
+    """Give the invoice the next number of its account's series (locked: no gap, no duplicate), its totals
+    and tax, and a snapshot of the buyer (R8.2); from now on the database refuses any other change. The
+    owner and every billing contact get it by email with the PDF."""
+    invoice = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise ValidationError(ALREADY_FINALIZED)
+    account = invoice.account
+    InvoiceSequence.objects.get_or_create(account=account)
+    sequence = InvoiceSequence.objects.select_for_update().get(account=account)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    subtotal = sum(invoice.lines.values_list("amount", flat=True))
+    tax = pricing.percentage_of(subtotal, account.tax_rate_bp)
+    payment_type = Subscription.objects.filter(account=account).values_list("payment_type", flat=True).first()
+    invoice.sequence, invoice.number = sequence.last, invoice_number(account, sequence.last, invoice.kind)
+    invoice.subtotal, invoice.tax_rate_bp, invoice.tax, invoice.total = (
+        subtotal,
+        account.tax_rate_bp,
+        tax,
+        subtotal + tax,
+    )
+    invoice.buyer_name = account.billing_name or account.name
+    invoice.buyer_address, invoice.buyer_country, invoice.buyer_tax_id = (
+        account.billing_address,
+        account.billing_country,
+        account.tax_id,
+    )
+    invoice.language = account.language
+    invoice.status, invoice.issued_at = Invoice.Status.OPEN, now
+    invoice.due_at = now + timedelta(days=INVOICE_DUE_DAYS) if payment_type == "invoice" else now
+    invoice.save()
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.INVOICE_ISSUED,
+        by=None,
+        summary=f"{invoice.get_kind_display()} {invoice.number} issued",
+        after={"invoice": invoice.number, "total": invoice.total, "due_at": invoice.due_at.isoformat()},
+        amount=invoice.total,
+        now=now,
+    )
+    if notify:
+        transaction.on_commit(lambda: emails.invoice_issued(invoice))
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
+        return invoice
+    invoice.status, invoice.paid_at = Invoice.Status.PAID, now
+    invoice.save(update_fields=["status", "paid_at"])
+    billing_event_record(
+        account=invoice.account,
+        kind=BillingEvent.Kind.INVOICE_PAID,
+        by=None,
+        summary=f"{invoice.number} paid" + (f" ({attempt.reference})" if attempt else ""),
+        before={"status": Invoice.Status.OPEN},
+        after={"status": Invoice.Status.PAID},
+        amount=invoice.total,
+        now=now,
+    )
+    return invoice
+
+
+def invoice_collect(*, invoice: Invoice, now: datetime) -> PaymentAttempt | None:
+    """Charge the card on file for an open invoice. Nothing to charge (0) marks it paid; the invoice payment
+    type waits for the customer's transfer. Each attempt has its own idempotency key: a retry of the same
+    attempt (crash, race) never charges twice. Runs outside any transaction: money is not rolled back."""
+    if invoice.status != Invoice.Status.OPEN:
+        return None
+    if invoice.total == 0:
+        invoice_mark_paid(invoice=invoice, now=now)
+        return None
+    account = invoice.account
+    payment_type = Subscription.objects.filter(account=account).values_list("payment_type", flat=True).first()
+    card = PaymentMethod.objects.filter(account=account).first()
+    if payment_type == Subscription.PaymentType.INVOICE or card is None:
+        return None
+    attempt_number = invoice.payment_attempts.filter(operation=PaymentAttempt.Operation.CHARGE).count() + 1
+    attempt = gateway.call(
+        PaymentAttempt.Operation.CHARGE,
+        account=account,
+        invoice=invoice,
+        token=card.gateway_token,
+        amount=invoice.total,
+        currency=invoice.currency,
+        key=f"invoice-{invoice.pk}-charge-{attempt_number}",
+        now=now,
+    )
+    if attempt.succeeded:
+        invoice_mark_paid(invoice=invoice, now=now, attempt=attempt)
+    else:
+        billing_event_record(
+            account=account,
+            kind=BillingEvent.Kind.PAYMENT_FAILED,
+            by=None,
+            summary=f"{invoice.number}: card {card.brand} •••• {card.last4} refused ({attempt.failure_code})",
+            after={"invoice": invoice.number, "failure": attempt.failure_code, "attempt": attempt_number},
+            amount=invoice.total,
+            now=now,
+        )
+    return attempt
+
+
+def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | None:
+    """Invoice every charge of the account not yet invoiced (the Manage page's prorated changes), then
+    collect it. Safe to call again: charges are locked and linked to their invoice once."""
+    with transaction.atomic():
+        charges = list(
+            Charge.objects.select_for_update().filter(account=account, invoice=None).order_by("id")
+        )
+        if not charges:
+            return None
+        invoice = invoice_draft(
+            account=account, lines=[LineSpec(c.description, c.amount) for c in charges], now=now
+        )
+        Charge.objects.filter(pk__in=[c.pk for c in charges]).update(invoice=invoice)
+        invoice = invoice_finalize(invoice=invoice, now=now)
+    invoice_collect(invoice=invoice, now=now)
+    return invoice

@@ -1,0 +1,92 @@
+"""The card on file (R8.4): checked with a one-unit authorization that is voided, never captured."""
+
+import uuid
+from datetime import datetime
+
+from babel.numbers import get_currency_precision
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import policy
+from accounts.models import Membership
+from billing import gateway
+from billing.models import BillingEvent, PaymentAttempt, PaymentMethod
+from billing.services.events import billing_event_record
+
+CARD_REFUSED = {
+    gateway.DECLINED: _("The card was declined. Try another card."),
+    gateway.INSUFFICIENT_FUNDS: _("The card was refused for insufficient funds. Try another card."),
+    gateway.EXPIRED: _("This card has expired."),
+    gateway.INVALID_NUMBER: _("This card number is not valid."),
+}
+
+
+def verification_amount(currency: str) -> int:
+    """One unit of the currency (1 USD = 100 cents, 1 JPY = 1), as the source document describes."""
+    return 10 ** get_currency_precision(currency)
+
+
+def payment_method_update(
+    *,
+    membership: Membership,
+    number: str,
+    exp_month: int,
+    exp_year: int,
+    attempt_key: uuid.UUID,
+    now: datetime,
+) -> PaymentMethod:
+    """R8.4: the owner replaces the card. The card is authorized for one unit of the account's currency,
+    then the authorization is voided; both calls are recorded. Only the token, brand, last 4 digits and
+    expiry are kept — never the number. `attempt_key` (one per form) makes a double submit harmless."""
+    policy.require(membership, policy.Action.UPDATE_PAYMENT_METHOD)
+    account = membership.account
+    try:
+        card = gateway.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, today=now.date())
+    except gateway.CardRefused as refused:
+        raise ValidationError(CARD_REFUSED[refused.code]) from None
+    amount, currency = verification_amount(account.currency), account.currency
+    authorization = gateway.call(
+        PaymentAttempt.Operation.AUTHORIZE,
+        account=account,
+        token=card.token,
+        amount=amount,
+        currency=currency,
+        key=f"card-check-{attempt_key}-authorize",
+        now=now,
+    )
+    if not authorization.succeeded:
+        raise ValidationError(CARD_REFUSED.get(authorization.failure_code, CARD_REFUSED[gateway.DECLINED]))
+    gateway.call(
+        PaymentAttempt.Operation.VOID,
+        account=account,
+        token=card.token,
+        amount=amount,
+        currency=currency,
+        key=f"card-check-{attempt_key}-void",
+        now=now,
+        reference=authorization.reference,
+    )
+    with transaction.atomic():
+        previous = PaymentMethod.objects.select_for_update().filter(account=account).first()
+        before = {"card": f"{previous.brand} {previous.last4}"} if previous else {}
+        method, _created = PaymentMethod.objects.update_or_create(
+            account=account,
+            defaults={
+                "brand": card.brand,
+                "last4": card.last4,
+                "exp_month": card.exp_month,
+                "exp_year": card.exp_year,
+                "gateway_token": card.token,
+            },
+        )
+        billing_event_record(
+            account=account,
+            kind=BillingEvent.Kind.PAYMENT_METHOD_UPDATED,
+            by=membership.user,
+            summary=f"Card {card.brand} •••• {card.last4} (expires {card.exp_month:02d}/{card.exp_year})",
+            before=before,
+            after={"card": f"{card.brand} {card.last4}", "verified_with": authorization.reference},
+            now=now,
+        )
+    return method
