@@ -7,11 +7,18 @@ from billing.audit import AuditedAdminMixin
 from billing.clock import now_for
 from billing.manage import MAX_SEATS, ChangeKind, ChangeSpec
 from billing.models import (
+    BillingContact,
+    BillingContactRequest,
     BillingEvent,
     Cancellation,
+    Charge,
     Coupon,
     Discount,
     Edition,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    PaymentAttempt,
     PaymentMethod,
     Price,
     Product,
@@ -314,3 +321,83 @@ class CancellationAdmin(ReadOnlyAdmin):
     list_filter = ["scope", "reason"]
     search_fields = ["account__name", "explanation"]
     list_select_related = ["account", "created_by"]
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = ["position", "description", "quantity", "unit_amount", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    """Issued invoices are immutable (R8.2): the database refuses changes; corrections are credit notes."""
+
+    list_display = [
+        "number",
+        "account",
+        "kind",
+        "status",
+        "total",
+        "currency",
+        "issued_at",
+        "due_at",
+        "paid_at",
+    ]
+    list_filter = ["status", "kind", "currency"]
+    search_fields = ["number", "account__name", "buyer_name"]
+    date_hierarchy = "issued_at"
+    list_select_related = ["account"]
+    inlines = [InvoiceLineInline]
+
+
+@admin.register(PaymentAttempt)
+class PaymentAttemptAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "account",
+        "operation",
+        "amount",
+        "currency",
+        "succeeded",
+        "failure_code",
+        "invoice",
+    ]
+    list_filter = ["operation", "succeeded", "failure_code"]
+    search_fields = ["account__name", "idempotency_key", "reference"]
+    list_select_related = ["account", "invoice"]
+
+
+@admin.register(Charge)
+class ChargeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "account", "description", "amount", "currency", "invoice"]
+    search_fields = ["account__name", "description"]
+    list_select_related = ["account", "invoice"]
+
+
+@admin.register(InvoiceSequence)
+class InvoiceSequenceAdmin(ReadOnlyAdmin):
+    list_display = ["account", "last"]
+    search_fields = ["account__name"]
+    list_select_related = ["account"]
+
+
+@admin.register(BillingContact)
+class BillingContactAdmin(ReadOnlyAdmin):
+    list_display = ["email", "account", "created_at", "removed_at"]
+    list_filter = ["removed_at"]
+    search_fields = ["email", "account__name"]
+    list_select_related = ["account"]
+
+
+@admin.register(BillingContactRequest)
+class BillingContactRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "account", "requested_by", "kind", "status", "decided_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["account__name", "requested_by__email"]
+    list_select_related = ["account", "requested_by"]
