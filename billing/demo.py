@@ -14,7 +14,17 @@ from accounts.models import Account, Membership, User
 from accounts.staff import ensure_support_group
 from billing import pricing
 from billing.catalog import install_catalog
-from billing.models import Coupon, Discount, PaymentMethod, Price, Product, Subscription, SubscriptionItem
+from billing.models import (
+    BillingContact,
+    Coupon,
+    Discount,
+    PaymentMethod,
+    Price,
+    Product,
+    Subscription,
+    SubscriptionItem,
+)
+from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid, subscription_lines
 
 PASSWORD = "Demo-2026!"
 Kind, Gen, Pricing, Role = Account.Kind, Account.Generation, Account.Pricing, Membership.Role
@@ -49,6 +59,8 @@ class DemoAccount:
     chat_phase4: bool = True
     promo_bp: int | None = None
     address: str = ""
+    past_invoices: int = 0
+    billing_contacts: tuple[str, ...] = ()
 
 
 def _suite(code: str, edition: str, seats: int) -> list[Item]:
@@ -73,6 +85,8 @@ DEMO_ACCOUNTS = [
             Item("talk", "team", 3),
         ],
         promo_bp=1000,
+        past_invoices=3,
+        billing_contacts=("accounting@acme.test",),
         address="1 Market Street\nSan Francisco, CA 94105",
     ),
     DemoAccount(
@@ -89,6 +103,7 @@ DEMO_ACCOUNTS = [
         language="fr",
         card=("Mastercard", "4444"),
         address="12 rue de la Paix\n75002 Paris",
+        past_invoices=1,
     ),
     DemoAccount(
         "SPP Corp",
@@ -109,6 +124,7 @@ DEMO_ACCOUNTS = [
         [Item("support", "enterprise", 50), Item("guide", "enterprise")],
         cycle="annual",
         currency="GBP",
+        past_invoices=1,
         card=None,
         payment_type="invoice",
     ),
@@ -239,4 +255,28 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime) -> None:
             code="welcome10",
             defaults={"name": "Welcome 10%", "kind": Coupon.Kind.PROMOTION, "percent_off_bp": spec.promo_bp},
         )
-        Discount.objects.create(subscription=subscription, coupon=coupon, starts_at=start)
+        Discount.objects.create(
+            subscription=subscription, coupon=coupon, starts_at=start - timedelta(days=400)
+        )
+    for contact in spec.billing_contacts:
+        BillingContact.objects.create(account=account, email=contact, created_at=today)
+    _past_invoices(account, subscription, spec, today)
+
+
+def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccount, today: datetime) -> None:
+    """Invoices for the periods before the current one, issued through the invoicing service (no emails).
+    Paid, except on accounts that pay by invoice, whose latest one is still open."""
+    for back in range(spec.past_invoices, 0, -1):
+        months = back * pricing.MONTHS_PER_PERIOD[spec.cycle]
+        start = pricing.add_months(subscription.current_period_start, -months)
+        end = pricing.period_end(start, spec.cycle)
+        draft = invoice_draft(
+            account=account,
+            lines=subscription_lines(account, now=today),
+            now=start,
+            period_start=start,
+            period_end=end,
+        )
+        invoice = invoice_finalize(invoice=draft, now=start, notify=False)
+        if spec.payment_type == "card" or back > 1:
+            invoice_mark_paid(invoice=invoice, now=start + timedelta(days=1))

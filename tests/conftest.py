@@ -3,10 +3,12 @@ import shutil
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models import Max
 from django.test import Client
 
 from accounts.models import Membership
 from billing.demo import PASSWORD, seed_demo
+from billing.models import BillingEvent
 from tests.factories import MembershipFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django must accept ORM calls from it.
@@ -27,10 +29,19 @@ def now():
     return NOW
 
 
+DEMO = {"last_event": 0}
+
+
 @pytest.fixture
 def demo(db):
     """The demo data of the README, loaded at NOW."""
     seed_demo(now=NOW)
+    DEMO["last_event"] = BillingEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def new_events():
+    """The billing events recorded since the demo was loaded (the demo's past invoices have theirs)."""
+    return BillingEvent.objects.filter(pk__gt=DEMO["last_event"])
 
 
 def demo_member(email: str) -> Membership:

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Account
-from billing import emails, gateway, pricing
+from billing import emails, gateway, pricing, selectors
 from billing.models import (
     BillingEvent,
     Charge,
@@ -24,8 +26,8 @@ from billing.models import (
 from billing.services.events import billing_event_record
 
 INVOICE_DUE_DAYS = 30
-ALREADY_FINALIZED = _("This invoice is already finalized.")
-EMPTY_INVOICE = _("An invoice needs at least one line.")
+ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
+EMPTY_INVOICE = gettext_lazy("An invoice needs at least one line.")
 
 
 @dataclass(frozen=True)
@@ -198,3 +200,33 @@ def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | Non
         invoice = invoice_finalize(invoice=invoice, now=now)
     invoice_collect(invoice=invoice, now=now)
     return invoice
+
+
+def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
+    """One period of the subscription as invoice lines, in the account's language: each priced product or
+    suite, then each discount (a negative line). The renewal job invoices periods with these lines."""
+    overview = selectors.subscription_overview(account, now=now)
+    if overview is None:
+        return []
+    with translation.override(account.language):
+        lines = [
+            LineSpec(
+                f"{suite.suite.name} {suite.edition_label} · "
+                + ngettext("%(count)s agent seat", "%(count)s agent seats", suite.seats)
+                % {"count": suite.seats},
+                suite.amount,
+            )
+            for suite in overview.suites
+        ]
+        for row in overview.rows:
+            if row.amount is None:
+                continue
+            item = row.item
+            seats = (
+                ngettext("%(count)s agent seat", "%(count)s agent seats", item.seats) % {"count": item.seats}
+                if item.product.unit == "seat"
+                else _("for the whole account")
+            )
+            lines.append(LineSpec(f"{item.product.name} {item.get_edition_display()} · {seats}", row.amount))
+        lines += [LineSpec(str(d.discount.coupon.name), -d.amount) for d in overview.discounts if d.amount]
+    return lines
