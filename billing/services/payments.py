@@ -1,5 +1,6 @@
 """The card on file (R8.4): checked with a one-unit authorization that is voided, never captured."""
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -46,13 +47,15 @@ def payment_method_update(
     except gateway.CardRefused as refused:
         raise ValidationError(CARD_REFUSED[refused.code]) from None
     amount, currency = verification_amount(account.currency), account.currency
+    # One check per form and card: a double submit reuses it, another card in the same form gets its own.
+    check = f"card-check-{attempt_key}-{hashlib.sha256(card.token.encode()).hexdigest()[:16]}"
     authorization = gateway.call(
         PaymentAttempt.Operation.AUTHORIZE,
         account=account,
         token=card.token,
         amount=amount,
         currency=currency,
-        key=f"card-check-{attempt_key}-authorize",
+        key=f"{check}-authorize",
         now=now,
     )
     if not authorization.succeeded:
@@ -63,7 +66,7 @@ def payment_method_update(
         token=card.token,
         amount=amount,
         currency=currency,
-        key=f"card-check-{attempt_key}-void",
+        key=f"{check}-void",
         now=now,
         reference=authorization.reference,
     )

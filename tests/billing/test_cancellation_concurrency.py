@@ -1,42 +1,21 @@
 """R4.12 under real concurrency: two confirmations of the same form at the same moment record one."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from billing.demo import seed_demo
 from billing.models import Cancellation, ScheduledChange
 from tests.billing.test_cancellation_journey import BASE, item, select, token_of
+from tests.concurrency import postgresql_only, run_together
 from tests.conftest import NOW, demo_member
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs row locks between connections: CI runs this on PostgreSQL (SQLite serialises writers)",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only]
 
 
 def race(posts) -> list[int]:
-    """Run each POST in its own thread and database connection, released together by a barrier."""
-    barrier, statuses = threading.Barrier(len(posts)), []
-
-    def run(client, url, data):
-        try:
-            barrier.wait()
-            statuses.append(client.post(url, data).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=post) for post in posts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(statuses)
+    """Each POST in its own thread and connection, at the same moment; their sorted status codes."""
+    responses = run_together([lambda c=client, u=url, d=data: c.post(u, d) for client, url, data in posts])
+    return sorted(response.status_code for response in responses)
 
 
 def owner_client() -> Client:

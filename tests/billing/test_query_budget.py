@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from billing.models import Coupon, Discount, PaymentMethod, ScheduledChange
+from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from tests.factories import PERIOD_START, MembershipFactory, SubscriptionFactory, SubscriptionItemFactory
 
 # session, user, membership, banner; subscription, items, suite components, discounts, pending changes,
@@ -115,6 +116,39 @@ def test_cancellation_pages_queries_do_not_grow_with_products(
         ScheduledChange.objects.filter(account=viewer.account).delete()
         client = client_for(viewer)
         select_all(client, viewer)
+        counts.append(queries_for(client, path))
+        with django_assert_max_num_queries(budget):
+            client.get(path)
+    assert counts[0] == counts[1]
+
+
+def with_invoices(viewer, count: int) -> None:
+    account = viewer.account
+    for _ in range(count):
+        draft = invoice_draft(
+            account=account, lines=[LineSpec("Seats", 1000), LineSpec("Talk", 500)], now=PERIOD_START
+        )
+        invoice_finalize(invoice=draft, now=PERIOD_START, notify=False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "budget"),
+    [
+        ("/admin/account/billing/invoices/", 6),  # session, user, membership, banner, count, page
+        ("/admin/account/billing/history/", 6),  # session, user, membership, banner, count, page
+        ("/admin/account/billing/payment/", 6),  # session, user, membership, banner, card, attempts
+        ("/admin/account/billing/contacts/", 6),  # session, user, membership, banner, contacts, requests
+    ],
+)
+def test_invoice_and_payment_pages_do_not_grow_with_invoices(
+    client_for, path, budget, django_assert_max_num_queries
+):
+    counts = []
+    for invoices in (1, 200):
+        viewer = account_with(products=2, members=2)
+        with_invoices(viewer, invoices)
+        client = client_for(viewer)
         counts.append(queries_for(client, path))
         with django_assert_max_num_queries(budget):
             client.get(path)

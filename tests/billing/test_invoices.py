@@ -1,0 +1,237 @@
+"""R8.1, R8.2: invoices — numbering, buyer snapshot, immutability, PDF, email, who may see them."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import DatabaseError, transaction
+from pypdf import PdfReader
+
+from accounts.models import Account
+from billing.models import Invoice, InvoiceLine
+from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
+from tests.billing.test_subscription_page import text
+from tests.conftest import NOW, demo_member, new_events
+
+pytestmark = pytest.mark.usefixtures("demo")
+INVOICES = "/admin/account/billing/invoices/"
+
+
+def acme() -> Account:
+    return Account.objects.get(name="Acme Self-Service")
+
+
+def issue(account, *lines, notify=False) -> Invoice:
+    draft = invoice_draft(account=account, lines=list(lines) or [LineSpec("Seats", 12_345)], now=NOW)
+    return invoice_finalize(invoice=draft, now=NOW, notify=notify)
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages)).replace("\u202f", " ")
+
+
+# --- Finalizing --------------------------------------------------------------------------------------
+
+
+def test_r8_2_finalizing_numbers_snapshots_and_totals_with_tax():
+    account = acme()
+    Account.objects.filter(pk=account.pk).update(tax_rate_bp=2000)
+    invoice = issue(
+        Account.objects.get(pk=account.pk), LineSpec("Support", 6900, 3), LineSpec("Promo", -2070)
+    )
+    assert invoice.number == f"INV-{account.pk:04d}-00004"  # after the demo's three
+    assert (invoice.subtotal, invoice.tax, invoice.total) == (18_630, 3726, 22_356)
+    assert invoice.buyer_name == "Acme Self-Service" and "San Francisco" in invoice.buyer_address
+    assert invoice.status == Invoice.Status.OPEN and invoice.issued_at == NOW and invoice.due_at == NOW
+    assert new_events().get().kind == "invoice_issued"
+
+
+def test_invoices_paid_by_invoice_are_due_in_30_days():
+    invoice = issue(Account.objects.get(name="Online Assisted Ltd"))
+    assert invoice.due_at == NOW + timedelta(days=30)
+
+
+def test_an_invoice_is_finalized_once():
+    invoice = issue(acme())
+    with pytest.raises(Exception, match="already finalized"):
+        invoice_finalize(invoice=invoice, now=NOW)
+
+
+def test_numbers_have_no_gaps_per_account_series():
+    first, second = issue(acme()), issue(acme())
+    other = issue(Account.objects.get(name="SPP Corp"))
+    assert (first.sequence, second.sequence, other.sequence) == (4, 5, 1)
+
+
+def test_r8_2_a_billing_address_change_affects_future_invoices_only(sign_in):
+    issued = issue(acme())
+    client = sign_in("owner@acme.test")
+    response = client.post(
+        INVOICES + "billing-address/",
+        {
+            "billing_name": "Acme Europe BV",
+            "billing_address": "Herengracht 1, Amsterdam",
+            "billing_country": "NL",
+            "tax_id": "NL123",
+        },
+    )
+    assert response.status_code == 302
+    issued.refresh_from_db()
+    assert issued.buyer_name == "Acme Self-Service" and "San Francisco" in issued.buyer_address
+    later = issue(acme())
+    assert (later.buyer_name, later.buyer_address, later.buyer_tax_id) == (
+        "Acme Europe BV",
+        "Herengracht 1, Amsterdam",
+        "NL123",
+    )
+    assert new_events().filter(kind="billing_address_changed").count() == 1
+
+
+# --- Immutability, enforced by the database ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"total": 1, "subtotal": 1},
+        {"buyer_address": "Somewhere else"},
+        {"number": "INV-HACKED"},
+        {"status": "draft"},
+        {"issued_at": NOW + timedelta(days=1)},
+    ],
+)
+def test_r8_2_a_finalized_invoice_cannot_be_changed_even_by_a_bulk_update(change):
+    invoice = issue(acme())
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk).update(**change)
+    fresh = Invoice.objects.get(pk=invoice.pk)
+    assert (fresh.total, fresh.buyer_address, fresh.number, fresh.status) == (
+        invoice.total,
+        invoice.buyer_address,
+        invoice.number,
+        "open",
+    )
+
+
+def test_r8_2_lines_of_a_finalized_invoice_are_frozen():
+    invoice = issue(acme())
+    with pytest.raises(DatabaseError), transaction.atomic():
+        InvoiceLine.objects.create(invoice=invoice, description="More", unit_amount=1, amount=1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        invoice.lines.update(unit_amount=1, amount=1)
+    assert invoice.lines.get().amount == 12_345
+
+
+def test_the_payment_state_of_a_finalized_invoice_can_change():
+    invoice = issue(acme())
+    Invoice.objects.filter(pk=invoice.pk).update(status="paid", paid_at=NOW)
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+
+
+def test_r8_2_the_staff_console_cannot_edit_an_invoice(sign_in):
+    invoice = issue(acme())
+    url = f"/staff/billing/invoice/{invoice.pk}/change/"
+    root = sign_in("root@staff.test")
+    assert root.get(url).status_code == 200  # shown, read-only
+    response = root.post(url, {"buyer_name": "Edited", "total": 1})
+    assert response.status_code == 403
+    invoice.refresh_from_db()
+    assert invoice.buyer_name == "Acme Self-Service"
+
+
+# --- PDF, email ------------------------------------------------------------------------------------
+
+
+def test_r8_1_the_pdf_is_a_real_invoice_with_the_right_totals(sign_in):
+    number = Invoice.objects.filter(account=acme()).order_by("sequence").first().number
+    invoice = Invoice.objects.get(number=number)
+    response = sign_in("owner@acme.test").get(f"{INVOICES}{invoice.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert f'filename="{number}.pdf"' in response["Content-Disposition"]
+    content = pdf_text(response.content)
+    for expected in (
+        f"Invoice {number}",
+        "Billed to",
+        "Acme Self-Service",
+        "Support Professional · 12 agent seats",
+        "$828.00",
+        "Welcome 10%",
+        "-$122.30",
+        "Subtotal $1,100.70",
+        "Total $1,100.70",
+        "Paid on",
+    ):
+        assert expected in content
+
+
+def test_r10_1_the_pdf_of_a_french_account_is_in_french(sign_in):
+    invoice = Invoice.objects.get(account__name="Legacy Suite SARL")
+    content = pdf_text(sign_in("owner@legacy-suite.test").get(f"{INVOICES}{invoice.pk}/pdf/").content)
+    assert f"Facture {invoice.number}" in content and "Total 11 424,00 €" in content and "Payée le" in content
+
+
+def test_invoices_are_emailed_with_the_pdf_to_the_owner_and_billing_contacts(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = issue(acme(), notify=True)
+    (email,) = mail.outbox
+    assert set(email.to) == {"owner@acme.test", "accounting@acme.test"}
+    assert email.subject == f"Invoice {invoice.number}"
+    ((name, content, mimetype),) = email.attachments
+    assert (name, mimetype) == (f"{invoice.number}.pdf", "application/pdf") and content.startswith(b"%PDF")
+
+
+# --- Who sees invoices (R8.1) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "status"),
+    [
+        ("owner@acme.test", 200),
+        ("billing@acme.test", 200),  # self-service billing admins manage invoices
+        ("admin@acme.test", 403),
+        ("agent@acme.test", 403),
+        ("owner@assisted.test", 200),
+        ("billing@assisted.test", 403),  # online-assisted billing admins do not
+        ("owner@managed.test", 200),
+    ],
+)
+def test_r8_1_who_sees_invoices(sign_in, email, status):
+    response = sign_in(email).get(INVOICES)
+    assert response.status_code == status
+    if status == 403 and "agent" not in email:
+        assert "Ask the account owner for a copy" in text(response)
+
+
+def test_r8_1_the_list_shows_date_number_period_amount_status(sign_in):
+    page = text(sign_in("owner@acme.test").get(INVOICES))
+    number = Invoice.objects.filter(account=acme()).order_by("-sequence").first().number
+    assert number in page and "$1,100.70" in page and "Paid" in page and "Download PDF" in page
+
+
+@pytest.mark.parametrize("who", ["other-account", "draft", "garbage"])
+def test_another_accounts_invoice_or_a_draft_is_a_404(sign_in, who):
+    if who == "other-account":
+        target = Invoice.objects.get(account__name="Legacy Suite SARL").pk
+    elif who == "draft":
+        target = invoice_draft(account=acme(), lines=[LineSpec("x", 1)], now=NOW).pk
+    else:
+        target = 10**12
+    assert sign_in("owner@acme.test").get(f"{INVOICES}{target}/pdf/").status_code == 404
+
+
+@pytest.mark.parametrize("email", ["admin@acme.test", "billing@assisted.test", "agent@acme.test"])
+def test_r8_2_the_billing_address_form_is_refused_to_others(sign_in, email):
+    account = demo_member(email).account
+    before = account.billing_address
+    response = sign_in(email).post(
+        INVOICES + "billing-address/", {"billing_name": "X", "billing_address": "Y"}
+    )
+    assert response.status_code == 403
+    account.refresh_from_db()
+    assert account.billing_address == before
