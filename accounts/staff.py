@@ -23,7 +23,7 @@ SUPPORT_PERMISSIONS = {
     ("billing", "cancellation"): VIEW,
     ("billing", "cancellationdraft"): VIEW,
     ("billing", "charge"): VIEW,
-    ("billing", "invoice"): VIEW,
+    ("billing", "invoice"): ["view", "close"],
     ("billing", "invoiceline"): VIEW,
     ("billing", "invoicesequence"): VIEW,
     ("billing", "paymentattempt"): VIEW,

@@ -29,6 +29,7 @@ from billing.models import (
     TestClock,
 )
 from billing.services import change_requests, scheduled_changes
+from billing.services.invoices import invoice_close
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -354,6 +355,27 @@ class InvoiceAdmin(ReadOnlyAdmin):
     date_hierarchy = "issued_at"
     list_select_related = ["account"]
     inlines = [InvoiceLineInline]
+    actions = ["void", "mark_uncollectible"]
+
+    def _close(self, request, queryset, status):
+        for invoice in queryset.select_related("account"):
+            try:
+                invoice_close(invoice=invoice, status=status, by=request.user, now=now_for(invoice.account))
+            except ValidationError as error:
+                messages.error(request, f"{invoice}: {' '.join(error.messages)}")
+            else:
+                messages.success(request, f"{invoice}: {Invoice.Status(status).label}")
+
+    @admin.action(description=_("Void (nothing is owed any more)"), permissions=["close"])
+    def void(self, request, queryset):
+        self._close(request, queryset, Invoice.Status.VOID)
+
+    @admin.action(description=_("Mark uncollectible"), permissions=["close"])
+    def mark_uncollectible(self, request, queryset):
+        self._close(request, queryset, Invoice.Status.UNCOLLECTIBLE)
+
+    def has_close_permission(self, request):
+        return request.user.has_perm("billing.close_invoice")
 
 
 @admin.register(PaymentAttempt)

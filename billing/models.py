@@ -386,6 +386,7 @@ class BillingEvent(models.Model):
         SCHEDULED_CHANGE_UNDONE = "scheduled_change_undone", _("Pending change undone")
         INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
         INVOICE_PAID = "invoice_paid", _("Invoice paid")
+        INVOICE_CLOSED = "invoice_closed", _("Invoice voided or written off")
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         PAYMENT_METHOD_UPDATED = "payment_method_updated", _("Card updated")
         BILLING_ADDRESS_CHANGED = "billing_address_changed", _("Billing address changed")
@@ -548,6 +549,7 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "-created_at"], name="invoice_account_newest")]
+        permissions = [("close_invoice", _("Can void an invoice or mark it uncollectible"))]
         constraints = [
             models.UniqueConstraint(fields=["account", "sequence"], name="invoice_one_number_per_account"),
             models.CheckConstraint(

@@ -230,3 +230,34 @@ def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
             lines.append(LineSpec(f"{item.product.name} {item.get_edition_display()} · {seats}", row.amount))
         lines += [LineSpec(str(d.discount.coupon.name), -d.amount) for d in overview.discounts if d.amount]
     return lines
+
+
+INVOICE_TRANSITIONS = {
+    Invoice.Status.VOID: {Invoice.Status.OPEN},
+    Invoice.Status.UNCOLLECTIBLE: {Invoice.Status.OPEN},
+}
+CANNOT_TRANSITION = gettext_lazy("A %(status)s invoice cannot become %(target)s.")
+
+
+@transaction.atomic
+def invoice_close(*, invoice: Invoice, status: str, by, now: datetime) -> Invoice:
+    """Void an open invoice (nothing is owed any more) or mark it uncollectible (owed, no longer pursued).
+    The state machine: draft → open → paid | void | uncollectible, and uncollectible → paid."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in INVOICE_TRANSITIONS[status]:
+        raise ValidationError(CANNOT_TRANSITION, params={"status": invoice.status, "target": status})
+    before = invoice.status
+    invoice.status = status
+    invoice.voided_at = now if status == Invoice.Status.VOID else None
+    invoice.save(update_fields=["status", "voided_at"])
+    billing_event_record(
+        account=invoice.account,
+        kind=BillingEvent.Kind.INVOICE_CLOSED,
+        by=by,
+        summary=f"{invoice.number} {before} → {status}",
+        before={"status": before},
+        after={"status": status},
+        amount=invoice.total,
+        now=now,
+    )
+    return invoice

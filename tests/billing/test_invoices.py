@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from accounts.models import Account
 from billing.models import Invoice, InvoiceLine
-from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
+from billing.services.invoices import LineSpec, invoice_close, invoice_draft, invoice_finalize
 from tests.billing.test_subscription_page import text
 from tests.conftest import NOW, demo_member, new_events
 
@@ -235,3 +235,38 @@ def test_r8_2_the_billing_address_form_is_refused_to_others(sign_in, email):
     assert response.status_code == 403
     account.refresh_from_db()
     assert account.billing_address == before
+
+
+# --- The state machine: draft → open → paid | void | uncollectible ------------------------------------
+
+
+@pytest.mark.parametrize(("action", "status"), [("void", "void"), ("mark_uncollectible", "uncollectible")])
+def test_support_staff_void_or_write_off_an_open_invoice_once(sign_in, action, status):
+    invoice = issue(acme())
+    staff = sign_in("support@staff.test")
+    url = "/staff/billing/invoice/"
+    staff.post(url, {"action": action, "_selected_action": [invoice.pk]})
+    invoice.refresh_from_db()
+    assert invoice.status == status
+    again = staff.post(url, {"action": "void", "_selected_action": [invoice.pk]}, follow=True)
+    assert "cannot become void" in text(again)
+    assert new_events().filter(kind="invoice_closed").count() == 1
+
+
+def test_a_paid_invoice_cannot_be_voided():
+    paid = Invoice.objects.filter(account=acme(), status="paid").first()
+    with pytest.raises(Exception, match="cannot become void"):
+        invoice_close(invoice=paid, status="void", by=None, now=NOW)
+
+
+def test_r10_1_the_invoices_page_in_french(sign_in):
+    page = text(sign_in("owner@legacy-suite.test").get(INVOICES))
+    for label in (
+        "Factures",
+        "Numéro",
+        "Montant",
+        "Payée",
+        "Télécharger le PDF",
+        "Informations de facturation",
+    ):
+        assert label in page
