@@ -49,9 +49,9 @@ def removal_confirmed(cancellation) -> None:
 
 
 def account_cancellation_confirmed(cancellation) -> None:
-    """R5.7: the owner gets the effective date. (Billing contacts join the recipients with issue 5.)"""
+    """R5.7: the owner and every billing contact get the effective date."""
     _send(
-        to=[cancellation.created_by.email],
+        to=invoice_recipients(cancellation.account),
         template="account_cancellation_confirmed",
         context={"cancellation": cancellation},
         language=cancellation.account.language,

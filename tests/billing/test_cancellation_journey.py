@@ -367,7 +367,8 @@ def test_r5_2_r5_3_r5_7_account_cancellation_flow(sign_in, django_capture_on_com
     assert change.effective_at == end and change.payload["derived"] is False
     assert "notice_given_at" in change.payload  # R5.5
     assert new_events().filter(kind="account_cancellation_scheduled").count() == 1
-    assert mail.outbox[0].to == ["owner@acme.test"] and "is cancelled from" in mail.outbox[0].body
+    assert mail.outbox[0].to == ["owner@acme.test", "accounting@acme.test"]  # R5.7: and every billing contact
+    assert "is cancelled from" in mail.outbox[0].body
     # R5.3: usable until then, with a banner on every Admin Center page.
     for url in (SUBSCRIPTION, "/admin/", BASE):
         assert 'data-testid="cancellation-banner"' in client.get(url).content.decode()
