@@ -61,6 +61,9 @@ class Account(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         CANCELLED = "cancelled", _("Cancelled")
+        SUSPENDED = "suspended", _("Cancelled for non-payment")
+        EXPIRED = "expired", _("Trial expired")
+        DELETED = "deleted", _("Data deleted")
 
     class Language(models.TextChoices):
         EN = "en", "English"
@@ -76,6 +79,10 @@ class Account(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    # When the billing clock must next look at this account (renewal, trial end, dunning step, scheduled
+    # change, deletion): a tick reads only the accounts that are due, through this index (R9.1).
+    next_action_at = models.DateTimeField(_("next billing action"), null=True, blank=True, db_index=True)
     # The customer's own creation date: R4.7 and R4.9 depend on it (before/after 2020-10-07).
     created_on = models.DateField(_("created on"))
     trial_ends_on = models.DateField(_("trial ends on"), null=True, blank=True)

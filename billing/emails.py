@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.models import Membership
+from billing.models import EmailLog
 from billing.pdf import invoice_pdf
 
 
@@ -76,3 +78,19 @@ def invoice_issued(invoice) -> None:
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, invoice_recipients(invoice.account))
     message.attach(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
     message.send()
+
+
+def send_once(*, key: str, account, template: str, context: dict, now) -> bool:
+    """Record the email under `key`, then send it once the transaction commits. A key already recorded is
+    not sent again: a rerun of the billing clock never emails twice (R9.1). Returns whether it was new."""
+    if EmailLog.objects.filter(key=key).exists():
+        return False
+    recipients = invoice_recipients(account)
+    with translation.override(account.language):
+        subject = render_to_string(f"billing/emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"billing/emails/{template}.txt", context)
+    EmailLog.objects.create(
+        key=key, account=account, recipients=", ".join(recipients), subject=subject, created_at=now
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    return True

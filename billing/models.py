@@ -359,6 +359,13 @@ class BillingEventQuerySet(models.QuerySet):
     def delete(self):
         raise TypeError("Billing events are append-only.")
 
+    def anonymize(self, kinds_with_personal_data) -> int:
+        """The one change the log allows: forgetting who acted, and the details of events that name people,
+        when an account's data is deleted (R8.6)."""
+        people = super().exclude(actor_label="system").update(actor_label="deleted member")
+        super().filter(kind__in=kinds_with_personal_data).update(before={}, after={}, summary="")
+        return people
+
 
 class BillingEvent(models.Model):
     """One change to an account's subscription, money or access: who, what, when, before → after (R9.3)."""
@@ -387,6 +394,15 @@ class BillingEvent(models.Model):
         INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
         INVOICE_PAID = "invoice_paid", _("Invoice paid")
         INVOICE_CLOSED = "invoice_closed", _("Invoice voided or written off")
+        PERIOD_RENEWED = "period_renewed", _("Subscription renewed")
+        TRIAL_CONVERTED = "trial_converted", _("Trial converted")
+        TRIAL_EXPIRED = "trial_expired", _("Trial expired")
+        DUNNING_STEP = "dunning_step", _("Payment reminder")
+        ACCOUNT_SUSPENDED = "account_suspended", _("Account cancelled for non-payment")
+        ACCOUNT_REACTIVATED = "account_reactivated", _("Account reactivated")
+        TEMPORARY_REACTIVATION = "temporary_reactivation", _("Temporary reactivation")
+        DATA_DELETED = "data_deleted", _("Data deleted")
+        TEST_CLOCK_ADVANCED = "test_clock_advanced", _("Test clock advanced")
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         PAYMENT_METHOD_UPDATED = "payment_method_updated", _("Card updated")
         BILLING_ADDRESS_CHANGED = "billing_address_changed", _("Billing address changed")
@@ -695,3 +711,117 @@ class BillingContactRequest(models.Model):
 
     def __str__(self):
         return f"{self.requested_by} · {self.get_kind_display()} · {self.get_status_display()}"
+
+
+class SubscriptionPeriod(models.Model):
+    """One billing period that was opened, with its invoice: a period is renewed once (R9.1)."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="periods")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="period"
+    )
+
+    class Meta:
+        verbose_name = _("billing period")
+        verbose_name_plural = _("billing periods")
+        ordering = ["-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "start"], name="subscription_period_once")
+        ]
+
+    def __str__(self):
+        return f"{self.subscription.account} {self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+
+class DunningCase(models.Model):
+    """A failed payment being chased (R8.5): its steps are counted from the failed invoice's date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RECOVERED = "recovered", _("Paid")
+        SUSPENDED = "suspended", _("Account suspended")
+        CLOSED = "closed", _("Closed")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="dunning_cases")
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="dunning_case")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(_("payment failed on"))
+    # Never before the end of a period that was already paid (a failed mid-period charge).
+    suspend_at = models.DateTimeField(_("suspension on"))
+    retry_requested_at = models.DateTimeField(_("retry asked at"), null=True, blank=True)
+    reactivated_until = models.DateTimeField(_("temporarily reactivated until"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dunning case")
+        verbose_name_plural = _("dunning cases")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status__in=["open", "suspended"]),
+                name="dunning_one_live_case",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} · {self.invoice} · {self.get_status_display()}"
+
+
+class DunningStep(models.Model):
+    """A step of the schedule that was reached: each happens once per case."""
+
+    class Step(models.TextChoices):
+        D0 = "d0", _("Payment failed (first email)")
+        D2 = "d2", _("Retry, second email")
+        D4 = "d4", _("Retry, third email, banner for owner and admins")
+        D21 = "d21", _("Retry, suspension warning, banner for everyone")
+        D29 = "d29", _("Account cancelled for non-payment")
+
+    case = models.ForeignKey(DunningCase, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(_("step"), max_length=4, choices=Step.choices)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("dunning step")
+        verbose_name_plural = _("dunning steps")
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "step"], name="dunning_step_once")]
+
+    def __str__(self):
+        return f"{self.case_id} · {self.get_step_display()}"
+
+
+class EmailLog(models.Model):
+    """An email the billing clock decided to send, recorded before it is sent: a rerun never sends twice."""
+
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    account = models.ForeignKey(Account, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipients = models.TextField(_("recipients"))
+    subject = models.CharField(_("subject"), max_length=200)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("email sent")
+        verbose_name_plural = _("emails sent")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.subject
+
+
+class DataDeletion(models.Model):
+    """The tombstone of an account's deleted data (R8.6): what was deleted and when, never the data."""
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="data_deletion")
+    deleted_at = models.DateTimeField(_("deleted at"))
+    deleted = models.JSONField(_("what was deleted (counts)"), default=dict)
+
+    class Meta:
+        verbose_name = _("data deletion")
+        verbose_name_plural = _("data deletions")
+
+    def __str__(self):
+        return f"Account #{self.account_id} · {self.deleted_at:%Y-%m-%d}"

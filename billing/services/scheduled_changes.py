@@ -1,12 +1,9 @@
 """Scheduled changes taking effect (the billing clock, R9.1) or being withdrawn by staff (R4.11, R5.8)."""
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -34,37 +31,6 @@ TOO_LATE = _("Its effective date (%(date)s) has passed: it can no longer be rein
 NOT_SPP = _("Only Zendesk Suite accounts on simplified pricing can be downgraded to Support only.")
 NOT_ALLOWED_TO_CHANGE_ACCOUNTS = _("You need the permission to change accounts.")
 DOWNGRADE_ALREADY_SCHEDULED = _("A downgrade is already scheduled for this account.")
-
-
-@dataclass
-class TickReport:
-    applied: list[int] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
-
-
-def due_change_ids(real_now: datetime) -> list[int]:
-    """Pending changes due by real time, plus every pending change of accounts on a test clock (each
-    account's own "now" decides). Uses the effective_at index: the cost follows the due changes."""
-    rows = (
-        ScheduledChange.objects.filter(applied_at=None, revoked_at=None)
-        .filter(Q(effective_at__lte=real_now) | Q(account__test_clock__isnull=False))
-        .values_list("pk", "kind", "effective_at")
-    )
-    return [pk for pk, kind, at in sorted(rows, key=lambda r: (r[2], KIND_ORDER[r[1]], r[0]))]
-
-
-def billing_tick(*, real_now: datetime | None = None) -> TickReport:
-    """R9.1 (the part of issue 3): apply every scheduled change that is due. Each change applies in its
-    own transaction, once: running twice, or again after a crash, changes nothing more."""
-    report = TickReport()
-    real_now = real_now or timezone.now()
-    for pk in due_change_ids(real_now):
-        try:
-            if scheduled_change_apply(pk, real_now=real_now):
-                report.applied.append(pk)
-        except Exception as error:  # one account's failure must not stop the others
-            report.failed.append((pk, f"{type(error).__name__}: {error}"))
-    return report
 
 
 @transaction.atomic

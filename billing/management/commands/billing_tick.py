@@ -1,15 +1,18 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.services.scheduled_changes import billing_tick
+from billing.lifecycle import billing_tick
 
 
 class Command(BaseCommand):
-    help = "Bring every account up to now: apply the scheduled changes that are due (R9.1). Idempotent."
+    help = (
+        "Bring every due account up to now (R9.1): scheduled changes, renewals, invoices, trial ends, "
+        "dunning steps, suspensions and data deletion. Idempotent: run it as often as you like (cron, timer)."
+    )
 
     def handle(self, *args, **options):
         report = billing_tick()
-        self.stdout.write(f"Applied {len(report.applied)} scheduled change(s).")
+        self.stdout.write(f"Advanced {report.accounts} account(s): {report.actions} action(s).")
         for pk, error in report.failed:
-            self.stderr.write(f"Scheduled change {pk} failed: {error}")
+            self.stderr.write(f"Account {pk} failed: {error}")
         if report.failed:
-            raise CommandError(f"{len(report.failed)} scheduled change(s) failed; the others were applied.")
+            raise CommandError(f"{len(report.failed)} account(s) failed; the others were advanced.")

@@ -1,0 +1,380 @@
+"""The billing clock (R9.1): bring every due account up to its "now" — scheduled changes, renewals and their
+invoices, trial ends, dunning steps (R8.5), suspension, reactivation (R8.7) and data deletion (R8.6).
+
+Idempotent by construction: each account is processed under a row lock (PostgreSQL skips the accounts
+another tick holds), inside one transaction; every step leaves a record guarded by a unique constraint
+(a period is opened once, a dunning step happens once, an email key is sent once, a gateway key charges
+once). A tick that crashes midway rolls back the account it was on and does that work again next time.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Account, Membership
+from billing import emails, pricing
+from billing.clock import now_for
+from billing.models import (
+    BillingEvent,
+    DunningCase,
+    DunningStep,
+    Invoice,
+    PaymentMethod,
+    ScheduledChange,
+    Subscription,
+    SubscriptionPeriod,
+)
+from billing.services.data_deletion import account_data_delete
+from billing.services.events import billing_event_record
+from billing.services.invoices import invoice_collect, invoice_draft, invoice_finalize, subscription_lines
+from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_apply
+
+Step = DunningStep.Step
+# R8.5, from the failed invoice's date D: (step, days after D).
+DUNNING_SCHEDULE = [(Step.D0, 0), (Step.D2, 2), (Step.D4, 4), (Step.D21, 21), (Step.D29, 29)]
+DATA_KEPT_DAYS = 90  # R8.6: after the suspension (or the cancellation), the data is deleted
+TEMPORARY_REACTIVATION_DAYS = 7
+MAX_ACTIONS_PER_ACCOUNT = 400  # a catch-up of years of monthly periods stays bounded
+LIVE = (Account.Status.ACTIVE,)
+
+
+@dataclass
+class TickReport:
+    accounts: int = 0
+    actions: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def midnight(day) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+# --- What is due --------------------------------------------------------------------------------------
+
+
+def due_account_ids(real_now: datetime) -> list[int]:
+    """Accounts whose next action is due (by real time, or by their test clock), found through the index on
+    next_action_at, plus those with a scheduled change due (the index on effective_at) as a safety net."""
+    due = Account.objects.filter(
+        Q(test_clock__isnull=True, next_action_at__lte=real_now)
+        | Q(test_clock__isnull=False, next_action_at__lte=F("test_clock__frozen_now"))
+    ).values_list("pk", flat=True)
+    changes = ScheduledChange.objects.filter(applied_at=None, revoked_at=None, effective_at__lte=real_now)
+    return sorted(set(due) | set(changes.values_list("account_id", flat=True)))
+
+
+@dataclass(frozen=True)
+class Due:
+    at: datetime
+    order: int
+    run: object  # a callable(now) -> str, the action's name for the report
+
+
+def _pending_changes(account):
+    return ScheduledChange.objects.filter(account=account, applied_at=None, revoked_at=None)
+
+
+def _live_case(account) -> DunningCase | None:
+    return (
+        DunningCase.objects.filter(account=account, status__in=["open", "suspended"])
+        .select_related("invoice")
+        .first()
+    )
+
+
+def next_actions(account: Account) -> list[Due]:
+    """Everything the clock will have to do for the account, each with the moment it becomes due."""
+    actions = []
+    for change in _pending_changes(account).order_by("effective_at")[:1]:
+        actions.append(
+            Due(change.effective_at, KIND_ORDER[change.kind], lambda now, c=change: _apply_change(c))
+        )
+    if account.status in (Account.Status.CANCELLED, Account.Status.SUSPENDED, Account.Status.EXPIRED):
+        ended = account.suspended_at or account.cancelled_at
+        actions.append(Due(ended + timedelta(days=DATA_KEPT_DAYS), 9, lambda now: _delete_data(account, now)))
+    case = _live_case(account)
+    if case is not None:
+        actions += _dunning_actions(account, case)
+    if account.status not in LIVE:
+        return actions
+    subscription = Subscription.objects.filter(account=account).first()
+    if account.is_trial:
+        actions.append(Due(midnight(account.trial_ends_on), 5, lambda now: _end_trial(account, now)))
+    elif subscription is not None and case is None:
+        actions.append(
+            Due(subscription.current_period_end, 6, lambda now: _renew(account, subscription, now))
+        )
+    return actions
+
+
+def reschedule(account: Account) -> None:
+    """Store when the clock must next look at the account. Services call it after changing what is due."""
+    actions = next_actions(account)
+    account.next_action_at = min((a.at for a in actions), default=None)
+    Account.objects.filter(pk=account.pk).update(next_action_at=account.next_action_at)
+
+
+# --- The tick -----------------------------------------------------------------------------------------
+
+
+def billing_tick(*, real_now: datetime | None = None, account_ids: list[int] | None = None) -> TickReport:
+    """Advance every due account (or the given ones) to its now. One account failing does not stop the
+    others: its failure is reported and its work rolled back, to be done again next time."""
+    real_now = real_now or timezone.now()
+    report = TickReport()
+    for pk in account_ids if account_ids is not None else due_account_ids(real_now):
+        try:
+            done = advance_account(pk, real_now=real_now)
+        except Exception as error:  # reported, and retried by the next tick
+            report.failed.append((pk, f"{type(error).__name__}: {error}"))
+            continue
+        if done is not None:
+            report.accounts += 1
+            report.actions += len(done)
+    return report
+
+
+def advance_account(pk: int, *, real_now: datetime | None = None) -> list[str] | None:
+    """Do, in order, everything due for one account up to its now (catching up missed days). Returns the
+    actions done, or None when another tick holds the account."""
+    with transaction.atomic():
+        account = (
+            Account.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("test_clock")
+            .filter(pk=pk)
+            .first()
+        )
+        if account is None:
+            return None
+        now = now_for(account, real_now=real_now)
+        done = []
+        for _ in range(MAX_ACTIONS_PER_ACCOUNT):
+            due = sorted((a for a in next_actions(account) if a.at <= now), key=lambda a: (a.at, a.order))
+            if not due:
+                break
+            done.append(due[0].run(now))
+            account.refresh_from_db()
+        reschedule(account)
+        return done
+
+
+# --- The actions ----------------------------------------------------------------------------------------
+
+
+def _apply_change(change: ScheduledChange) -> str:
+    scheduled_change_apply(change.pk, real_now=change.effective_at)
+    return f"applied {change.kind}"
+
+
+def _renew(account: Account, subscription: Subscription, now: datetime) -> str:
+    """Open the next period at the end of the current one, invoice it with the subscription as it is then
+    (scheduled changes already applied) and charge it. Once per period (unique subscription + start)."""
+    start = subscription.current_period_end
+    end = pricing.period_end(start, subscription.cycle)
+    period, created = SubscriptionPeriod.objects.get_or_create(
+        subscription=subscription, start=start, defaults={"end": end}
+    )
+    Subscription.objects.filter(pk=subscription.pk).update(current_period_start=start, current_period_end=end)
+    subscription.current_period_start, subscription.current_period_end = start, end
+    lines = subscription_lines(account, now=start)
+    if created and lines:
+        draft = invoice_draft(account=account, lines=lines, now=start, period_start=start, period_end=end)
+        period.invoice = invoice_finalize(invoice=draft, now=start)
+        period.save(update_fields=["invoice"])
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.PERIOD_RENEWED,
+        by=None,
+        summary=f"Renewed {start:%Y-%m-%d} – {end:%Y-%m-%d}",
+        after={"start": start.isoformat(), "end": end.isoformat(), "invoice": period.invoice_id},
+        amount=period.invoice.total if period.invoice else None,
+        now=start,
+    )
+    if period.invoice is not None:
+        _collect_or_start_dunning(account, period.invoice, paid_through=start)
+    return "renewed"
+
+
+def _collect_or_start_dunning(account: Account, invoice: Invoice, *, paid_through: datetime) -> None:
+    attempt = invoice_collect(invoice=invoice, now=invoice.issued_at)
+    if attempt is None or attempt.succeeded:
+        return
+    day = invoice.issued_at
+    case = DunningCase.objects.create(
+        account=account,
+        invoice=invoice,
+        started_at=day,
+        suspend_at=max(day + timedelta(days=29), paid_through),
+    )
+    _reach(case, Step.D0, day)
+
+
+def _dunning_actions(account: Account, case: DunningCase) -> list[Due]:
+    actions = []
+    if case.retry_requested_at is not None:
+        actions.append(Due(case.retry_requested_at, 7, lambda now: _retry(case, now)))
+    if case.status == DunningCase.Status.SUSPENDED:
+        if case.reactivated_until is not None:
+            actions.append(Due(case.reactivated_until, 8, lambda now: _end_temporary_reactivation(case)))
+        return actions
+    reached = set(case.steps.values_list("step", flat=True))
+    for step, days in DUNNING_SCHEDULE:
+        if step not in reached:
+            at = case.suspend_at if step == Step.D29 else case.started_at + timedelta(days=days)
+            actions.append(Due(at, 7, lambda now, s=step, a=at: _dunning_step(case, s, a)))
+            break
+    return actions
+
+
+def _reach(case: DunningCase, step: str, at: datetime) -> None:
+    DunningStep.objects.create(case=case, step=step, at=at)
+    billing_event_record(
+        account=case.account,
+        kind=BillingEvent.Kind.DUNNING_STEP,
+        by=None,
+        summary=f"{case.invoice.number}: {Step(step).label}",
+        after={"step": step},
+        amount=case.invoice.total,
+        now=at,
+    )
+    if step != Step.D29:
+        emails.send_once(
+            key=f"dunning-{case.pk}-{step}",
+            account=case.account,
+            template="dunning",
+            context={"account": case.account, "invoice": case.invoice, "case": case, "step": step},
+            now=at,
+        )
+
+
+def _open_invoices(account: Account):
+    return Invoice.objects.filter(account=account, status=Invoice.Status.OPEN, kind=Invoice.Kind.INVOICE)
+
+
+def _try_to_recover(case: DunningCase, at: datetime) -> bool:
+    """Retry every open invoice of the account; when all are paid, the case is recovered (R8.7)."""
+    for invoice in _open_invoices(case.account):
+        invoice_collect(invoice=invoice, now=at)
+    if _open_invoices(case.account).exists():
+        return False
+    _recover(case, at)
+    return True
+
+
+def _dunning_step(case: DunningCase, step: str, at: datetime) -> str:
+    if step == Step.D29:
+        _reach(case, step, at)
+        _suspend(case, at)
+        return "suspended"
+    if _try_to_recover(case, at):
+        return "recovered"
+    _reach(case, step, at)
+    return f"dunning {step}"
+
+
+def _retry(case: DunningCase, now: datetime) -> str:
+    """The owner updated the card: the next batch retries (R8.7)."""
+    DunningCase.objects.filter(pk=case.pk).update(retry_requested_at=None)
+    case.retry_requested_at = None
+    return "recovered" if _try_to_recover(case, now) else "retry failed"
+
+
+def _suspend(case: DunningCase, at: datetime) -> None:
+    account = case.account
+    DunningCase.objects.filter(pk=case.pk).update(status=DunningCase.Status.SUSPENDED)
+    Account.objects.filter(pk=account.pk).update(status=Account.Status.SUSPENDED, suspended_at=at)
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.ACCOUNT_SUSPENDED,
+        by=None,
+        summary="Cancelled for non-payment",
+        before={"status": account.status},
+        after={"status": Account.Status.SUSPENDED},
+        now=at,
+    )
+    emails.send_once(
+        key=f"suspended-{case.pk}",
+        account=account,
+        template="suspended",
+        context={"account": account, "deletion_at": at + timedelta(days=DATA_KEPT_DAYS)},
+        now=at,
+    )
+
+
+def _recover(case: DunningCase, at: datetime) -> None:
+    account = case.account
+    DunningCase.objects.filter(pk=case.pk).update(
+        status=DunningCase.Status.RECOVERED, closed_at=at, reactivated_until=None, retry_requested_at=None
+    )
+    if account.status == Account.Status.SUSPENDED:
+        Account.objects.filter(pk=account.pk).update(status=Account.Status.ACTIVE, suspended_at=None)
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.ACCOUNT_REACTIVATED,
+        by=None,
+        summary=f"{case.invoice.number} paid",
+        before={"status": account.status},
+        after={"status": Account.Status.ACTIVE},
+        now=at,
+    )
+    emails.send_once(
+        key=f"recovered-{case.pk}",
+        account=account,
+        template="recovered",
+        context={"account": account, "invoice": case.invoice},
+        now=at,
+    )
+
+
+def _end_temporary_reactivation(case: DunningCase) -> str:
+    DunningCase.objects.filter(pk=case.pk).update(reactivated_until=None)
+    return "temporary reactivation ended"
+
+
+def _end_trial(account: Account, now: datetime) -> str:
+    """A trial that ends converts when a card is on file (its first period is invoiced and charged at
+    once), and otherwise expires: nobody can sign in (README)."""
+    at = midnight(account.trial_ends_on)
+    if PaymentMethod.objects.filter(account=account).exists():
+        Account.objects.filter(pk=account.pk).update(trial_ends_on=None)
+        Subscription.objects.filter(account=account).update(current_period_end=at)
+        billing_event_record(
+            account=account,
+            kind=BillingEvent.Kind.TRIAL_CONVERTED,
+            by=None,
+            summary="Trial converted",
+            now=at,
+        )
+        return "trial converted"
+    Account.objects.filter(pk=account.pk).update(status=Account.Status.EXPIRED, cancelled_at=at)
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.TRIAL_EXPIRED,
+        by=None,
+        summary="Trial expired without a card",
+        now=at,
+    )
+    return "trial expired"
+
+
+def _delete_data(account: Account, now: datetime) -> str:
+    """R8.6, the policy in docs/data-deletion.md: personal data goes, financial records stay."""
+    account_data_delete(
+        account=account, at=(account.suspended_at or account.cancelled_at) + timedelta(days=DATA_KEPT_DAYS)
+    )
+    return "data deleted"
+
+
+def members_seeing_dunning_banner(case: DunningCase | None) -> frozenset[str]:
+    """R8.5: from D+4 the owner and admins see the banner, from D+21 every member, agents included."""
+    if case is None or case.status != DunningCase.Status.OPEN:
+        return frozenset()
+    reached = set(case.steps.values_list("step", flat=True))
+    if Step.D21 in reached:
+        return frozenset(Membership.Role.values)
+    if Step.D4 in reached:
+        return frozenset({Membership.Role.OWNER, Membership.Role.BILLING_ADMIN, Membership.Role.ADMIN})
+    return frozenset()
