@@ -2,12 +2,13 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.messages import ACCOUNT_CANCELLED
-from accounts.models import Account, Membership
+from accounts.access import access_for
+from accounts.messages import CLOSED_ACCOUNT_MESSAGES
+from accounts.selectors import membership_for
 
 
 class SignInForm(AuthenticationForm):
-    """Email + password (R1.1). Members of a cancelled account are refused with a clear message (R5.3)."""
+    """Email + password (R1.1). Members of a closed account are refused with the reason (R5.3, R8.5)."""
 
     username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
     password = forms.CharField(
@@ -19,11 +20,12 @@ class SignInForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The email or password is not correct."),
-        "account_cancelled": ACCOUNT_CANCELLED,
     }
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        membership = Membership.objects.select_related("account").filter(user=user).first()
-        if membership is not None and membership.account.status == Account.Status.CANCELLED:
-            raise forms.ValidationError(self.error_messages["account_cancelled"], code="account_cancelled")
+        membership = membership_for(user)
+        if membership is not None and access_for(membership) == "closed":
+            raise forms.ValidationError(
+                CLOSED_ACCOUNT_MESSAGES[membership.account.status], code="account_closed"
+            )

@@ -20,6 +20,8 @@ def landing(request):
     """Where sign-in leads: billing users to the Subscription page, agents home, staff to /staff/."""
     if request.membership is None and request.user.is_staff:
         return redirect("admin:index")
+    if getattr(request, "limited_access", False):
+        return redirect("billing:payment")
     if policy.can(request.membership, policy.Action.VIEW_SUBSCRIPTION):
         return redirect("billing:subscription")
     return redirect("accounts:home")

@@ -368,13 +368,22 @@ def _delete_data(account: Account, now: datetime) -> str:
     return "data deleted"
 
 
-def members_seeing_dunning_banner(case: DunningCase | None) -> frozenset[str]:
-    """R8.5: from D+4 the owner and admins see the banner, from D+21 every member, agents included."""
-    if case is None or case.status != DunningCase.Status.OPEN:
-        return frozenset()
-    reached = set(case.steps.values_list("step", flat=True))
-    if Step.D21 in reached:
-        return frozenset(Membership.Role.values)
-    if Step.D4 in reached:
-        return frozenset({Membership.Role.OWNER, Membership.Role.BILLING_ADMIN, Membership.Role.ADMIN})
-    return frozenset()
+BANNER_FROM = {  # R8.5: from D+4 the owner and admins see the banner, from D+21 every member
+    Step.D4: frozenset({Membership.Role.OWNER, Membership.Role.BILLING_ADMIN, Membership.Role.ADMIN}),
+    Step.D21: frozenset(Membership.Role.values),
+}
+
+
+def dunning_banner_case(membership: Membership) -> DunningCase | None:
+    """The open dunning case whose banner this member sees, if any (one query)."""
+    case = (
+        DunningCase.objects.filter(account=membership.account, status=DunningCase.Status.OPEN)
+        .select_related("invoice")
+        .prefetch_related("steps")
+        .first()
+    )
+    if case is None:
+        return None
+    reached = {s.step for s in case.steps.all()}
+    roles = frozenset().union(*(roles for step, roles in BANNER_FROM.items() if step in reached))
+    return case if membership.role in roles else None

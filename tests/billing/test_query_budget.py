@@ -9,9 +9,9 @@ from billing.models import Coupon, Discount, PaymentMethod, ScheduledChange
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from tests.factories import PERIOD_START, MembershipFactory, SubscriptionFactory, SubscriptionItemFactory
 
-# session, user, membership, banner; subscription, items, suite components, discounts, pending changes,
-# prices, card
-SUBSCRIPTION_BUDGET = 11
+# session, user, membership, two banners (cancellation, dunning); subscription, items, suite components,
+# discounts, pending changes, prices, card
+SUBSCRIPTION_BUDGET = 12
 
 
 def account_with(*, products: int, members: int, role=Membership.Role.OWNER):
@@ -73,8 +73,8 @@ def test_online_assisted_admin_with_many_requests_costs_the_same(client_for, dja
 def test_admin_center_home_has_a_small_fixed_budget(client_for, django_assert_max_num_queries):
     for members in (2, 200):
         client = client_for(account_with(products=members // 10, members=members))
-        # session, user, membership, banner, billing contact, contact request
-        with django_assert_max_num_queries(6):
+        # session, user, membership, two banners, billing contact, contact request
+        with django_assert_max_num_queries(7):
             assert client.get("/admin/").status_code == 200
 
 
@@ -84,9 +84,9 @@ def test_manage_page_queries_do_not_grow_with_products_or_members(client_for, dj
     small = queries_for(client_for(account_with(products=1, members=2)), url)
     large_client = client_for(account_with(products=20, members=200))
     assert queries_for(large_client, url) == small
-    # session, user, membership, banner; subscription, items, suite products, discounts, pending changes,
-    # prices, products for sale, seats in use, members
-    with django_assert_max_num_queries(13):
+    # session, user, membership, two banners; subscription, items, suite products, discounts, pending
+    # changes, prices, products for sale, seats in use, members
+    with django_assert_max_num_queries(14):
         large_client.get(url)
 
 
@@ -99,12 +99,12 @@ def select_all(client, viewer):
 @pytest.mark.parametrize(
     ("path", "budget"),
     [
-        # session, user, membership, banner; subscription, items, suite products, discounts, pending
+        # session, user, membership, two banners; subscription, items, suite products, discounts, pending
         # changes, draft + its items, prices
-        ("/admin/account/billing/cancellations/", 12),
-        ("/admin/account/billing/cancellations/review/", 12),
-        ("/admin/account/billing/cancellations/account/", 12),
-        ("/admin/account/billing/cancellations/account/survey/", 12),
+        ("/admin/account/billing/cancellations/", 13),
+        ("/admin/account/billing/cancellations/review/", 13),
+        ("/admin/account/billing/cancellations/account/", 13),
+        ("/admin/account/billing/cancellations/account/survey/", 13),
     ],
 )
 def test_cancellation_pages_queries_do_not_grow_with_products(
@@ -135,10 +135,10 @@ def with_invoices(viewer, count: int) -> None:
 @pytest.mark.parametrize(
     ("path", "budget"),
     [
-        ("/admin/account/billing/invoices/", 6),  # session, user, membership, banner, count, page
-        ("/admin/account/billing/history/", 6),  # session, user, membership, banner, count, page
-        ("/admin/account/billing/payment/", 6),  # session, user, membership, banner, card, attempts
-        ("/admin/account/billing/contacts/", 6),  # session, user, membership, banner, contacts, requests
+        ("/admin/account/billing/invoices/", 7),  # session, user, membership, 2 banners, count, page
+        ("/admin/account/billing/history/", 7),  # session, user, membership, 2 banners, count, page
+        ("/admin/account/billing/payment/", 7),  # session, user, membership, 2 banners, card, attempts
+        ("/admin/account/billing/contacts/", 7),  # session, user, membership, 2 banners, contacts, requests
     ],
 )
 def test_invoice_and_payment_pages_do_not_grow_with_invoices(
