@@ -10,6 +10,7 @@ from billing.audit import AuditedAdminMixin
 from billing.clock import now_for
 from billing.models import ScheduledChange
 from billing.services.scheduled_changes import spp_downgrade_schedule
+from billing.services.support import temporary_reactivation_grant
 
 
 class MembershipInline(admin.TabularInline):
@@ -66,7 +67,7 @@ class AccountAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("Test clock"), {"fields": ["test_clock"]}),
     ]
 
-    actions = ["reinstate_account", "downgrade_spp_to_support"]
+    actions = ["reinstate_account", "downgrade_spp_to_support", "grant_temporary_reactivation"]
 
     def account_of(self, obj):
         return obj
@@ -79,6 +80,20 @@ class AccountAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not changes:
             messages.warning(request, _("None of these accounts has a cancellation to withdraw."))
         reinstate(request, changes)
+
+    @admin.action(description=_("Grant a temporary reactivation (the owner may update the card for 7 days)"))
+    def grant_temporary_reactivation(self, request, queryset):
+        for account in queryset:
+            try:
+                case = temporary_reactivation_grant(account=account, by=request.user, now=now_for(account))
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{account}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                messages.success(
+                    request,
+                    _("%(account)s: the owner may sign in until %(date)s.")
+                    % {"account": account, "date": f"{case.reactivated_until:%Y-%m-%d %H:%M}"},
+                )
 
     @admin.action(description=_("Downgrade Zendesk Suite to Support only (at the end of the period)"))
     def downgrade_spp_to_support(self, request, queryset):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +15,12 @@ from billing.models import (
     Cancellation,
     Charge,
     Coupon,
+    DataDeletion,
     Discount,
+    DunningCase,
+    DunningStep,
     Edition,
+    EmailLog,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
@@ -26,9 +32,10 @@ from billing.models import (
     Subscription,
     SubscriptionChangeRequest,
     SubscriptionItem,
+    SubscriptionPeriod,
     TestClock,
 )
-from billing.services import change_requests, scheduled_changes
+from billing.services import change_requests, scheduled_changes, support
 from billing.services.invoices import invoice_close
 
 
@@ -310,8 +317,53 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
 
 @admin.register(TestClock)
 class TestClockAdmin(admin.ModelAdmin):
-    list_display = ["name", "frozen_now"]
+    """R9.2: attach a clock to demo accounts (on the account), then move it forward here: each move runs
+    the lifecycle of those accounts up to the clock's time."""
+
+    list_display = ["name", "frozen_now", "attached"]
     search_fields = ["name"]
+    actions = ["advance_day", "advance_week", "advance_month"]
+
+    @admin.display(description=_("accounts"))
+    def attached(self, clock):
+        return ", ".join(a.name for a in clock.accounts.all()) or "—"
+
+    def _advance(self, request, clock, to):
+        try:
+            done = support.advance_test_clock(clock=clock, to=to, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, f"{clock.name}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            return
+        for account, actions in done.items():
+            messages.success(
+                request, f"{account} → {to:%Y-%m-%d %H:%M}: {', '.join(actions) or _('nothing due')}"
+            )
+
+    def _advance_all(self, request, queryset, delta):
+        for clock in queryset:
+            self._advance(request, clock, clock.frozen_now + delta)
+
+    @admin.action(description=_("Advance by one day"))
+    def advance_day(self, request, queryset):
+        self._advance_all(request, queryset, timedelta(days=1))
+
+    @admin.action(description=_("Advance by one week"))
+    def advance_week(self, request, queryset):
+        self._advance_all(request, queryset, timedelta(days=7))
+
+    @admin.action(description=_("Advance by 30 days"))
+    def advance_month(self, request, queryset):
+        self._advance_all(request, queryset, timedelta(days=30))
+
+    def save_model(self, request, obj, form, change):
+        """Setting the clock's time in the form moves it there (forward only) and runs the lifecycle."""
+        if change and "frozen_now" in form.changed_data:
+            target = obj.frozen_now
+            obj.frozen_now = form.initial["frozen_now"]
+            obj.save(update_fields=["name"])
+            self._advance(request, obj, target)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(Cancellation)
@@ -423,3 +475,55 @@ class BillingContactRequestAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["account__name", "requested_by__email"]
     list_select_related = ["account", "requested_by"]
+
+
+class DunningStepInline(admin.TabularInline):
+    model = DunningStep
+    extra = 0
+    can_delete = False
+    fields = ["step", "at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DunningCase)
+class DunningCaseAdmin(ReadOnlyAdmin):
+    """Failed payments being chased (R8.5). Staff grant temporary reactivations from the account list."""
+
+    list_display = [
+        "account",
+        "invoice",
+        "status",
+        "started_at",
+        "suspend_at",
+        "reactivated_until",
+        "closed_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["account__name", "invoice__number"]
+    list_select_related = ["account", "invoice"]
+    inlines = [DunningStepInline]
+
+
+@admin.register(SubscriptionPeriod)
+class SubscriptionPeriodAdmin(ReadOnlyAdmin):
+    list_display = ["subscription", "start", "end", "invoice"]
+    search_fields = ["subscription__account__name"]
+    list_select_related = ["subscription__account", "invoice"]
+
+
+@admin.register(EmailLog)
+class EmailLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "account", "subject", "recipients"]
+    search_fields = ["subject", "recipients", "key"]
+    list_select_related = ["account"]
+
+
+@admin.register(DataDeletion)
+class DataDeletionAdmin(ReadOnlyAdmin):
+    """Tombstones: what was deleted and when, never the data (R8.6)."""
+
+    list_display = ["account", "deleted_at", "deleted"]
+    list_select_related = ["account"]

@@ -14,6 +14,7 @@ from accounts.models import Account, Membership
 from billing import cancellations, emails
 from billing.cancellations import Block, CancellationPage
 from billing.models import BillingEvent, Cancellation, CancellationDraft, ScheduledChange
+from billing.schedule import due_no_later_than
 from billing.services.events import billing_event_record
 
 Action = policy.Action
@@ -132,6 +133,7 @@ def _once(schedule):
 
 
 def _schedule(cancellation: Cancellation, kind: str, *, item=None, payload: dict) -> ScheduledChange:
+    due_no_later_than(cancellation.account, cancellation.effective_at)
     return ScheduledChange.objects.create(
         account=cancellation.account,
         kind=kind,

@@ -24,6 +24,7 @@ from billing.manage import (
     quote_change,
 )
 from billing.models import BillingEvent, Charge, ScheduledChange, SubscriptionItem
+from billing.schedule import due_no_later_than
 from billing.services.events import billing_event_record
 from billing.services.invoices import invoice_pending_charges
 
@@ -175,6 +176,7 @@ def _line_items(line: Line, **fields) -> None:
 
 
 def _schedule(state: ManageState, quote: ChangeQuote, kind: str, item, payload: dict, by, now) -> None:
+    due_no_later_than(state.account, quote.effective_at)
     ScheduledChange.objects.create(
         account=state.account,
         kind=kind,

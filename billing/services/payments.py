@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import policy
 from accounts.models import Membership
 from billing import gateway
-from billing.models import BillingEvent, PaymentAttempt, PaymentMethod
+from billing.models import BillingEvent, DunningCase, PaymentAttempt, PaymentMethod
+from billing.schedule import due_no_later_than
 from billing.services.events import billing_event_record
 
 CARD_REFUSED = {
@@ -92,4 +93,8 @@ def payment_method_update(
             after={"card": f"{card.brand} {card.last4}", "verified_with": authorization.reference},
             now=now,
         )
+        # R8.7: a payment being chased is retried by the next batch with the new card.
+        chased = DunningCase.objects.filter(account=account, status__in=["open", "suspended"])
+        if chased.update(retry_requested_at=now):
+            due_no_later_than(account, now)
     return method

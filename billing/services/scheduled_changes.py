@@ -10,6 +10,7 @@ from accounts.models import Account
 from billing.cancellations import tier1_rule_applies
 from billing.clock import now_for
 from billing.models import BillingEvent, Product, ScheduledChange, SubscriptionItem
+from billing.schedule import due_no_later_than
 from billing.services.events import billing_event_record
 
 Kind = ScheduledChange.Kind
@@ -234,6 +235,7 @@ def spp_downgrade_schedule(*, account: Account, by, now: datetime) -> list[Sched
     changes.append(
         ScheduledChange.objects.create(kind=Kind.END_SUITE_PRICING, payload={"suite": suite.code}, **common)
     )
+    due_no_later_than(account, subscription.current_period_end)
     billing_event_record(
         account=account,
         kind=BillingEvent.Kind.SUITE_PRICING_END_SCHEDULED,
