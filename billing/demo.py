@@ -14,6 +14,7 @@ from accounts.models import Account, Membership, User
 from accounts.staff import ensure_support_group
 from billing import pricing
 from billing.catalog import install_catalog
+from billing.lifecycle import advance_account, reschedule
 from billing.models import (
     BillingContact,
     Coupon,
@@ -23,6 +24,7 @@ from billing.models import (
     Product,
     Subscription,
     SubscriptionItem,
+    TestClock,
 )
 from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid, subscription_lines
 
@@ -61,6 +63,7 @@ class DemoAccount:
     address: str = ""
     past_invoices: int = 0
     billing_contacts: tuple[str, ...] = ()
+    renewal_failed_days_ago: int | None = None  # a declined renewal, chased by dunning, on a test clock
 
 
 def _suite(code: str, edition: str, seats: int) -> list[Item]:
@@ -171,6 +174,17 @@ DEMO_ACCOUNTS = [
         chat_phase4=False,
         card=("American Express", "0005"),
     ),
+    DemoAccount(
+        "Past Due Chat",
+        "pastdue.test",
+        {"owner": Role.OWNER, "admin": Role.ADMIN, "agent": Role.AGENT},
+        Kind.SELF_SERVICE,
+        date(2021, 4, 12),
+        [Item("chat", "professional", 4)],
+        card=("Visa", "0002"),
+        past_invoices=1,
+        renewal_failed_days_ago=5,
+    ),
 ]
 
 STAFF = [("support@staff.test", False), ("root@staff.test", True)]
@@ -197,11 +211,11 @@ def seed_demo(*, now: datetime) -> list[str]:
         if Account.objects.filter(name=spec.name).exists():
             continue
         created.append(spec.name)
-        _create_account(spec, products, today)
+        _create_account(spec, products, today, now)
     return created
 
 
-def _create_account(spec: DemoAccount, products: dict, today: datetime) -> None:
+def _create_account(spec: DemoAccount, products: dict, today: datetime, now: datetime) -> None:
     account = Account.objects.create(
         name=spec.name,
         kind=spec.kind,
@@ -220,6 +234,8 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime) -> None:
         Membership.objects.create(user=_user(f"{local}@{spec.domain}"), account=account, role=role)
     # Monthly accounts are 10 days into their period, annual ones 100 days.
     start = today - timedelta(days=100 if spec.cycle == "annual" else 10)
+    if spec.renewal_failed_days_ago:  # the period ends — and renews — that many days ago
+        start = pricing.add_months(today - timedelta(days=spec.renewal_failed_days_ago), -1)
     end = pricing.period_end(start, spec.cycle)
     if spec.trial_days:
         start, end = today - timedelta(days=4), today + timedelta(days=spec.trial_days)
@@ -248,7 +264,7 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime) -> None:
             last4=last4,
             exp_month=12,
             exp_year=today.year + 2,
-            gateway_token=f"sandbox_demo_{last4}",
+            gateway_token=f"sandbox_{'card_declined' if last4 == '0002' else 'demo'}_{last4}",
         )
     if spec.promo_bp:
         coupon, _ = Coupon.objects.get_or_create(
@@ -261,6 +277,12 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime) -> None:
     for contact in spec.billing_contacts:
         BillingContact.objects.create(account=account, email=contact, created_at=today)
     _past_invoices(account, subscription, spec, today)
+    if spec.renewal_failed_days_ago:
+        # The real lifecycle, on a test clock at "now": the renewal is declined, dunning reaches D+4.
+        account.test_clock = TestClock.objects.create(name=f"{spec.name} clock", frozen_now=now)
+        account.save(update_fields=["test_clock"])
+        advance_account(account.pk)
+    reschedule(account)
 
 
 def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccount, today: datetime) -> None:

@@ -30,13 +30,20 @@ def test_seed_demo_is_idempotent():
         SubscriptionItem.objects.count(),
         Price.objects.count(),
     ) == counts
-    assert counts[0] == len(DEMO_ACCOUNTS) == 8
-    assert set(BillingEvent.objects.values_list("kind", flat=True)) == {"invoice_issued", "invoice_paid"}
+    assert counts[0] == len(DEMO_ACCOUNTS) == 9
+    # The past invoices, and Past Due Chat's declined renewal and its dunning steps.
+    assert set(BillingEvent.objects.values_list("kind", flat=True)) == {
+        "invoice_issued",
+        "invoice_paid",
+        "period_renewed",
+        "payment_failed",
+        "dunning_step",
+    }
 
 
 def test_every_demo_user_signs_in_with_the_demo_password(demo):
     emails = list(User.objects.values_list("email", flat=True))
-    assert len(emails) == 15 + 2  # 15 members of the demo accounts, 2 staff
+    assert len(emails) == 18 + 2  # 18 members of the demo accounts, 2 staff
     assert all(authenticate(username=email, password=PASSWORD) for email in emails)
 
 

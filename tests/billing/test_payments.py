@@ -44,7 +44,11 @@ def test_r8_4_the_owner_updates_the_card_with_a_voided_one_unit_authorization(si
     assert response.status_code == 302
     card = PaymentMethod.objects.get(account__name="Acme Self-Service")
     assert (card.brand, card.last4, card.exp_month, card.exp_year) == ("Mastercard", "4444", 7, 2031)
-    attempts = list(PaymentAttempt.objects.filter(account=card.account).order_by("id"))
+    attempts = list(
+        PaymentAttempt.objects.filter(account=card.account, operation__in=["authorize", "void"]).order_by(
+            "id"
+        )
+    )
     assert [(a.operation, a.amount, a.currency, a.succeeded) for a in attempts] == [
         ("authorize", 100, "USD", True),
         ("void", 100, "USD", True),
@@ -55,7 +59,9 @@ def test_r8_4_the_owner_updates_the_card_with_a_voided_one_unit_authorization(si
 
 def test_r8_4_the_check_is_one_unit_of_the_accounts_currency(sign_in):
     submit_card(sign_in("owner@legacy-suite.test"), "4242424242424242")
-    assert PaymentAttempt.objects.get(operation="authorize").currency == "EUR"
+    assert (
+        PaymentAttempt.objects.get(operation="authorize", account__name="Legacy Suite SARL").currency == "EUR"
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,7 +80,7 @@ def test_r8_4_every_sandbox_outcome_is_refused_with_a_reason_and_keeps_the_old_c
     response = submit_card(sign_in("owner@acme.test"), number, month, year)
     assert response.status_code == 422 and says in text(response)
     assert PaymentMethod.objects.get(account__name="Acme Self-Service").last4 == "4242"
-    failed = PaymentAttempt.objects.filter(succeeded=False)
+    failed = PaymentAttempt.objects.filter(account__name="Acme Self-Service", succeeded=False)
     assert failed.count() == attempts and not new_events().exists()
 
 
@@ -89,7 +95,9 @@ def test_r8_4_a_double_submit_checks_the_card_once(sign_in):
     client, key = sign_in("owner@acme.test"), uuid.uuid4()
     submit_card(client, "4242424242424242", key=key)
     submit_card(client, "4242424242424242", key=key)
-    assert PaymentAttempt.objects.filter(operation="authorize").count() == 1
+    assert (
+        PaymentAttempt.objects.filter(operation="authorize", account__name="Acme Self-Service").count() == 1
+    )
 
 
 def test_r8_4_the_card_number_is_never_stored_or_logged(sign_in, caplog):
@@ -129,7 +137,7 @@ def test_a_prorated_change_is_invoiced_and_charged_to_the_card(sign_in, django_c
     invoice = Invoice.objects.filter(account__name="Acme Self-Service").order_by("-sequence").first()
     assert invoice.status == "paid" and invoice.total == 12_110
     assert invoice.lines.get().description.startswith("Add 3 agent seats to Support, prorated")
-    charge = PaymentAttempt.objects.get(operation="charge")
+    charge = PaymentAttempt.objects.get(account__name="Acme Self-Service", operation="charge")
     assert (charge.amount, charge.idempotency_key) == (12_110, f"invoice-{invoice.pk}-charge-1")
     assert mail.outbox[-1].subject == f"Invoice {invoice.number}"
 
@@ -153,7 +161,7 @@ def test_invoice_payment_type_waits_for_the_transfer(sign_in, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         change(client, kind="add_seats", item=item("Online Assisted Ltd", "support").pk, seats=1)
     invoice = Invoice.objects.filter(account__name="Online Assisted Ltd").order_by("-sequence").first()
-    assert invoice.status == "open" and not PaymentAttempt.objects.exists()
+    assert invoice.status == "open" and not PaymentAttempt.objects.filter(account=invoice.account).exists()
 
 
 # --- R8.3 billing contacts ------------------------------------------------------------------------------
