@@ -29,7 +29,13 @@ from billing.models import (
 )
 from billing.services.data_deletion import account_data_delete
 from billing.services.events import billing_event_record
-from billing.services.invoices import invoice_collect, invoice_draft, invoice_finalize, subscription_lines
+from billing.services.invoices import (
+    invoice_collect,
+    invoice_draft,
+    invoice_finalize,
+    invoice_pending_charges,
+    subscription_lines,
+)
 from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_apply
 
 Step = DunningStep.Step
@@ -199,8 +205,9 @@ def _renew(account: Account, subscription: Subscription, now: datetime) -> str:
 
 
 def _collect_or_start_dunning(account: Account, invoice: Invoice, *, paid_through: datetime) -> None:
+    """Charge the invoice; if the card is refused, chase it (R8.5) — within the live case if there is one."""
     attempt = invoice_collect(invoice=invoice, now=invoice.issued_at)
-    if attempt is None or attempt.succeeded:
+    if attempt is None or attempt.succeeded or _live_case(account) is not None:
         return
     day = invoice.issued_at
     case = DunningCase.objects.create(
@@ -210,6 +217,20 @@ def _collect_or_start_dunning(account: Account, invoice: Invoice, *, paid_throug
         suspend_at=max(day + timedelta(days=29), paid_through),
     )
     _reach(case, Step.D0, day)
+
+
+def charge_pending_changes(*, account: Account, now: datetime) -> Invoice | None:
+    """Invoice and charge what the Manage page's changes cost now; a refused card starts dunning, but the
+    period already paid is never cut short (suspension waits for its end)."""
+    with transaction.atomic():
+        invoice = invoice_pending_charges(account=account, now=now)
+        if invoice is not None:
+            paid_through = Subscription.objects.filter(account=account).values_list(
+                "current_period_end", flat=True
+            )
+            _collect_or_start_dunning(account, invoice, paid_through=paid_through.first() or now)
+            reschedule(account)
+    return invoice
 
 
 def _dunning_actions(account: Account, case: DunningCase) -> list[Due]:

@@ -184,22 +184,18 @@ def invoice_collect(*, invoice: Invoice, now: datetime) -> PaymentAttempt | None
     return attempt
 
 
+@transaction.atomic
 def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | None:
-    """Invoice every charge of the account not yet invoiced (the Manage page's prorated changes), then
-    collect it. Safe to call again: charges are locked and linked to their invoice once."""
-    with transaction.atomic():
-        charges = list(
-            Charge.objects.select_for_update().filter(account=account, invoice=None).order_by("id")
-        )
-        if not charges:
-            return None
-        invoice = invoice_draft(
-            account=account, lines=[LineSpec(c.description, c.amount) for c in charges], now=now
-        )
-        Charge.objects.filter(pk__in=[c.pk for c in charges]).update(invoice=invoice)
-        invoice = invoice_finalize(invoice=invoice, now=now)
-    invoice_collect(invoice=invoice, now=now)
-    return invoice
+    """Invoice every charge of the account not yet invoiced (the Manage page's prorated changes). Safe to
+    call again: charges are locked and linked to their invoice once. Collecting it is the caller's job."""
+    charges = list(Charge.objects.select_for_update().filter(account=account, invoice=None).order_by("id"))
+    if not charges:
+        return None
+    invoice = invoice_draft(
+        account=account, lines=[LineSpec(c.description, c.amount) for c in charges], now=now
+    )
+    Charge.objects.filter(pk__in=[c.pk for c in charges]).update(invoice=invoice)
+    return invoice_finalize(invoice=invoice, now=now)
 
 
 def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
 from accounts.models import Account, Membership
+from billing.lifecycle import charge_pending_changes
 from billing.manage import (
     ChangeKind,
     ChangeQuote,
@@ -26,7 +27,6 @@ from billing.manage import (
 from billing.models import BillingEvent, Charge, ScheduledChange, SubscriptionItem
 from billing.schedule import due_no_later_than
 from billing.services.events import billing_event_record
-from billing.services.invoices import invoice_pending_charges
 
 QUOTE_SALT = "billing.manage.quote"
 QUOTE_MAX_AGE_SECONDS = 15 * 60
@@ -155,8 +155,8 @@ def manage_apply(
             event=event,
             created_at=now,
         )
-        # Invoiced and collected once the change is committed, by the same service as renewals.
-        transaction.on_commit(lambda: invoice_pending_charges(account=state.account, now=now))
+        # Invoiced and collected once the change is committed, by the same services as renewals.
+        transaction.on_commit(lambda: charge_pending_changes(account=state.account, now=now))
     return event
 
 
