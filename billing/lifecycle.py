@@ -158,12 +158,15 @@ def advance_account(pk: int, *, real_now: datetime | None = None) -> list[str] |
         now = now_for(account, real_now=real_now)
         done = []
         for _ in range(MAX_ACTIONS_PER_ACCOUNT):
-            due = sorted((a for a in next_actions(account) if a.at <= now), key=lambda a: (a.at, a.order))
+            actions = next_actions(account)
+            due = sorted((a for a in actions if a.at <= now), key=lambda a: (a.at, a.order))
             if not due:
                 break
             done.append(due[0].run(now))
             account.refresh_from_db()
-        reschedule(account)
+        next_at = min((a.at for a in actions), default=None)
+        if next_at != account.next_action_at:
+            Account.objects.filter(pk=account.pk).update(next_action_at=next_at)
         return done
 
 

@@ -82,12 +82,11 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     """Give the invoice the next number of its account's series (locked: no gap, no duplicate), its totals
     and tax, and a snapshot of the buyer (R8.2); from now on the database refuses any other change. The
     owner and every billing contact get it by email with the PDF."""
-    invoice = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status != Invoice.Status.DRAFT:
         raise ValidationError(ALREADY_FINALIZED)
     account = invoice.account
-    InvoiceSequence.objects.get_or_create(account=account)
-    sequence = InvoiceSequence.objects.select_for_update().get(account=account)
+    sequence, _created = InvoiceSequence.objects.select_for_update().get_or_create(account=account)
     sequence.last += 1
     sequence.save(update_fields=["last"])
     subtotal = sum(invoice.lines.values_list("amount", flat=True))
@@ -126,7 +125,7 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
 
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> Invoice:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
         return invoice
     invoice.status, invoice.paid_at = Invoice.Status.PAID, now
@@ -201,30 +200,32 @@ def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | Non
 def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
     """One period of the subscription as invoice lines, in the account's language: each priced product or
     suite, then each discount (a negative line). The renewal job invoices periods with these lines."""
-    overview = selectors.subscription_overview(account, now=now)
-    if overview is None:
+    subscription = selectors.subscription_with_items(account, now=now)
+    if subscription is None:
         return []
+    subscription.account = account
+    items = selectors.active_items(subscription)
+    quote = selectors.price_items(subscription, items, selectors.price_table_for(subscription, items))
+    seats = lambda count: ngettext("%(count)s agent seat", "%(count)s agent seats", count) % {"count": count}  # noqa: E731
     with translation.override(account.language):
-        lines = [
-            LineSpec(
-                f"{suite.suite.name} {suite.edition_label} · "
-                + ngettext("%(count)s agent seat", "%(count)s agent seats", suite.seats)
-                % {"count": suite.seats},
-                suite.amount,
+        lines = []
+        for suite_id, amount in quote.suites.items():
+            head = next(i for i in items if i.bundle_id == suite_id)
+            count = max(i.seats for i in items if i.bundle_id == suite_id)
+            lines.append(
+                LineSpec(f"{head.bundle.name} {head.get_edition_display()} · {seats(count)}", amount)
             )
-            for suite in overview.suites
-        ]
-        for row in overview.rows:
-            if row.amount is None:
+        for item in items:
+            amount = quote.lines[item.pk]
+            if amount is None:
                 continue
-            item = row.item
-            seats = (
-                ngettext("%(count)s agent seat", "%(count)s agent seats", item.seats) % {"count": item.seats}
-                if item.product.unit == "seat"
-                else _("for the whole account")
-            )
-            lines.append(LineSpec(f"{item.product.name} {item.get_edition_display()} · {seats}", row.amount))
-        lines += [LineSpec(str(d.discount.coupon.name), -d.amount) for d in overview.discounts if d.amount]
+            details = seats(item.seats) if item.product.unit == "seat" else _("for the whole account")
+            lines.append(LineSpec(f"{item.product.name} {item.get_edition_display()} · {details}", amount))
+        for discount, amount in zip(
+            selectors.applicable_discounts(subscription), quote.discounts, strict=True
+        ):
+            if amount:
+                lines.append(LineSpec(str(discount.coupon.name), -amount))
     return lines
 
 
