@@ -7,10 +7,12 @@ another tick holds), inside one transaction; every step leaves a record guarded 
 once). A tick that crashes midway rolls back the account it was on and does that work again next time.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -126,20 +128,42 @@ def reschedule(account: Account) -> None:
 # --- The tick -----------------------------------------------------------------------------------------
 
 
-def billing_tick(*, real_now: datetime | None = None, account_ids: list[int] | None = None) -> TickReport:
+def billing_tick(
+    *, real_now: datetime | None = None, account_ids: list[int] | None = None, workers: int = 1
+) -> TickReport:
     """Advance every due account (or the given ones) to its now. One account failing does not stop the
-    others: its failure is reported and its work rolled back, to be done again next time."""
+    others: its failure is reported and its work rolled back, to be done again next time. On PostgreSQL,
+    `workers` threads share the work (each account is locked by the one advancing it)."""
     real_now = real_now or timezone.now()
-    report = TickReport()
-    for pk in account_ids if account_ids is not None else due_account_ids(real_now):
+    report, lock = TickReport(), threading.Lock()
+    ids = account_ids if account_ids is not None else due_account_ids(real_now)
+
+    def advance(pk: int) -> None:
         try:
             done = advance_account(pk, real_now=real_now)
         except Exception as error:  # reported, and retried by the next tick
-            report.failed.append((pk, f"{type(error).__name__}: {error}"))
-            continue
+            with lock:
+                report.failed.append((pk, f"{type(error).__name__}: {error}"))
+            return
         if done is not None:
-            report.accounts += 1
-            report.actions += len(done)
+            with lock:
+                report.accounts += 1
+                report.actions += len(done)
+
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        for pk in ids:
+            advance(pk)
+        return report
+
+    def worker(chunk: list[int]) -> None:
+        try:
+            for pk in chunk:
+                advance(pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(worker, [ids[i::workers] for i in range(workers)]))
     return report
 
 

@@ -63,6 +63,7 @@ def test_r1_2_every_demo_account_has_exactly_one_owner(demo):
         ("Trial Startup", "self_service", "recent", "spp_suite", ["support", "chat", "guide", "talk"]),
         ("Contact Support GmbH", "self_service", "recent", "standalone", ["support"]),
         ("Vintage 2019 Co", "self_service", "recent", "standalone", ["support", "chat", "guide"]),
+        ("Past Due Chat", "self_service", "recent", "standalone", ["chat"]),
     ],
 )
 def test_demo_accounts_match_the_readme(demo, name, kind, generation, pricing, products):

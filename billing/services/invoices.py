@@ -77,7 +77,7 @@ def invoice_number(account: Account, sequence: int, kind: str) -> str:
     return f"{prefix}-{account.pk:04d}-{sequence:05d}"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the clock, a failure aborts the account's whole work
 def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) -> Invoice:
     """Give the invoice the next number of its account's series (locked: no gap, no duplicate), its totals
     and tax, and a snapshot of the buyer (R8.2); from now on the database refuses any other change. The
@@ -123,7 +123,7 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     return invoice
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> Invoice:
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
@@ -183,7 +183,7 @@ def invoice_collect(*, invoice: Invoice, now: datetime) -> PaymentAttempt | None
     return attempt
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | None:
     """Invoice every charge of the account not yet invoiced (the Manage page's prorated changes). Safe to
     call again: charges are locked and linked to their invoice once. Collecting it is the caller's job."""

@@ -34,7 +34,7 @@ NOT_ALLOWED_TO_CHANGE_ACCOUNTS = _("You need the permission to change accounts."
 DOWNGRADE_ALREADY_SCHEDULED = _("A downgrade is already scheduled for this account.")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the clock's per-account transaction
 def scheduled_change_apply(pk: int, *, real_now: datetime | None = None) -> bool:
     """Apply one change if it is pending and due at its account's time; say whether it did."""
     change = (

@@ -1,5 +1,5 @@
-"""R8.5 in real Chromium: on Past Due Chat (D+5 on its test clock), the owner and admins see the failed-payment
-banner, agents do not yet."""
+"""R8.5 in real Chromium: on Past Due Chat (D+5 on its test clock), the owner and admins see the
+failed-payment banner, agents do not yet."""
 
 import pytest
 from playwright.sync_api import expect

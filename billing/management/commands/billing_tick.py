@@ -9,8 +9,11 @@ class Command(BaseCommand):
         "dunning steps, suspensions and data deletion. Idempotent: run it as often as you like (cron, timer)."
     )
 
-    def handle(self, *args, **options):
-        report = billing_tick()
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=1, help="Threads sharing the work (PostgreSQL).")
+
+    def handle(self, *args, workers, **options):
+        report = billing_tick(workers=workers)
         self.stdout.write(f"Advanced {report.accounts} account(s): {report.actions} action(s).")
         for pk, error in report.failed:
             self.stderr.write(f"Account {pk} failed: {error}")
