@@ -146,3 +146,50 @@ def call(
             )
     except IntegrityError:  # the same key recorded by a racing call: theirs is the answer
         return PaymentAttempt.objects.get(idempotency_key=key)
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    account: object
+    invoice: object
+    token: str
+    amount: int
+    currency: str
+    key: str
+    at: datetime
+
+
+def charge_many(requests: list[ChargeRequest]) -> dict[str, PaymentAttempt]:
+    """Charge many invoices at once (the billing clock's renewals), with the same guarantees as `call`:
+    one attempt per key, recorded; a key already recorded returns its attempt without calling again."""
+    known = {
+        a.idempotency_key: a
+        for a in PaymentAttempt.objects.filter(idempotency_key__in=[r.key for r in requests])
+    }
+    new = []
+    for request in requests:
+        if request.key in known:
+            continue
+        result = provider.call(
+            Operation.CHARGE,
+            token=request.token,
+            amount=request.amount,
+            currency=request.currency,
+            key=request.key,
+        )
+        new.append(
+            PaymentAttempt(
+                account=request.account,
+                invoice=request.invoice,
+                operation=Operation.CHARGE,
+                amount=request.amount,
+                currency=request.currency,
+                idempotency_key=request.key,
+                succeeded=result.succeeded,
+                failure_code=result.failure_code,
+                reference=result.reference,
+                created_at=request.at,
+            )
+        )
+    PaymentAttempt.objects.bulk_create(new)
+    return {**known, **{a.idempotency_key: a for a in new}}

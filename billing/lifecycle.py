@@ -7,39 +7,51 @@ another tick holds), inside one transaction; every step leaves a record guarded 
 once). A tick that crashes midway rolls back the account it was on and does that work again next time.
 """
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Account, Membership
-from billing import emails, pricing
+from billing import emails, gateway, pricing
 from billing.clock import now_for
 from billing.models import (
     BillingEvent,
+    Discount,
     DunningCase,
     DunningStep,
     Invoice,
+    InvoiceLine,
+    InvoiceSequence,
     PaymentMethod,
+    Price,
     ScheduledChange,
     Subscription,
+    SubscriptionItem,
     SubscriptionPeriod,
 )
 from billing.services.data_deletion import account_data_delete
-from billing.services.events import billing_event_record
+from billing.services.events import billing_event, billing_event_record
 from billing.services.invoices import (
     invoice_collect,
     invoice_draft,
     invoice_finalize,
     invoice_pending_charges,
+    issue,
+    issued_event,
+    lines_for,
+    paid_event,
+    refused_event,
     subscription_lines,
 )
 from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_apply
 
+logger = logging.getLogger(__name__)
 Step = DunningStep.Step
 # R8.5, from the failed invoice's date D: (step, days after D).
 DUNNING_SCHEDULE = [(Step.D0, 0), (Step.D2, 2), (Step.D4, 4), (Step.D21, 21), (Step.D29, 29)]
@@ -129,14 +141,21 @@ def reschedule(account: Account) -> None:
 
 
 def billing_tick(
-    *, real_now: datetime | None = None, account_ids: list[int] | None = None, workers: int = 1
+    *,
+    real_now: datetime | None = None,
+    account_ids: list[int] | None = None,
+    workers: int = 1,
+    bulk: bool = True,
 ) -> TickReport:
-    """Advance every due account (or the given ones) to its now. One account failing does not stop the
-    others: its failure is reported and its work rolled back, to be done again next time. On PostgreSQL,
-    `workers` threads share the work (each account is locked by the one advancing it)."""
+    """Advance every due account (or the given ones) to its now. Plain renewals go in bulk (same results,
+    far fewer statements); every other account is advanced on its own. One account failing does not stop
+    the others: its failure is reported and its work rolled back, to be done again next time. On
+    PostgreSQL, `workers` threads share the accounts done one by one."""
     real_now = real_now or timezone.now()
     report, lock = TickReport(), threading.Lock()
     ids = account_ids if account_ids is not None else due_account_ids(real_now)
+    if bulk:
+        ids = _bulk_renewals(ids, real_now, report)
 
     def advance(pk: int) -> None:
         try:
@@ -165,6 +184,25 @@ def billing_tick(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(worker, [ids[i::workers] for i in range(workers)]))
     return report
+
+
+def _bulk_renewals(ids: list[int], real_now: datetime, report: TickReport) -> list[int]:
+    """Renew in batches what can be; return the accounts left to advance one by one."""
+    left = []
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        try:
+            renewed = renew_in_bulk(chunk, real_now=real_now)
+        except Exception:  # the batch is rolled back: each account takes the one-by-one path instead
+            logger.exception("Bulk renewal failed; advancing these %s accounts one by one", len(chunk))
+            renewed = set()
+        report.accounts += len(renewed)
+        report.actions += len(renewed)
+        # Not renewed in bulk, or with more to do by now (a refused renewal's next dunning steps).
+        due_again = Account.objects.filter(pk__in=renewed, next_action_at__lte=real_now)
+        still_due = set(due_again.values_list("pk", flat=True))
+        left += [pk for pk in chunk if pk not in renewed or pk in still_due]
+    return left
 
 
 def advance_account(pk: int, *, real_now: datetime | None = None) -> list[str] | None:
@@ -435,3 +473,199 @@ def dunning_banner_case(membership: Membership) -> DunningCase | None:
     reached = {s.step for s in case.steps.all()}
     roles = frozenset().union(*(roles for step, roles in BANNER_FROM.items() if step in reached))
     return case if membership.role in roles else None
+
+
+# --- Renewals in bulk ---------------------------------------------------------------------------------
+# Most due accounts only need their period renewed. For them the clock does the same work as `_renew`
+# with a few statements per batch instead of ~45 per account; every other account takes the path above.
+
+BATCH_SIZE = 500
+
+
+def renew_in_bulk(pks: list[int], *, real_now: datetime) -> set[int]:
+    """Renew, in one transaction, the accounts among `pks` whose only due action is one renewal: active, not
+    on a trial or a test clock, no payment being chased, no scheduled change due. Same results as `_renew`
+    (period, invoice numbered in its series, lines, events, charge, dunning on refusal, emails). Returns the
+    accounts renewed; the others are left for `advance_account`."""
+    with transaction.atomic():
+        accounts = {
+            a.pk: a
+            for a in Account.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=pks, status=Account.Status.ACTIVE, trial_ends_on=None, test_clock=None)
+            .exclude(dunning_cases__status__in=["open", "suspended"])
+            .exclude(
+                scheduled_changes__applied_at=None,
+                scheduled_changes__revoked_at=None,
+                scheduled_changes__effective_at__lte=real_now,
+            )
+        }
+        due = Subscription.objects.filter(account__in=list(accounts), current_period_end__lte=real_now)
+        items = SubscriptionItem.objects.filter(ended_at=None).select_related("product", "bundle")
+        subscriptions = [
+            s
+            for s in due.prefetch_related(
+                Prefetch("items", queryset=items.prefetch_related("bundle__components")),
+                Prefetch("discounts", queryset=Discount.objects.select_related("coupon").order_by("id")),
+            )
+            if pricing.period_end(s.current_period_end, s.cycle) > real_now  # one period only
+        ]
+        for subscription in subscriptions:
+            subscription.account = accounts[subscription.account_id]
+        return _renew_all(subscriptions) if subscriptions else set()
+
+
+def _discounts_at(subscription: Subscription, moment: datetime) -> list[Discount]:
+    currency = subscription.account.currency
+    return [
+        d
+        for d in subscription.discounts.all()
+        if d.starts_at <= moment
+        and (d.ends_at is None or d.ends_at > moment)
+        and (d.coupon.percent_off_bp is not None or d.coupon.currency == currency)
+    ]
+
+
+def _renew_all(subscriptions: list[Subscription]) -> set[int]:
+    account_ids = [s.account_id for s in subscriptions]
+    prices = {
+        (p.currency, p.cycle, p.product_id, p.edition): p.unit_amount
+        for p in Price.objects.filter(currency__in={s.account.currency for s in subscriptions})
+    }
+    cards = {c.account_id: c for c in PaymentMethod.objects.filter(account__in=account_ids)}
+    InvoiceSequence.objects.bulk_create(
+        [InvoiceSequence(account_id=pk) for pk in account_ids], ignore_conflicts=True
+    )
+    sequences = {
+        q.account_id: q for q in InvoiceSequence.objects.select_for_update().filter(account__in=account_ids)
+    }
+    invoices, periods = [], []
+    for subscription in subscriptions:
+        account, start = subscription.account, subscription.current_period_end
+        end = pricing.period_end(start, subscription.cycle)
+        table = {
+            (product, edition): amount
+            for (currency, cycle, product, edition), amount in prices.items()
+            if currency == account.currency and cycle == subscription.cycle
+        }
+        specs = lines_for(
+            subscription, list(subscription.items.all()), table, _discounts_at(subscription, start)
+        )
+        subscription.current_period_start, subscription.current_period_end = start, end
+        account.next_action_at = end
+        period = SubscriptionPeriod(subscription=subscription, start=start, end=end)
+        periods.append(period)
+        if not specs:
+            continue
+        sequences[account.pk].last += 1
+        invoice = Invoice(
+            account=account, currency=account.currency, created_at=start, period_start=start, period_end=end
+        )
+        subtotal = sum(spec.unit_amount * spec.quantity for spec in specs)
+        issue(
+            invoice,
+            account,
+            sequence=sequences[account.pk].last,
+            subtotal=subtotal,
+            payment_type=subscription.payment_type,
+            now=start,
+        )
+        invoice.specs, invoice.subscription, period.invoice = specs, subscription, invoice
+        invoices.append(invoice)
+    # Inserted as drafts with their lines, then opened: the database only lets drafts receive lines.
+    for invoice in invoices:
+        invoice.status = Invoice.Status.DRAFT
+    Invoice.objects.bulk_create(invoices)
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            description=spec.description[:300],
+            quantity=spec.quantity,
+            unit_amount=spec.unit_amount,
+            amount=spec.quantity * spec.unit_amount,
+            position=n,
+        )
+        for invoice in invoices
+        for n, spec in enumerate(invoice.specs)
+    )
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(status=Invoice.Status.OPEN)
+    for invoice in invoices:
+        invoice.status = Invoice.Status.OPEN
+    SubscriptionPeriod.objects.bulk_create(periods)
+    Subscription.objects.bulk_update(subscriptions, ["current_period_start", "current_period_end"])
+    InvoiceSequence.objects.bulk_update(sequences.values(), ["last"])
+    Account.objects.bulk_update([s.account for s in subscriptions], ["next_action_at"])
+    events = [issued_event(invoice, invoice.issued_at) for invoice in invoices]
+    events += [_renewed_event(period) for period in periods]
+    events += _charge_renewals(invoices, cards)
+    BillingEvent.objects.bulk_create(events)
+    for invoice in invoices:
+        if getattr(invoice, "dunning_started", False):
+            reschedule(invoice.account)  # a refused renewal: the next dunning step comes first
+        transaction.on_commit(lambda i=invoice: emails.invoice_issued(i))
+    return {s.account_id for s in subscriptions}
+
+
+def _renewed_event(period: SubscriptionPeriod) -> BillingEvent:
+    invoice = period.invoice
+    return billing_event(
+        account=period.subscription.account,
+        kind=BillingEvent.Kind.PERIOD_RENEWED,
+        by=None,
+        summary=f"Renewed {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}",
+        after={
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "invoice": getattr(invoice, "pk", None),
+        },
+        amount=invoice.total if invoice else None,
+        now=period.start,
+    )
+
+
+def _charge_renewals(invoices: list[Invoice], cards: dict) -> list[BillingEvent]:
+    """Charge the renewals paid by card; a refused card opens the dunning case at D (R8.5)."""
+    by_key, requests = {}, []
+    for invoice in invoices:
+        card = cards.get(invoice.account_id)
+        if (
+            invoice.subscription.payment_type != Subscription.PaymentType.CARD
+            or card is None
+            or not invoice.total
+        ):
+            continue
+        key = f"invoice-{invoice.pk}-charge-1"
+        by_key[key] = invoice
+        requests.append(
+            gateway.ChargeRequest(
+                invoice.account,
+                invoice,
+                card.gateway_token,
+                invoice.total,
+                invoice.currency,
+                key,
+                invoice.issued_at,
+            )
+        )
+    attempts = gateway.charge_many(requests)
+    paid = [by_key[key] for key, attempt in attempts.items() if attempt.succeeded]
+    for invoice in paid:
+        invoice.status, invoice.paid_at = Invoice.Status.PAID, invoice.issued_at
+    # Each is paid at its own renewal date, in one statement.
+    Invoice.objects.filter(pk__in=[i.pk for i in paid]).update(
+        status=Invoice.Status.PAID, paid_at=F("issued_at")
+    )
+    events = [
+        paid_event(invoice, invoice.issued_at, attempts[f"invoice-{invoice.pk}-charge-1"]) for invoice in paid
+    ]
+    for key, attempt in attempts.items():
+        if attempt.succeeded:
+            continue
+        invoice, card = by_key[key], cards[by_key[key].account_id]
+        events.append(refused_event(invoice, card, attempt, 1, invoice.issued_at))
+        day = invoice.issued_at
+        case = DunningCase.objects.create(
+            account=invoice.account, invoice=invoice, started_at=day, suspend_at=day + timedelta(days=29)
+        )
+        _reach(case, Step.D0, day)
+        invoice.dunning_started = True
+    return events

@@ -127,17 +127,21 @@ def applicable_discounts(subscription: Subscription) -> list[Discount]:
 
 
 def price_items(
-    subscription: Subscription, items: list[SubscriptionItem], table: dict, *, suite_pricing: bool = True
+    subscription: Subscription,
+    items: list[SubscriptionItem],
+    table: dict,
+    *,
+    suite_pricing: bool = True,
+    discounts: list[Discount] | None = None,
 ) -> pricing.Quote:
+    """Price the items with the subscription's current discounts (or the given ones)."""
+    discounts = applicable_discounts(subscription) if discounts is None else discounts
     try:
         return pricing.quote(
             [quote_item(i) for i in items],
             table,
             cycle=subscription.cycle,
-            coupons=[
-                pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off)
-                for d in applicable_discounts(subscription)
-            ],
+            coupons=[pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off) for d in discounts],
             suite_pricing=suite_pricing,
         )
     except KeyError as missing:

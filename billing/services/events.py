@@ -8,7 +8,14 @@ from billing.models import BillingEvent
 SYSTEM_ACTOR = "system"
 
 
-def billing_event_record(
+def billing_event_record(**fields) -> BillingEvent:
+    """Append one entry to the account's billing history (R9.3). There is no way to edit or delete it."""
+    event = billing_event(**fields)
+    event.save(force_insert=True)
+    return event
+
+
+def billing_event(
     *,
     account: Account,
     kind: str,
@@ -20,8 +27,8 @@ def billing_event_record(
     amount: int | None = None,
     idempotency_key=None,
 ) -> BillingEvent:
-    """Append one entry to the account's billing history (R9.3). There is no way to edit or delete it."""
-    return BillingEvent.objects.create(
+    """An entry of the billing history, not saved yet (the billing clock inserts them in bulk)."""
+    return BillingEvent(
         account=account,
         kind=kind,
         actor=by,

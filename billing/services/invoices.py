@@ -23,7 +23,7 @@ from billing.models import (
     PaymentMethod,
     Subscription,
 )
-from billing.services.events import billing_event_record
+from billing.services.events import billing_event, billing_event_record
 
 INVOICE_DUE_DAYS = 30
 ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
@@ -89,10 +89,29 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     sequence, _created = InvoiceSequence.objects.select_for_update().get_or_create(account=account)
     sequence.last += 1
     sequence.save(update_fields=["last"])
-    subtotal = sum(invoice.lines.values_list("amount", flat=True))
-    tax = pricing.percentage_of(subtotal, account.tax_rate_bp)
     payment_type = Subscription.objects.filter(account=account).values_list("payment_type", flat=True).first()
-    invoice.sequence, invoice.number = sequence.last, invoice_number(account, sequence.last, invoice.kind)
+    issue(
+        invoice,
+        account,
+        sequence=sequence.last,
+        subtotal=sum(invoice.lines.values_list("amount", flat=True)),
+        payment_type=payment_type,
+        now=now,
+    )
+    invoice.save()
+    issued_event(invoice, now).save(force_insert=True)
+    if notify:
+        transaction.on_commit(lambda: emails.invoice_issued(invoice))
+    return invoice
+
+
+def issue(
+    invoice: Invoice, account: Account, *, sequence: int, subtotal: int, payment_type, now: datetime
+) -> None:
+    """What finalizing gives an invoice — its number, totals and tax, the buyer's snapshot, its dates — set
+    on the object, not saved (the billing clock saves renewals in bulk)."""
+    tax = pricing.percentage_of(subtotal, account.tax_rate_bp)
+    invoice.sequence, invoice.number = sequence, invoice_number(account, sequence, invoice.kind)
     invoice.subtotal, invoice.tax_rate_bp, invoice.tax, invoice.total = (
         subtotal,
         account.tax_rate_bp,
@@ -100,17 +119,15 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
         subtotal + tax,
     )
     invoice.buyer_name = account.billing_name or account.name
-    invoice.buyer_address, invoice.buyer_country, invoice.buyer_tax_id = (
-        account.billing_address,
-        account.billing_country,
-        account.tax_id,
-    )
-    invoice.language = account.language
+    invoice.buyer_address, invoice.buyer_country = account.billing_address, account.billing_country
+    invoice.buyer_tax_id, invoice.language = account.tax_id, account.language
     invoice.status, invoice.issued_at = Invoice.Status.OPEN, now
     invoice.due_at = now + timedelta(days=INVOICE_DUE_DAYS) if payment_type == "invoice" else now
-    invoice.save()
-    billing_event_record(
-        account=account,
+
+
+def issued_event(invoice: Invoice, now: datetime) -> BillingEvent:
+    return billing_event(
+        account=invoice.account,
         kind=BillingEvent.Kind.INVOICE_ISSUED,
         by=None,
         summary=f"{invoice.get_kind_display()} {invoice.number} issued",
@@ -118,19 +135,10 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
         amount=invoice.total,
         now=now,
     )
-    if notify:
-        transaction.on_commit(lambda: emails.invoice_issued(invoice))
-    return invoice
 
 
-@transaction.atomic(savepoint=False)
-def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> Invoice:
-    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
-    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
-        return invoice
-    invoice.status, invoice.paid_at = Invoice.Status.PAID, now
-    invoice.save(update_fields=["status", "paid_at"])
-    billing_event_record(
+def paid_event(invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> BillingEvent:
+    return billing_event(
         account=invoice.account,
         kind=BillingEvent.Kind.INVOICE_PAID,
         by=None,
@@ -140,6 +148,16 @@ def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttemp
         amount=invoice.total,
         now=now,
     )
+
+
+@transaction.atomic(savepoint=False)
+def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> Invoice:
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
+    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
+        return invoice
+    invoice.status, invoice.paid_at = Invoice.Status.PAID, now
+    invoice.save(update_fields=["status", "paid_at"])
+    paid_event(invoice, now, attempt).save(force_insert=True)
     return invoice
 
 
@@ -171,16 +189,22 @@ def invoice_collect(*, invoice: Invoice, now: datetime) -> PaymentAttempt | None
     if attempt.succeeded:
         invoice_mark_paid(invoice=invoice, now=now, attempt=attempt)
     else:
-        billing_event_record(
-            account=account,
-            kind=BillingEvent.Kind.PAYMENT_FAILED,
-            by=None,
-            summary=f"{invoice.number}: card {card.brand} •••• {card.last4} refused ({attempt.failure_code})",
-            after={"invoice": invoice.number, "failure": attempt.failure_code, "attempt": attempt_number},
-            amount=invoice.total,
-            now=now,
-        )
+        refused_event(invoice, card, attempt, attempt_number, now).save(force_insert=True)
     return attempt
+
+
+def refused_event(
+    invoice: Invoice, card: PaymentMethod, attempt: PaymentAttempt, number: int, now
+) -> BillingEvent:
+    return billing_event(
+        account=invoice.account,
+        kind=BillingEvent.Kind.PAYMENT_FAILED,
+        by=None,
+        summary=f"{invoice.number}: card {card.brand} •••• {card.last4} refused ({attempt.failure_code})",
+        after={"invoice": invoice.number, "failure": attempt.failure_code, "attempt": number},
+        amount=invoice.total,
+        now=now,
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -198,14 +222,21 @@ def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | Non
 
 
 def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
-    """One period of the subscription as invoice lines, in the account's language: each priced product or
-    suite, then each discount (a negative line). The renewal job invoices periods with these lines."""
+    """One period of the subscription as invoice lines (see `lines_for`). The renewal job invoices with it."""
     subscription = selectors.subscription_with_items(account, now=now)
     if subscription is None:
         return []
     subscription.account = account
     items = selectors.active_items(subscription)
-    quote = selectors.price_items(subscription, items, selectors.price_table_for(subscription, items))
+    table = selectors.price_table_for(subscription, items)
+    return lines_for(subscription, items, table, selectors.applicable_discounts(subscription))
+
+
+def lines_for(subscription: Subscription, items: list, table: dict, discounts: list) -> list[LineSpec]:
+    """The invoice lines of one period, in the account's language: each priced product or suite, then each
+    discount as a negative line. Pure over loaded objects, so the billing clock can batch renewals."""
+    account = subscription.account
+    quote = selectors.price_items(subscription, items, table, discounts=discounts)
     seats = lambda count: ngettext("%(count)s agent seat", "%(count)s agent seats", count) % {"count": count}  # noqa: E731
     with translation.override(account.language):
         lines = []
@@ -221,9 +252,7 @@ def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
                 continue
             details = seats(item.seats) if item.product.unit == "seat" else _("for the whole account")
             lines.append(LineSpec(f"{item.product.name} {item.get_edition_display()} · {details}", amount))
-        for discount, amount in zip(
-            selectors.applicable_discounts(subscription), quote.discounts, strict=True
-        ):
+        for discount, amount in zip(discounts, quote.discounts, strict=True):
             if amount:
                 lines.append(LineSpec(str(discount.coupon.name), -amount))
     return lines

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 
 from accounts.models import Account, Membership, User
 from billing.demo import PASSWORD
@@ -282,23 +283,33 @@ def test_r8_5_suspension_never_cuts_a_period_already_paid(sign_in, django_captur
 # --- Reruns and crashes ----------------------------------------------------------------------------------
 
 
-def test_r9_1_a_crash_midway_then_a_rerun_charges_and_emails_nothing_twice(
-    monkeypatch, django_capture_on_commit_callbacks
+class Killed(BaseException):
+    """Not an Exception: like a killed process, nothing in the tick catches it."""
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk renewals", "one by one"])
+def test_r9_1_a_tick_killed_midway_then_rerun_charges_and_emails_nothing_twice(
+    monkeypatch, django_capture_on_commit_callbacks, bulk
 ):
     import billing.lifecycle as lifecycle
 
-    original, calls = lifecycle._collect_or_start_dunning, []
+    target = (lifecycle.gateway, "charge_many") if bulk else (lifecycle, "_collect_or_start_dunning")
+    original = getattr(*target)
 
-    def crash_after_charging(account, invoice, *, paid_through):
-        original(account, invoice, paid_through=paid_through)
-        calls.append(invoice.pk)
-        if account.name == ACME and len(calls) == 1:
-            raise RuntimeError("killed")
+    def charge_then_die(*args, **kwargs):
+        original(*args, **kwargs)
+        raise Killed  # after the card was charged, before anything was committed
 
-    monkeypatch.setattr(lifecycle, "_collect_or_start_dunning", crash_after_charging)
-    report = tick(D, django_capture_on_commit_callbacks)
-    assert [pk for pk, _ in report.failed] == [acme().pk]
-    assert not renewal_invoices().exists()  # rolled back: no period, no invoice, no event
+    monkeypatch.setattr(*target, charge_then_die)
+    with (
+        pytest.raises(Killed),
+        time_machine.travel(D, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        billing_tick(bulk=bulk)
+    assert not renewal_invoices().exists()  # rolled back: no period, no invoice, no event, no email
+    assert not PaymentAttempt.objects.filter(account__name=ACME, operation="charge").exists()
+    monkeypatch.setattr(*target, original)
     emails_before = len(mail.outbox)
     report = tick(D, django_capture_on_commit_callbacks)
     assert report.failed == []
@@ -307,6 +318,47 @@ def test_r9_1_a_crash_midway_then_a_rerun_charges_and_emails_nothing_twice(
     charges = PaymentAttempt.objects.filter(account__name=ACME, operation="charge")
     assert charges.count() == 1 and charges.get().idempotency_key == f"invoice-{invoice.pk}-charge-1"
     assert len([m for m in mail.outbox[emails_before:] if invoice.number in m.subject]) == 1
+
+
+def test_r9_1_bulk_renewals_give_exactly_what_one_by_one_renewals_give():
+    def snapshot():
+        invoices = Invoice.objects.filter(period__start__gte=D).order_by("account__name")
+        return (
+            [
+                (
+                    i.account.name,
+                    i.number,
+                    i.total,
+                    i.status,
+                    i.paid_at,
+                    i.due_at,
+                    i.buyer_name,
+                    [(line.description, line.amount) for line in i.lines.all()],
+                )
+                for i in invoices
+            ],
+            sorted((e.account.name, e.kind, e.amount, e.occurred_at) for e in new_events()),
+            sorted(
+                (a.account.name, a.operation, a.amount, a.succeeded)
+                for a in PaymentAttempt.objects.filter(created_at__gte=D)
+            ),
+            sorted(Account.objects.values_list("name", "next_action_at", "status")),
+        )
+
+    class Undo(Exception):
+        pass
+
+    decline_acme_card()  # one refused renewal among the others
+    try:
+        with transaction.atomic():
+            report = billing_tick(real_now=D + timedelta(hours=1), bulk=False)
+            one_by_one = snapshot()
+            raise Undo
+    except Undo:
+        pass
+    bulk_report = billing_tick(real_now=D + timedelta(hours=1), bulk=True)
+    assert snapshot() == one_by_one
+    assert len(one_by_one[0]) == 4 and report.accounts == bulk_report.accounts
 
 
 # --- Test clocks (R9.2) -----------------------------------------------------------------------------------
