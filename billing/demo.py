@@ -17,6 +17,7 @@ from billing.catalog import install_catalog
 from billing.lifecycle import advance_account, reschedule
 from billing.models import (
     BillingContact,
+    ContractTerms,
     Coupon,
     Discount,
     PaymentMethod,
@@ -64,6 +65,7 @@ class DemoAccount:
     past_invoices: int = 0
     billing_contacts: tuple[str, ...] = ()
     renewal_failed_days_ago: int | None = None  # a declined renewal, chased by dunning, on a test clock
+    termination_fee: int = 0  # the contract's early termination fee, in minor units
 
 
 def _suite(code: str, edition: str, seats: int) -> list[Item]:
@@ -128,6 +130,7 @@ DEMO_ACCOUNTS = [
         cycle="annual",
         currency="GBP",
         past_invoices=1,
+        termination_fee=100_000,
         card=None,
         payment_type="invoice",
     ),
@@ -139,6 +142,7 @@ DEMO_ACCOUNTS = [
         date(2018, 1, 15),
         [Item("support", "enterprise", 400), Item("explore", "enterprise")],
         cycle="annual",
+        termination_fee=500_000,
         card=None,
         payment_type="invoice",
     ),
@@ -232,6 +236,11 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime, now: dat
     )
     for local, role in spec.roles.items():
         Membership.objects.create(user=_user(f"{local}@{spec.domain}"), account=account, role=role)
+    ContractTerms.objects.create(
+        account=account,
+        service_started_at=datetime.combine(account.created_on, datetime.min.time(), tzinfo=UTC),
+        early_termination_fee=spec.termination_fee,
+    )
     # Monthly accounts are 10 days into their period, annual ones 100 days.
     start = today - timedelta(days=100 if spec.cycle == "annual" else 10)
     if spec.renewal_failed_days_ago:  # the period ends — and renews — that many days ago

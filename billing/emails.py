@@ -94,3 +94,14 @@ def send_once(*, key: str, account, template: str, context: dict, now) -> bool:
     )
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
     return True
+
+
+def final_statement(statement) -> None:
+    """R7.4: what ended, the refunds, and that nothing more will be charged — to the owner and every billing
+    contact. (Their emails are gone once the data is deleted, 90 days later.)"""
+    _send(
+        to=invoice_recipients(statement.account),
+        template="final_statement",
+        context={"statement": statement, "account": statement.account},
+        language=statement.account.language,
+    )

@@ -47,6 +47,19 @@ class Result:
     reference: str = ""
 
 
+class NoChargeAfterCancellation(Exception):
+    """R7.4: after a cancellation takes effect, nothing can be charged to the account any more."""
+
+
+CLOSED_STATUSES = ("cancelled", "expired", "deleted")
+
+
+def ensure_chargeable(account) -> None:
+    """The one check every charging path goes through (invoices, card charges, prorated changes)."""
+    if account.status in CLOSED_STATUSES:
+        raise NoChargeAfterCancellation(f"{account} is {account.status}: nothing more can be charged.")
+
+
 class CardRefused(Exception):
     def __init__(self, code: str):
         super().__init__(code)
@@ -127,6 +140,8 @@ def call(
     existing = PaymentAttempt.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
+    if operation in (Operation.CHARGE, Operation.CAPTURE):
+        ensure_chargeable(account)
     result = provider.call(
         operation, token=token, amount=amount, currency=currency, key=key, reference=reference
     )
@@ -170,6 +185,7 @@ def charge_many(requests: list[ChargeRequest]) -> dict[str, PaymentAttempt]:
     for request in requests:
         if request.key in known:
             continue
+        ensure_chargeable(request.account)
         result = provider.call(
             Operation.CHARGE,
             token=request.token,

@@ -404,6 +404,10 @@ class BillingEvent(models.Model):
         TEMPORARY_REACTIVATION = "temporary_reactivation", _("Temporary reactivation")
         DATA_DELETED = "data_deleted", _("Data deleted")
         TEST_CLOCK_ADVANCED = "test_clock_advanced", _("Test clock advanced")
+        ACCOUNT_TERMINATED = "account_terminated", _("Contract terminated early")
+        REFUND_ISSUED = "refund_issued", _("Refund issued")
+        FINAL_STATEMENT_ISSUED = "final_statement_issued", _("Final statement issued")
+        DATA_EXPORT_REQUESTED = "data_export_requested", _("Data export requested")
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         PAYMENT_METHOD_UPDATED = "payment_method_updated", _("Card updated")
         BILLING_ADDRESS_CHANGED = "billing_address_changed", _("Billing address changed")
@@ -826,3 +830,83 @@ class DataDeletion(models.Model):
 
     def __str__(self):
         return f"Account #{self.account_id} · {self.deleted_at:%Y-%m-%d}"
+
+
+class ContractTerms(models.Model):
+    """The contract (R7.1). Its term is the subscription's billing period (monthly or annual) and ends with
+    it; the notice period, auto-renewal, refund policy and early termination fee are the contract's own."""
+
+    class RefundPolicy(models.TextChoices):
+        STANDARD = "standard", _("Full refund in the first 30 days of service, then prorated")
+        NONE = "none", _("No refunds")
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="contract")
+    service_started_at = models.DateTimeField(_("service started at"))
+    auto_renew = models.BooleanField(_("renews automatically"), default=True)
+    notice_days = models.PositiveSmallIntegerField(
+        _("notice period (days)"),
+        default=30,
+        help_text=_("30 days by default. Customers are advised to give 60 days of notice to be safe."),
+    )
+    refund_policy = models.CharField(
+        _("refund policy"), max_length=10, choices=RefundPolicy.choices, default=RefundPolicy.STANDARD
+    )
+    early_termination_fee = models.PositiveIntegerField(_("early termination fee (minor units)"), default=0)
+
+    class Meta:
+        verbose_name = _("contract terms")
+        verbose_name_plural = _("contract terms")
+
+    def __str__(self):
+        return f"{self.account} · {self.notice_days} days notice"
+
+
+class FinalStatement(models.Model):
+    """What the customer gets when the account's cancellation takes effect (R7.4): what ended, the refunds
+    or credits, and that nothing more will be charged."""
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="final_statement")
+    issued_at = models.DateTimeField(_("issued at"))
+    effective_at = models.DateTimeField(_("cancelled on"))
+    ended = models.JSONField(_("what ended"), default=list)
+    credit_notes = models.ManyToManyField(Invoice, blank=True, related_name="+", verbose_name=_("refunds"))
+    balance_due = models.IntegerField(_("still due (minor units)"), default=0)
+
+    class Meta:
+        verbose_name = _("final statement")
+        verbose_name_plural = _("final statements")
+
+    def __str__(self):
+        return f"{self.account} · {self.effective_at:%Y-%m-%d}"
+
+
+class DataExport(models.Model):
+    """A full export of an account's data (R7.6), built in the background, downloadable by the owner
+    until it expires."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="data_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    created_at = models.DateTimeField(_("requested at"))
+    finished_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.account} · {self.get_status_display()} · {self.created_at:%Y-%m-%d}"

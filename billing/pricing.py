@@ -10,7 +10,7 @@ costs amount × remaining / length of the difference it makes to the period's to
 import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 MONTHS_PER_PERIOD = {"monthly": 1, "annual": 12}
 BASIS_POINTS = 10_000
@@ -151,3 +151,32 @@ def temporary_seats_charge(*, unit_amount: int, seats: int, days: int) -> int:
 
 def is_upgrade(old_edition: str, new_edition: str) -> bool:
     return EDITION_ORDER.index(new_edition) > EDITION_ORDER.index(old_edition)
+
+
+FULL_REFUND_DAYS = 30  # R7.3: a full refund within the first 30 days of service
+
+
+def termination_refund(
+    *,
+    paid: int,
+    term_start: datetime,
+    term_end: datetime,
+    at: datetime,
+    service_started_at: datetime,
+    fee: int = 0,
+    refunds: bool = True,
+) -> int:
+    """R7.3: what an early termination at `at` refunds of a prepaid term: everything within the first 30
+    days of service; after that the unused part (by seconds, rounded half up) minus the early termination
+    fee; never below zero, never more than was paid."""
+    if not refunds or paid <= 0:
+        return 0
+    if at - service_started_at < timedelta(days=FULL_REFUND_DAYS):
+        return paid
+    unused = prorate(paid, now=at, period_start=term_start, period_end=term_end)
+    return max(0, unused - fee)
+
+
+def notice_in_time(*, notice_received: date, term_end: datetime, notice_days: int) -> bool:
+    """R7.2: notice counts when received at least `notice_days` days before the end of the term."""
+    return (term_end.date() - notice_received).days >= notice_days

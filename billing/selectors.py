@@ -1,12 +1,13 @@
 """Reads for billing pages, always scoped to one account, each costing a fixed number of queries."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q
 
 from accounts.models import Account
 from billing import pricing
+from billing.contracts import contract_for
 from billing.models import (
     EDITIONS_WITH_TEMPORARY_SEATS,
     BillingContact,
@@ -65,6 +66,12 @@ class SubscriptionOverview:
     shows_costs: bool
     trial_ends_on: date | None = None
     change_requests: list[SubscriptionChangeRequest] = field(default_factory=list)
+    contract: object = None
+
+    @property
+    def notice_deadline(self) -> datetime:
+        """R7.1: the last day notice counts for the current term."""
+        return self.subscription.current_period_end - timedelta(days=self.contract.notice_days)
 
     @property
     def currency(self) -> str:
@@ -206,6 +213,7 @@ def subscription_overview(
         pending_cancellation=cancellation,
         shows_costs=account.kind == Account.Kind.SELF_SERVICE,
         trial_ends_on=account.trial_ends_on,
+        contract=contract_for(account),
     )
     if with_requests_of is not None:
         overview.change_requests = change_requests_of(account, with_requests_of)

@@ -86,6 +86,8 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     if invoice.status != Invoice.Status.DRAFT:
         raise ValidationError(ALREADY_FINALIZED)
     account = invoice.account
+    if invoice.kind == Invoice.Kind.INVOICE:
+        gateway.ensure_chargeable(account)  # R7.4: nothing is invoiced after a cancellation took effect
     sequence, _created = InvoiceSequence.objects.select_for_update().get_or_create(account=account)
     sequence.last += 1
     sequence.save(update_fields=["last"])

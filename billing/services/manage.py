@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
 from accounts.models import Account, Membership
+from billing import gateway
 from billing.lifecycle import charge_pending_changes
 from billing.manage import (
     ChangeKind,
@@ -147,6 +148,7 @@ def manage_apply(
         idempotency_key=key,
     )
     if quote.charge_now:
+        gateway.ensure_chargeable(state.account)
         Charge.objects.create(
             account=state.account,
             amount=quote.charge_now,

@@ -11,6 +11,7 @@ from billing.cancellations import tier1_rule_applies
 from billing.clock import now_for
 from billing.models import BillingEvent, Product, ScheduledChange, SubscriptionItem
 from billing.schedule import due_no_later_than
+from billing.services.contracts import cancel_account_now
 from billing.services.events import billing_event_record
 
 Kind = ScheduledChange.Kind
@@ -84,14 +85,9 @@ def _end_suite_pricing(change: ScheduledChange):
 
 
 def _cancel_account(change: ScheduledChange):
-    account = change.account
-    SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).update(
-        ended_at=change.effective_at
-    )
-    account.status, account.cancelled_at = Account.Status.CANCELLED, change.effective_at
-    account.save(update_fields=["status", "cancelled_at"])
+    cancel_account_now(change.account, at=change.effective_at)
     return {"status": Account.Status.ACTIVE}, {
-        "status": account.status,
+        "status": Account.Status.CANCELLED,
         "cancelled_at": change.effective_at.isoformat(),
     }
 

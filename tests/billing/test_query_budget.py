@@ -10,8 +10,8 @@ from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from tests.factories import PERIOD_START, MembershipFactory, SubscriptionFactory, SubscriptionItemFactory
 
 # session, user, membership, two banners (cancellation, dunning); subscription, items, suite components,
-# discounts, pending changes, prices, card
-SUBSCRIPTION_BUDGET = 12
+# discounts, pending changes, prices, card, contract
+SUBSCRIPTION_BUDGET = 13
 
 
 def account_with(*, products: int, members: int, role=Membership.Role.OWNER):

@@ -1,0 +1,203 @@
+"""R7: support staff cancel sales-assisted accounts under the notice rule, terminate prepaid terms early
+with a refund, and every cancellation that takes effect ends with a final statement."""
+
+import uuid
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from billing import emails, gateway
+from billing.contracts import (
+    SALES_ASSISTED,
+    contract_for,
+    notice_decision,
+    original_charge,
+    termination_quote,
+)
+from billing.models import (
+    BillingEvent,
+    Cancellation,
+    FinalStatement,
+    Invoice,
+    PaymentAttempt,
+    ScheduledChange,
+    Subscription,
+    SubscriptionItem,
+)
+from billing.schedule import due_no_later_than
+from billing.services.events import billing_event_record
+from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
+
+NEEDS_PERMISSION = _("You need the permission to change accounts.")
+SELF_SERVICE_CANCELS_ITSELF = _(
+    "Self-service accounts are cancelled by their owner in the Admin Center: cancelling there is the "
+    "notice (R5.5)."
+)
+ALREADY_CANCELLING = _("This account is already scheduled to be cancelled.")
+NOT_ACTIVE = _("Only an active account can be cancelled or terminated.")
+REFUND_LINE = _("Refund of the unused part of %(number)s")
+
+
+def _check(account: Account, by) -> Subscription:
+    if not by.has_perm("accounts.change_account"):
+        raise PermissionDenied(NEEDS_PERMISSION)
+    if account.status != Account.Status.ACTIVE:
+        raise ValidationError(NOT_ACTIVE)
+    subscription = Subscription.objects.filter(account=account).first()
+    if subscription is None:
+        raise ValidationError(NOT_ACTIVE)
+    return subscription
+
+
+@transaction.atomic
+def staff_cancellation_schedule(
+    *, account: Account, by, reason: str, notice_received: date, now: datetime
+) -> Cancellation:
+    """R7.2: a sales-assisted customer's notice, recorded by staff. Received at least the notice period before
+    the end of the term, the cancellation takes effect at the end of the term; later, the term renews once
+    and it takes effect at the end of the next term."""
+    subscription = _check(account, by)
+    if account.kind not in SALES_ASSISTED:
+        raise ValidationError(SELF_SERVICE_CANCELS_ITSELF)
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    pending = ScheduledChange.objects.filter(
+        account=account, kind=ScheduledChange.Kind.CANCEL_ACCOUNT, applied_at=None, revoked_at=None
+    )
+    if pending.exists():
+        raise ValidationError(ALREADY_CANCELLING)
+    decision = notice_decision(subscription, contract_for(account), notice_received)
+    cancellation = Cancellation.objects.create(
+        account=account,
+        scope=Cancellation.Scope.ACCOUNT,
+        reason=reason,
+        effective_at=decision.effective_at,
+        token=uuid.uuid4(),
+        created_by=by,
+        created_at=now,
+    )
+    payload = {"notice_received": notice_received.isoformat(), "in_time": decision.in_time, "derived": False}
+    ScheduledChange.objects.create(
+        account=account,
+        kind=ScheduledChange.Kind.CANCEL_ACCOUNT,
+        effective_at=decision.effective_at,
+        payload=payload,
+        cancellation=cancellation,
+        created_by=by,
+        created_at=now,
+    )
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.ACCOUNT_CANCELLATION_SCHEDULED,
+        by=by,
+        summary=f"Cancelled by support from {decision.effective_at:%Y-%m-%d} "
+        f"(notice {notice_received:%Y-%m-%d}, {decision.days_before} days before the term end)",
+        before={"status": account.status},
+        after={"status": "cancelled", **payload},
+        now=now,
+    )
+    due_no_later_than(account, decision.effective_at)
+    transaction.on_commit(lambda: emails.account_cancellation_confirmed(cancellation))
+    return cancellation
+
+
+def early_termination(*, account: Account, by, now: datetime) -> FinalStatement:
+    """R7.3: end the prepaid term now. The refund (full in the first 30 days of service, else the unused
+    part minus the early termination fee) is a credit note against the paid invoice and a gateway refund
+    with an idempotency key; the account is cancelled now, with its final statement (R7.4)."""
+    with transaction.atomic():
+        subscription = _check(account, by)
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        quote = termination_quote(account, subscription, at=now)
+        credit = None
+        if quote.refund:
+            line = LineSpec(str(REFUND_LINE % {"number": quote.invoice.number}), quote.refund)
+            draft = invoice_draft(
+                account=account,
+                lines=[line],
+                now=now,
+                kind=Invoice.Kind.CREDIT_NOTE,
+                credits=quote.invoice,
+                period_start=now,
+                period_end=subscription.current_period_end,
+            )
+            credit = invoice_finalize(invoice=draft, now=now)
+        ScheduledChange.objects.filter(account=account, applied_at=None, revoked_at=None).update(
+            revoked_at=now
+        )
+        billing_event_record(
+            account=account,
+            kind=BillingEvent.Kind.ACCOUNT_TERMINATED,
+            by=by,
+            summary=f"Terminated early: refund {quote.refund} of {quote.paid} (fee {quote.fee})",
+            before={"status": account.status, "paid": quote.paid},
+            after={"status": "cancelled", "refund": quote.refund, "fee": quote.fee, "full": quote.full},
+            amount=-quote.refund if quote.refund else None,
+            now=now,
+        )
+        statement = cancel_account_now(account, at=now, credit_notes=[credit] if credit else [])
+    if credit is not None:
+        _refund(account, credit, quote, now)
+    return statement
+
+
+def _refund(account: Account, credit: Invoice, quote, now: datetime) -> None:
+    """Money back through the gateway, once (its key is the credit note's), outside the transaction."""
+    charge = original_charge(quote.invoice)
+    if charge is None:  # paid by transfer: the credit note is what the customer claims
+        return
+    attempt = gateway.call(
+        PaymentAttempt.Operation.REFUND,
+        account=account,
+        invoice=credit,
+        token="",
+        amount=credit.total,
+        currency=credit.currency,
+        key=f"refund-{credit.pk}",
+        now=now,
+        reference=charge.reference,
+    )
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.REFUND_ISSUED,
+        by=None,
+        summary=f"{credit.number}: {credit.total} refunded to the card ({attempt.reference})",
+        after={"credit_note": credit.number},
+        amount=-credit.total,
+        now=now,
+    )
+
+
+def cancel_account_now(account: Account, *, at: datetime, credit_notes=()) -> FinalStatement:
+    """The cancellation takes effect: products end, nobody can sign in (R7.7), and the final statement is
+    issued and emailed (R7.4). The billing clock calls it too when a scheduled cancellation is due."""
+    items = SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).select_related(
+        "product"
+    )
+    ended = [f"{item.product.name} {item.get_edition_display()}" for item in items]
+    items.update(ended_at=at)
+    Account.objects.filter(pk=account.pk).update(
+        status=Account.Status.CANCELLED, cancelled_at=at, next_action_at=None
+    )
+    account.status, account.cancelled_at = Account.Status.CANCELLED, at
+    due = Invoice.objects.filter(account=account, kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN)
+    statement = FinalStatement.objects.create(
+        account=account,
+        issued_at=at,
+        effective_at=at,
+        ended=ended,
+        balance_due=sum(due.values_list("total", flat=True)),
+    )
+    statement.credit_notes.set(credit_notes)
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.FINAL_STATEMENT_ISSUED,
+        by=None,
+        summary=f"Final statement: {len(ended)} product(s) ended, nothing more will be charged",
+        after={"ended": ended, "balance_due": statement.balance_due},
+        now=at,
+    )
+    transaction.on_commit(lambda: emails.final_statement(statement))
+    return statement

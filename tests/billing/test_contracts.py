@@ -1,0 +1,238 @@
+"""R7.1–R7.4 and R7.7: contract terms, staff cancellations under the notice rule, early termination with
+refunds, the final statement, and no charge after a cancellation took effect."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import transaction
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from accounts.models import Account, User
+from billing import gateway, pricing
+from billing.lifecycle import billing_tick
+from billing.models import ContractTerms, FinalStatement, Invoice, PaymentAttempt, ScheduledChange
+from billing.services.contracts import early_termination, staff_cancellation_schedule
+from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
+from tests.billing.test_subscription_page import text
+from tests.conftest import NOW, new_events
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+END = datetime(2027, 1, 1, tzinfo=UTC)  # a 365-day term
+
+
+# --- The pure rules ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("days_before", "in_time"), [(31, True), (30, True), (29, False)])
+def test_r7_2_notice_31_30_29_days_before_the_term_end(days_before, in_time):
+    received = (END - timedelta(days=days_before)).date()
+    assert pricing.notice_in_time(notice_received=received, term_end=END, notice_days=30) is in_time
+
+
+@pytest.mark.parametrize(
+    ("at", "fee", "refund"),
+    [
+        (START + timedelta(days=1), 0, 365_000),  # day 1: everything back
+        (START + timedelta(days=29, hours=23), 50_000, 365_000),  # day 30 (still within 30 days): everything
+        (START + timedelta(days=31), 0, 334_000),  # day 31: the unused 334 of 365 days
+        (START + timedelta(days=31), 50_000, 284_000),  # … minus the fee
+        (datetime(2026, 7, 2, 12, tzinfo=UTC), 0, 182_500),  # mid-term: half
+        (datetime(2026, 7, 2, 12, tzinfo=UTC), 50_000, 132_500),
+        (END - timedelta(days=1), 50_000, 0),  # the fee exceeds the unused part: nothing, never negative
+    ],
+)
+def test_r7_3_refunds_in_exact_cents(at, fee, refund):
+    assert (
+        pricing.termination_refund(
+            paid=365_000, term_start=START, term_end=END, at=at, service_started_at=START, fee=fee
+        )
+        == refund
+    )
+
+
+def test_r7_3_no_refund_policy_refunds_nothing():
+    assert (
+        pricing.termination_refund(
+            paid=365_000, term_start=START, term_end=END, at=START, service_started_at=START, refunds=False
+        )
+        == 0
+    )
+
+
+@given(
+    st.integers(0, 10**9),
+    st.integers(0, 365 * 24 * 3600),
+    st.integers(0, 10**9),
+    st.integers(-400, 400),
+)
+def test_r7_3_a_refund_never_exceeds_what_was_paid(paid, seconds_in, fee, service_offset_days):
+    at = START + timedelta(seconds=seconds_in)
+    refund = pricing.termination_refund(
+        paid=paid,
+        term_start=START,
+        term_end=END,
+        at=at,
+        fee=fee,
+        service_started_at=START + timedelta(days=service_offset_days),
+    )
+    assert 0 <= refund <= paid
+
+
+# --- Staff cancellations with notice (R7.2) --------------------------------------------------------------
+
+pytestmark = pytest.mark.django_db
+
+
+def managed():
+    return Account.objects.get(name="Managed Enterprise Inc")
+
+
+def root():
+    return User.objects.get(email="root@staff.test")
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize(("days_before", "renews"), [(31, False), (30, False), (29, True)])
+def test_r7_2_staff_cancel_a_sales_assisted_account_under_the_notice_rule(days_before, renews):
+    account = managed()
+    term_end = account.subscription.current_period_end
+    received = (term_end - timedelta(days=days_before)).date()
+    cancellation = staff_cancellation_schedule(
+        account=account, by=root(), reason="switching", notice_received=received, now=NOW
+    )
+    expected = pricing.period_end(term_end, "annual") if renews else term_end
+    assert cancellation.effective_at == expected
+    assert ScheduledChange.objects.get(account=account, kind="cancel_account").effective_at == expected
+
+
+@pytest.mark.usefixtures("demo")
+def test_r7_2_the_admin_shows_the_date_and_why_before_confirming(sign_in):
+    account = managed()
+    term_end = account.subscription.current_period_end
+    staff = sign_in("support@staff.test")
+    url = reverse("admin:accounts_account_changelist")
+    data = {
+        "action": "cancel_with_notice",
+        "_selected_action": [account.pk],
+        "reason": "too_expensive",
+        "notice_received": (term_end - timedelta(days=29)).date().isoformat(),
+    }
+    preview = staff.post(url, {**data, "preview": "1"})
+    page = text(preview)
+    assert "29 days before the end of the term" in page and "Too late for this term" in page
+    assert not ScheduledChange.objects.filter(account=account).exists()  # nothing before confirmation
+    staff.post(url, {**data, "apply": "1"})
+    assert ScheduledChange.objects.get(account=account).effective_at == pricing.period_end(term_end, "annual")
+
+
+@pytest.mark.usefixtures("demo")
+def test_r5_5_self_service_accounts_are_not_cancelled_by_staff_with_notice():
+    with pytest.raises(Exception, match="cancelling there is the"):
+        staff_cancellation_schedule(
+            account=Account.objects.get(name="Acme Self-Service"),
+            by=root(),
+            reason="other",
+            notice_received=date(2026, 11, 1),
+            now=NOW,
+        )
+
+
+# --- Early termination and the final statement (R7.3, R7.4) ---------------------------------------------
+
+
+@pytest.mark.usefixtures("demo")
+def test_r7_3_r7_4_early_termination_refunds_by_credit_note_and_gateway_and_issues_the_final_statement(
+    django_capture_on_commit_callbacks,
+):
+    account = Account.objects.get(name="Acme Self-Service")
+    with time_machine.travel(datetime(2026, 12, 11, tzinfo=UTC), tick=False):
+        billing_tick()  # a renewal paid by card: the current term is prepaid
+    paid = Invoice.objects.get(account=account, period_start=datetime(2026, 12, 11, tzinfo=UTC))
+    ContractTerms.objects.filter(account=account).update(early_termination_fee=10_000)
+    at = datetime(2026, 12, 26, 12, tzinfo=UTC)  # 15.5 of 31 days used
+    with django_capture_on_commit_callbacks(execute=True):
+        statement = early_termination(account=Account.objects.get(pk=account.pk), by=root(), now=at)
+    unused = pricing.prorate(110_070, now=at, period_start=paid.period_start, period_end=paid.period_end)
+    credit = Invoice.objects.get(account=account, kind="credit_note")
+    assert (credit.credits, credit.total) == (paid, unused - 10_000) and credit.number.startswith("CN-")
+    refund = PaymentAttempt.objects.get(operation="refund")
+    assert (refund.amount, refund.idempotency_key, refund.succeeded) == (
+        credit.total,
+        f"refund-{credit.pk}",
+        True,
+    )
+    account.refresh_from_db()
+    assert account.status == "cancelled" and statement.credit_notes.get() == credit
+    assert set(statement.ended) == {
+        "Support Professional",
+        "Chat Professional",
+        "Guide Professional",
+        "Talk Team",
+    }
+    (email,) = [m for m in mail.outbox if m.subject == f"Final statement for {account.name}"]
+    assert "Nothing more will be charged." in email.body and credit.number in email.body
+    assert set(email.to) == {"owner@acme.test", "accounting@acme.test"}
+
+
+@pytest.mark.usefixtures("demo")
+def test_r7_4_a_scheduled_cancellation_ends_with_a_final_statement():
+    account = managed()
+    staff_cancellation_schedule(
+        account=account, by=root(), reason="closing", notice_received=date(2026, 1, 1), now=NOW
+    )
+    end = account.subscription.current_period_end
+    billing_tick(real_now=end)
+    statement = FinalStatement.objects.get(account=account)
+    assert statement.effective_at == end and "Support Enterprise" in statement.ended
+    assert new_events().filter(account=account, kind="final_statement_issued").count() == 1
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("path", ["invoice", "card charge", "bulk charge"])
+def test_r7_4_no_charge_can_be_created_after_the_effective_date(path):
+    account = Account.objects.get(name="Acme Self-Service")
+    early_termination(account=account, by=root(), now=NOW)
+    account.refresh_from_db()
+    attempts = {
+        "invoice": lambda: invoice_finalize(
+            invoice=invoice_draft(account=account, lines=[LineSpec("x", 100)], now=NOW), now=NOW
+        ),
+        "card charge": lambda: gateway.call(
+            PaymentAttempt.Operation.CHARGE,
+            account=account,
+            token="sandbox_ok_x",
+            amount=100,
+            currency="USD",
+            key="after-cancel",
+            now=NOW,
+        ),
+        "bulk charge": lambda: gateway.charge_many(
+            [gateway.ChargeRequest(account, None, "sandbox_ok_x", 100, "USD", "after-cancel-bulk", NOW)]
+        ),
+    }
+    with pytest.raises(gateway.NoChargeAfterCancellation), transaction.atomic():
+        attempts[path]()
+    assert not PaymentAttempt.objects.filter(account=account, operation="charge").exists()
+
+
+@pytest.mark.usefixtures("demo")
+def test_r7_4_the_clock_renews_nothing_after_a_cancellation():
+    account = Account.objects.get(name="Acme Self-Service")
+    early_termination(account=account, by=root(), now=NOW)
+    report = billing_tick(real_now=NOW + timedelta(days=400), account_ids=[account.pk])
+    assert report.failed == [] and not Invoice.objects.filter(account=account, issued_at__gt=NOW).exists()
+
+
+@pytest.mark.usefixtures("demo")
+def test_r7_1_the_subscription_page_shows_the_term_and_the_notice_deadline(sign_in):
+    page = text(sign_in("owner@managed.test").get("/admin/account/billing/subscription/"))
+    end = managed().subscription.current_period_end
+    deadline = end - timedelta(days=30)
+    assert "Renews automatically at the end of each term" in page
+    assert (
+        f"30 days: to stop the renewal, give notice by {deadline:%b} {deadline.day}, {deadline.year}" in page
+    )
