@@ -475,3 +475,46 @@ def describe(quote: ChangeQuote, language: str) -> str:
             PRORATED_LINE
             % {"what": what, "start": format_day(quote.quoted_at), "end": format_day(quote.period_end)}
         )
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """R7.5: a cheaper way to stay, with the total it would cost per period, leading to its Manage preview."""
+
+    spec: ChangeSpec
+    subject: str
+    total_after: int
+    currency: str
+
+
+def cheaper_alternatives(
+    account: Account, *, now: datetime, item_ids: set[int] | None = None
+) -> list[Alternative]:
+    """The next lower edition and the fewest seats allowed for each product (or only the given ones),
+    when they cost less from the next period."""
+    state = manage_state(account, now=now)
+    if state is None or state.cancellation is not None:
+        return []
+    total_now = _total(state, _quote_items(state.items), state.subscription.cycle)
+    specs = []
+    for line in state.lines:
+        if item_ids is not None and not item_ids & {i.pk for i in line.items}:
+            continue
+        lower = [e for e in pricing.EDITION_ORDER if pricing.is_upgrade(e, line.edition)]
+        if lower:
+            specs.append(ChangeSpec(ChangeKind.CHANGE_EDITION, item=line.head.pk, edition=lower[-1]))
+        if line.per_seat and line.seats > max(1, state.seats_in_use):
+            specs.append(
+                ChangeSpec(
+                    ChangeKind.REMOVE_SEATS, item=line.head.pk, seats=line.seats - max(1, state.seats_in_use)
+                )
+            )
+    alternatives = []
+    for spec in specs:
+        try:
+            quote = quote_change(state, spec, now=now)
+        except ValidationError:
+            continue
+        if quote.total_after < total_now:
+            alternatives.append(Alternative(spec, quote.subject, quote.total_after, quote.currency))
+    return alternatives

@@ -13,6 +13,7 @@ from accounts.policy import Action
 from billing import cancellations, selectors
 from billing.clock import now_for
 from billing.forms import ItemForm, RemovalConfirmForm, SurveyForm
+from billing.manage import cheaper_alternatives
 from billing.money import format_day
 from billing.services import cancellations as services
 from billing.services import change_requests
@@ -76,7 +77,11 @@ def cancellation_unselect(request):
 
 
 def _render_review(request, page, form, status=200):
-    return render(request, "billing/cancellation_review.html", {"page": page, "form": form}, status=status)
+    account = page.account
+    selected = {item.pk for item in page.selected}
+    alternatives = cheaper_alternatives(account, now=now_for(account), item_ids=selected) if selected else []
+    context = {"page": page, "form": form, "alternatives": alternatives}
+    return render(request, "billing/cancellation_review.html", context, status=status)
 
 
 @require_action(Action.REMOVE_PRODUCTS)
@@ -127,8 +132,17 @@ def cancellation_confirm(request):
 
 @require_action(Action.CANCEL_ACCOUNT)
 def account_cancel(request):
-    """R5.2: a confirmation that states the effective date, before the survey."""
-    return render(request, "billing/account_cancel.html", {"page": _page(request)})
+    """R5.2: a confirmation that states the effective date, before the survey; R7.5: cheaper options first."""
+    page = _page(request)
+    account = page.account
+    context = {
+        "page": page,
+        "alternatives": [] if page.block else cheaper_alternatives(account, now=now_for(account)),
+        "removable": [c for c in page.candidates if c.not_removable is None]
+        if len(page.candidates) > 1
+        else [],
+    }
+    return render(request, "billing/account_cancel.html", context)
 
 
 @require_action(Action.CANCEL_ACCOUNT)

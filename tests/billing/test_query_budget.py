@@ -102,8 +102,9 @@ def select_all(client, viewer):
         # session, user, membership, two banners; subscription, items, suite products, discounts, pending
         # changes, draft + its items, prices
         ("/admin/account/billing/cancellations/", 13),
-        ("/admin/account/billing/cancellations/review/", 13),
-        ("/admin/account/billing/cancellations/account/", 13),
+        # … and the cheaper alternatives (R7.5): the Manage page's state, once
+        ("/admin/account/billing/cancellations/review/", 19),
+        ("/admin/account/billing/cancellations/account/", 19),
         ("/admin/account/billing/cancellations/account/survey/", 13),
     ],
 )
