@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Membership
@@ -104,4 +105,14 @@ def final_statement(statement) -> None:
         template="final_statement",
         context={"statement": statement, "account": statement.account},
         language=statement.account.language,
+    )
+
+
+def data_export_ready(export) -> None:
+    """R7.6: the owner learns the export is ready; the link works for them only, until it expires."""
+    _send(
+        to=[export.requested_by.email] if export.requested_by else invoice_recipients(export.account)[:1],
+        template="data_export_ready",
+        context={"export": export, "url": settings.SITE_URL.rstrip("/") + reverse("billing:data_export")},
+        language=export.account.language,
     )

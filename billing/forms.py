@@ -42,6 +42,12 @@ class SurveyForm(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
 
 
+class AccountCancelForm(SurveyForm):
+    """R5.6: before cancelling the account, the owner says they exported their data or do not need it."""
+
+    exported = forms.BooleanField(label=_("I have exported my data, or I do not need it"))
+
+
 class RemovalConfirmForm(SurveyForm):
     """Each warning that changes the outcome has its own checkbox (R4.6, R4.7)."""
 

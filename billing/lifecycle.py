@@ -37,6 +37,7 @@ from billing.models import (
 )
 from billing.services.data_deletion import account_data_delete
 from billing.services.events import billing_event, billing_event_record
+from billing.services.exports import data_exports_prune
 from billing.services.invoices import (
     invoice_collect,
     invoice_draft,
@@ -152,6 +153,7 @@ def billing_tick(
     the others: its failure is reported and its work rolled back, to be done again next time. On
     PostgreSQL, `workers` threads share the accounts done one by one."""
     real_now = real_now or timezone.now()
+    data_exports_prune(real_now=real_now)  # R7.6: export links expire after 7 days, their files go
     report, lock = TickReport(), threading.Lock()
     ids = account_ids if account_ids is not None else due_account_ids(real_now)
     if bulk:

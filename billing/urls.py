@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, views_cancellations, views_invoices, views_manage, views_payment
+from billing import views, views_cancellations, views_exports, views_invoices, views_manage, views_payment
 
 app_name = "billing"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pdf/", views_invoices.invoice_download, name="invoice_pdf"),
     path("invoices/billing-address/", views_invoices.billing_address, name="billing_address"),
     path("history/", views_invoices.billing_history, name="history"),
+    path("export/", views_exports.data_export, name="data_export"),
+    path("export/new/", views_exports.data_export_create, name="data_export_create"),
+    path("export/<int:export_id>/download/", views_exports.data_export_download, name="data_export_download"),
     path("payment/", views_payment.payment_page, name="payment"),
     path("payment/card/", views_payment.payment_method, name="payment_method"),
     path("contacts/", views_payment.contact_list, name="contacts"),

@@ -12,7 +12,7 @@ from accounts.decorators import require_action
 from accounts.policy import Action
 from billing import cancellations, selectors
 from billing.clock import now_for
-from billing.forms import ItemForm, RemovalConfirmForm, SurveyForm
+from billing.forms import AccountCancelForm, ItemForm, RemovalConfirmForm
 from billing.manage import cheaper_alternatives
 from billing.money import format_day
 from billing.services import cancellations as services
@@ -150,21 +150,25 @@ def account_cancel_survey(request):
     page = _page(request)
     if page.block is not None:
         return redirect("billing:account_cancel")
-    form = SurveyForm(initial={"token": uuid.uuid4()})
+    form = AccountCancelForm(initial={"token": uuid.uuid4()})
     return render(request, "billing/account_cancel_survey.html", {"page": page, "form": form})
 
 
 @require_POST
 @require_action(Action.CANCEL_ACCOUNT)
 def account_cancel_confirm(request):
-    form = SurveyForm(request.POST)
+    form = AccountCancelForm(request.POST)
     if not form.is_valid():
         context = {"page": _page(request), "form": form}
         return render(request, "billing/account_cancel_survey.html", context, status=INVALID)
     account = request.membership.account
     try:
         cancellation = services.account_cancellation_schedule(
-            membership=request.membership, now=now_for(account), **form.cleaned_data
+            membership=request.membership,
+            now=now_for(account),
+            token=form.cleaned_data["token"],
+            reason=form.cleaned_data["reason"],
+            explanation=form.cleaned_data["explanation"],
         )
     except services.AlreadyConfirmed as error:
         return _already_confirmed(request, error)

@@ -65,7 +65,11 @@ def expected(kind, role, action) -> bool:
         return role in (Role.OWNER, Role.BILLING_ADMIN, Role.ADMIN)
     if action == Action.VIEW_INVOICES:  # R8.1: the owner; billing admins where they manage invoices
         return role == Role.OWNER or (role == Role.BILLING_ADMIN and kind == Kind.SELF_SERVICE)
-    if action in (Action.UPDATE_PAYMENT_METHOD, Action.MANAGE_BILLING_CONTACTS):  # R8.4, R8.3: owner only
+    if action in (
+        Action.UPDATE_PAYMENT_METHOD,
+        Action.MANAGE_BILLING_CONTACTS,
+        Action.EXPORT_DATA,
+    ):  # owner only
         return role == Role.OWNER
     if action == Action.VIEW_BILLING_HISTORY:  # R9.3: owners and billing admins
         return role in (Role.OWNER, Role.BILLING_ADMIN)

@@ -71,7 +71,7 @@ def test_r5_3_r7_7_a_cancelled_account_cannot_be_used_after_the_effective_date(s
     owner = sign_in("owner@acme.test")
     html = owner.get(BASE + "account/survey/").content.decode()
     token = html.split('name="token" value="')[1].split('"')[0]
-    owner.post(BASE + "account/confirm/", {"reason": "closing", "token": token})
+    owner.post(BASE + "account/confirm/", {"reason": "closing", "token": token, "exported": "on"})
     admin = sign_in("admin@acme.test")
     end = period_end("owner@acme.test")
     tick(end - timedelta(minutes=1))
@@ -194,7 +194,8 @@ def test_r5_8_staff_withdraw_an_account_cancellation_from_the_account_admin(sign
     owner = sign_in("owner@acme.test")
     html = owner.get(BASE + "account/survey/").content.decode()
     owner.post(
-        BASE + "account/confirm/", {"reason": "closing", "token": html.split('name="token" value="')[1][:36]}
+        BASE + "account/confirm/",
+        {"reason": "closing", "token": html.split('name="token" value="')[1][:36], "exported": "on"},
     )
     account = demo_member("owner@acme.test").account
     with time_machine.travel(NOW, tick=False):

@@ -38,7 +38,7 @@ def test_r4_12_two_concurrent_confirmations_of_the_same_removal_record_one():
 def test_r4_12_two_concurrent_account_cancellations_record_one():
     seed_demo(now=NOW)
     posts = [
-        (owner_client(), BASE + "account/confirm/", {"reason": "other", "token": token})
+        (owner_client(), BASE + "account/confirm/", {"reason": "other", "token": token, "exported": "on"})
         for token in ("8a2c7f5e-0000-4000-8000-000000000001", "8a2c7f5e-0000-4000-8000-000000000002")
     ]
     assert race(posts) == [302, 409]

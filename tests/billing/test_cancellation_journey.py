@@ -269,9 +269,8 @@ def test_r4_2_support_only_accounts_see_a_contact_message_instead_of_the_list(si
     assert 'data-testid="candidates"' not in html and 'data-testid="cancel-account"' not in html
     refused = select(client, item("Contact Support GmbH", "support"))
     assert refused.status_code == 403 and "cancelled through customer support" in text(refused)
-    assert (
-        client.post(BASE + "account/confirm/", {"reason": "other", "token": uuid.uuid4()}).status_code == 403
-    )
+    confirm = {"reason": "other", "token": uuid.uuid4(), "exported": "on"}
+    assert client.post(BASE + "account/confirm/", confirm).status_code == 403
     assert not ScheduledChange.objects.exists()
 
 
@@ -280,7 +279,9 @@ def test_r5_4_trial_accounts_are_told_to_let_the_trial_expire(sign_in):
     assert "let it expire" in text(client.get(BASE))
     assert "let it expire" in text(client.get(BASE + "account/"))
     assert client.get(BASE + "account/survey/")["Location"] == BASE + "account/"
-    response = client.post(BASE + "account/confirm/", {"reason": "other", "token": uuid.uuid4()})
+    response = client.post(
+        BASE + "account/confirm/", {"reason": "other", "token": uuid.uuid4(), "exported": "on"}
+    )
     assert response.status_code == 403 and "Trial accounts cannot be cancelled here" in text(response)
     assert not ScheduledChange.objects.exists()
 
@@ -360,8 +361,14 @@ def test_r5_2_r5_3_r5_7_account_cancellation_flow(sign_in, django_capture_on_com
     assert f"Your account will be cancelled on {end:%B} {end.day}, {end.year}" in statement
     token = account_token(client)
     assert client.post(BASE + "account/confirm/", {"reason": "", "token": token}).status_code == 422
+    # R5.6: the owner must say they exported their data or do not need it.
+    unticked = client.post(BASE + "account/confirm/", {"reason": "closing", "token": token})
+    assert unticked.status_code == 422 and "This field is required." in text(unticked)
+    assert 'href="/admin/account/billing/export/"' in unticked.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(BASE + "account/confirm/", {"reason": "closing", "token": token})
+        response = client.post(
+            BASE + "account/confirm/", {"reason": "closing", "token": token, "exported": "on"}
+        )
     assert response.status_code == 302
     change = ScheduledChange.objects.get(kind="cancel_account")
     assert change.effective_at == end and change.payload["derived"] is False
@@ -378,9 +385,14 @@ def test_r5_2_r5_3_r5_7_account_cancellation_flow(sign_in, django_capture_on_com
 def test_r5_2_replays_and_second_tabs_record_one_account_cancellation(sign_in):
     client = sign_in("owner@acme.test")
     first_tab, second_tab = account_token(client), account_token(client)
-    assert client.post(BASE + "account/confirm/", {"reason": "other", "token": first_tab}).status_code == 302
-    replay = client.post(BASE + "account/confirm/", {"reason": "other", "token": first_tab})
-    other = client.post(BASE + "account/confirm/", {"reason": "other", "token": second_tab})
+    assert (
+        client.post(
+            BASE + "account/confirm/", {"reason": "other", "token": first_tab, "exported": "on"}
+        ).status_code
+        == 302
+    )
+    replay = client.post(BASE + "account/confirm/", {"reason": "other", "token": first_tab, "exported": "on"})
+    other = client.post(BASE + "account/confirm/", {"reason": "other", "token": second_tab, "exported": "on"})
     assert replay.status_code == 409 and other.status_code == 409
     assert ScheduledChange.objects.filter(kind="cancel_account").count() == 1
     assert Cancellation.objects.count() == 1

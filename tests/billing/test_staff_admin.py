@@ -31,7 +31,12 @@ def test_every_model_is_registered_and_its_list_loads_for_a_superuser(sign_in, m
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
+@pytest.mark.parametrize(
+    "model",
+    # The task queue's own admin (django-tasks-db) is for superusers: it is infrastructure, not billing.
+    [m for m in admin.site._registry if m._meta.app_label in ("accounts", "billing", "auth")],
+    ids=lambda m: m._meta.label,
+)
 def test_r1_3_support_staff_see_every_billing_list(sign_in, model):
     response = sign_in("support@staff.test").get(admin_url(model))
     assert response.status_code == (403 if model._meta.label == "auth.Group" else 200)

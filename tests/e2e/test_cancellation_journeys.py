@@ -1,6 +1,7 @@
 """The cancellation journeys of R4 and R5 in real Chromium, with htmx, in English and French."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -74,11 +75,21 @@ def test_vintage_owner_sees_the_tier1_warning(signed_in_page, screenshot):
     expect(page.locator('tr[data-product="support"] [data-testid="ends-on"]')).to_be_visible()
 
 
-def test_acme_owner_cancels_the_account(signed_in_page, screenshot):
+def test_acme_owner_exports_the_data_then_cancels_the_account(signed_in_page, screenshot):
     page = signed_in_page("owner@acme.test")
+    page.get_by_role("link", name="Export your data").click()
+    page.get_by_test_id("request-export").click()
+    expect(page.get_by_test_id("exports").locator('tr[data-status="ready"]')).to_have_count(1)
+    screenshot("export-acme-ready")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-export").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"
+    page.get_by_role("link", name="Subscription").first.click()
     page.get_by_role("link", name="Manage").click()
     page.get_by_role("link", name="Remove products or cancel account").click()
     page.get_by_test_id("cancel-account").click()
+    expect(page.get_by_test_id("alternatives")).to_contain_text("Cheaper options before you go")  # R7.5
     expect(page.get_by_test_id("effective-date")).to_contain_text("Your account will be cancelled on")
     screenshot("account-cancel-acme-statement")
     page.get_by_test_id("cancel-account-confirm").click()
@@ -86,6 +97,9 @@ def test_acme_owner_cancels_the_account(signed_in_page, screenshot):
     page.get_by_label("Anything else you would like to tell us? (optional)").fill(
         "We are merging with Globex."
     )
+    page.get_by_role("button", name="Confirm the account cancellation").click()
+    expect(page.get_by_test_id("export-offer")).to_contain_text("This field is required.")  # R5.6
+    page.get_by_label("I have exported my data, or I do not need it").check()
     page.get_by_role("button", name="Confirm the account cancellation").click()
     expect(page.get_by_test_id("cancellation-banner")).to_contain_text("This account is cancelled from")
     page.get_by_role("link", name="Home").click()
