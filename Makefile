@@ -36,7 +36,7 @@ test: setup
 
 # Developers: refresh the French catalogue after changing strings (needs GNU gettext).
 messages: install
-	$(RUN_ENV) $(MANAGE) makemessages -l fr --no-obsolete --ignore .venv --ignore staticfiles --ignore tests
+	$(RUN_ENV) $(MANAGE) makemessages -l fr --no-obsolete --ignore .venv --ignore staticfiles --ignore tests --ignore var
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -28,10 +28,11 @@ class NoticeDecision:
     notice_days: int
     days_before: int
     in_time: bool
+    renews: bool  # a contract without auto-renewal ends with its term, whenever notice is given
 
     @property
     def effective_at(self) -> datetime:
-        return self.term_end if self.in_time else self.next_term_end
+        return self.term_end if self.in_time or not self.renews else self.next_term_end
 
 
 def notice_decision(
@@ -47,6 +48,7 @@ def notice_decision(
         in_time=pricing.notice_in_time(
             notice_received=notice_received, term_end=term_end, notice_days=contract.notice_days
         ),
+        renews=contract.auto_renew,
     )
 
 

@@ -66,6 +66,7 @@ class DemoAccount:
     billing_contacts: tuple[str, ...] = ()
     renewal_failed_days_ago: int | None = None  # a declined renewal, chased by dunning, on a test clock
     termination_fee: int = 0  # the contract's early termination fee, in minor units
+    current_term_paid: bool = False  # the current term is invoiced and paid: staff can demo early termination
 
 
 def _suite(code: str, edition: str, seats: int) -> list[Item]:
@@ -143,6 +144,7 @@ DEMO_ACCOUNTS = [
         [Item("support", "enterprise", 400), Item("explore", "enterprise")],
         cycle="annual",
         termination_fee=500_000,
+        current_term_paid=True,
         card=None,
         payment_type="invoice",
     ),
@@ -295,9 +297,11 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime, now: dat
 
 
 def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccount, today: datetime) -> None:
-    """Invoices for the periods before the current one, issued through the invoicing service (no emails).
-    Paid, except on accounts that pay by invoice, whose latest one is still open."""
-    for back in range(spec.past_invoices, 0, -1):
+    """Invoices for the periods before the current one (and the current one, when the spec says so), issued
+    through the invoicing service (no emails). Paid, except on accounts that pay by invoice, whose latest
+    past one is still open."""
+    last = 0 if spec.current_term_paid else 1
+    for back in range(spec.past_invoices, last - 1, -1):
         months = back * pricing.MONTHS_PER_PERIOD[spec.cycle]
         start = pricing.add_months(subscription.current_period_start, -months)
         end = pricing.period_end(start, spec.cycle)
@@ -309,5 +313,5 @@ def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccou
             period_end=end,
         )
         invoice = invoice_finalize(invoice=draft, now=start, notify=False)
-        if spec.payment_type == "card" or back > 1:
+        if spec.payment_type == "card" or back != 1:
             invoice_mark_paid(invoice=invoice, now=start + timedelta(days=1))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Account, Membership
 from billing import emails, gateway, pricing
 from billing.clock import now_for
+from billing.contracts import contract_for
 from billing.models import (
     BillingEvent,
     Discount,
@@ -35,6 +36,7 @@ from billing.models import (
     SubscriptionItem,
     SubscriptionPeriod,
 )
+from billing.services.contracts import cancel_account_now
 from billing.services.data_deletion import account_data_delete
 from billing.services.events import billing_event, billing_event_record
 from billing.services.exports import data_exports_prune
@@ -244,8 +246,11 @@ def _apply_change(change: ScheduledChange) -> str:
 
 def _renew(account: Account, subscription: Subscription, now: datetime) -> str:
     """Open the next period at the end of the current one, invoice it with the subscription as it is then
-    (scheduled changes already applied) and charge it. Once per period (unique subscription + start)."""
+    (scheduled changes already applied) and charge it. Once per period (unique subscription + start).
+    A contract without auto-renewal (R7.1) ends instead, with its final statement."""
     start = subscription.current_period_end
+    if not contract_for(account).auto_renew:
+        return _end_contract(account, at=start)
     end = pricing.period_end(start, subscription.cycle)
     period, created = SubscriptionPeriod.objects.get_or_create(
         subscription=subscription, start=start, defaults={"end": end}
@@ -269,6 +274,20 @@ def _renew(account: Account, subscription: Subscription, now: datetime) -> str:
     if period.invoice is not None:
         _collect_or_start_dunning(account, period.invoice, paid_through=start)
     return "renewed"
+
+
+def _end_contract(account: Account, *, at: datetime) -> str:
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.CONTRACT_ENDED,
+        by=None,
+        summary=f"The contract ended on {at:%Y-%m-%d} without renewal",
+        before={"status": account.status},
+        after={"status": Account.Status.CANCELLED},
+        now=at,
+    )
+    cancel_account_now(account, at=at)
+    return "contract ended"
 
 
 def _collect_or_start_dunning(account: Account, invoice: Invoice, *, paid_through: datetime) -> None:
@@ -494,6 +513,7 @@ def renew_in_bulk(pks: list[int], *, real_now: datetime) -> set[int]:
             a.pk: a
             for a in Account.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=pks, status=Account.Status.ACTIVE, trial_ends_on=None, test_clock=None)
+            .exclude(contract__auto_renew=False)  # those end instead (`_renew`)
             .exclude(dunning_cases__status__in=["open", "suspended"])
             .exclude(
                 scheduled_changes__applied_at=None,

@@ -405,6 +405,7 @@ class BillingEvent(models.Model):
         DATA_DELETED = "data_deleted", _("Data deleted")
         TEST_CLOCK_ADVANCED = "test_clock_advanced", _("Test clock advanced")
         ACCOUNT_TERMINATED = "account_terminated", _("Contract terminated early")
+        CONTRACT_ENDED = "contract_ended", _("Contract ended without renewal")
         REFUND_ISSUED = "refund_issued", _("Refund issued")
         FINAL_STATEMENT_ISSUED = "final_statement_issued", _("Final statement issued")
         DATA_EXPORT_REQUESTED = "data_export_requested", _("Data export requested")

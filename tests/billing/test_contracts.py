@@ -236,3 +236,52 @@ def test_r7_1_the_subscription_page_shows_the_term_and_the_notice_deadline(sign_
     assert (
         f"30 days: to stop the renewal, give notice by {deadline:%b} {deadline.day}, {deadline.year}" in page
     )
+
+
+# --- Contracts without auto-renewal (R7.1) ----------------------------------------------------------------
+
+
+def without_auto_renewal(account: Account) -> Account:
+    ContractTerms.objects.filter(account=account).update(auto_renew=False)
+    return account
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("bulk", [True, False])
+def test_r7_1_a_contract_without_auto_renewal_ends_with_its_term(bulk):
+    account = without_auto_renewal(Account.objects.get(name="Acme Self-Service"))
+    end = account.subscription.current_period_end
+    report = billing_tick(real_now=end + timedelta(hours=1), bulk=bulk)
+    account.refresh_from_db()
+    assert report.failed == [] and account.status == Account.Status.CANCELLED and account.cancelled_at == end
+    assert not Invoice.objects.filter(account=account, issued_at__gte=end).exists()
+    assert not PaymentAttempt.objects.filter(account=account, created_at__gte=end).exists()
+    statement = FinalStatement.objects.get(account=account)
+    assert statement.effective_at == end and "Support Professional" in statement.ended
+    assert [e.kind for e in new_events().filter(account=account).order_by("id")] == [
+        "contract_ended",
+        "final_statement_issued",
+    ]
+
+
+@pytest.mark.usefixtures("demo")
+def test_r7_2_late_notice_on_a_contract_without_auto_renewal_still_ends_with_the_term():
+    account = without_auto_renewal(managed())
+    term_end = account.subscription.current_period_end
+    cancellation = staff_cancellation_schedule(
+        account=account,
+        by=root(),
+        reason="closing",
+        notice_received=(term_end - timedelta(days=5)).date(),
+        now=NOW,
+    )
+    assert cancellation.effective_at == term_end
+
+
+@pytest.mark.usefixtures("demo")
+def test_r7_1_the_subscription_page_says_when_a_contract_without_auto_renewal_ends(sign_in):
+    account = without_auto_renewal(managed())
+    end = account.subscription.current_period_end
+    page = text(sign_in("owner@managed.test").get("/admin/account/billing/subscription/"))
+    assert f"Ends on {end:%b} {end.day}, {end.year} without renewal" in page
+    assert "Next renewal" not in page and "to stop the renewal" not in page
