@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from accounts.models import Account, Membership, User
 from billing.demo import DEMO_ACCOUNTS, PASSWORD
@@ -44,7 +45,9 @@ def test_seed_demo_is_idempotent():
 def test_every_demo_user_signs_in_with_the_demo_password(demo):
     emails = list(User.objects.values_list("email", flat=True))
     assert len(emails) == 18 + 2  # 18 members of the demo accounts, 2 staff
-    assert all(authenticate(username=email, password=PASSWORD) for email in emails)
+    # The sign-in throttle (django-axes) needs the request, as the sign-in form always passes it.
+    request = RequestFactory().post("/login/")
+    assert all(authenticate(request, username=email, password=PASSWORD) for email in emails)
 
 
 def test_r1_2_every_demo_account_has_exactly_one_owner(demo):

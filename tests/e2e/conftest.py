@@ -7,6 +7,18 @@ from billing.demo import PASSWORD
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(page):
+    """Every browser test fails if Chromium refused anything under the Content-Security-Policy."""
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield
+    assert refused == [], refused
+
+
 @pytest.fixture
 def signed_in_page(page, live_server, demo):
     """Sign in through the real form in Chromium; returns a function(email) → page."""
