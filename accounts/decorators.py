@@ -15,6 +15,8 @@ def _guarded_by(check):
             check(request.membership)
             return view(request, *args, **kwargs)
 
+        # Kept on the view (and on the decorators around it) so a test can ask every URL who it lets in.
+        guarded.guard = check
         return guarded
 
     return decorator

@@ -14,20 +14,45 @@ from billing.models import (
 )
 
 
-class ChangeRequestForm(forms.ModelForm):
+class OneValueEach:
+    """A field sent twice is tampering: refuse it instead of silently keeping the last value (Django's
+    default). Multiple-choice fields, which a browser does send several times, are left alone."""
+
+    def clean(self):
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        for name, field in self.fields.items():
+            if (
+                getlist
+                and not isinstance(field, forms.MultipleChoiceField)
+                and len(getlist(self.add_prefix(name))) > 1
+            ):
+                self.add_error(name, _("This field was sent more than once."))
+        return cleaned
+
+
+class Form(OneValueEach, forms.Form):
+    pass
+
+
+class ModelForm(OneValueEach, forms.ModelForm):
+    pass
+
+
+class ChangeRequestForm(ModelForm):
     class Meta:
         model = SubscriptionChangeRequest
         fields = ["what", "why"]
         widgets = {"why": forms.Textarea(attrs={"rows": 3})}
 
 
-class ItemForm(forms.Form):
+class ItemForm(Form):
     """The product a "Remove" or "Put back" button posts. Anything but a positive id is refused."""
 
     item = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(Form):
     """R4.4, R5.2: a required reason from a fixed list and an optional explanation."""
 
     reason = forms.ChoiceField(
@@ -56,7 +81,7 @@ class RemovalConfirmForm(SurveyForm):
     )
 
 
-class ChangeForm(forms.Form):
+class ChangeForm(Form):
     """Any change of the Manage page (R6.2); which fields matter depends on `kind`."""
 
     kind = forms.ChoiceField(choices=[(kind.value, kind.value) for kind in ChangeKind])
@@ -74,12 +99,19 @@ class ChangeForm(forms.Form):
         return ChangeSpec(kind=ChangeKind(data["kind"]), **{name: data.get(name) or None for name in fields})
 
 
-class MemberRoleForm(forms.Form):
+def flag_field():
+    """A hidden yes/no: "1" or absent. Anything else is tampering and a form error, not a "yes"."""
+    return forms.TypedChoiceField(
+        choices=[("1", "1")], coerce=lambda value: value == "1", required=False, empty_value=False
+    )
+
+
+class MemberRoleForm(Form):
     member = forms.IntegerField(min_value=1, max_value=2**63 - 1)
-    grant = forms.BooleanField(required=False)
+    grant = flag_field()
 
 
-class CardForm(forms.Form):
+class CardForm(Form):
     """R8.4. The number and the security code go to the gateway and are never stored."""
 
     number = forms.CharField(
@@ -93,27 +125,35 @@ class CardForm(forms.Form):
     attempt_key = forms.UUIDField(widget=forms.HiddenInput)
 
 
-class BillingAddressForm(forms.ModelForm):
+class BillingAddressForm(ModelForm):
+    """The buyer printed on future invoices: a name and an address are required, so a stray or empty
+    submission cannot leave the next invoice without a buyer."""
+
     class Meta:
         model = Account
         fields = ["billing_name", "billing_address", "billing_country", "tax_id"]
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["billing_name"].required = True
+        self.fields["billing_address"].required = True
 
-class ContactForm(forms.Form):
+
+class ContactForm(Form):
     email = forms.EmailField(label=_("Email"))
 
 
-class ContactRemoveForm(forms.Form):
+class ContactRemoveForm(Form):
     contact = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     request = forms.IntegerField(min_value=1, max_value=2**63 - 1)
-    approve = forms.BooleanField(required=False)
+    approve = flag_field()
 
 
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(Form):
     kind = forms.ChoiceField(
         label=_("Show"), required=False, choices=[("", _("Everything")), *BillingEvent.Kind.choices]
     )
