@@ -10,7 +10,7 @@ RUN_ENV := DEBUG=1
 TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret \
 	STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage
 
-.PHONY: run test setup install messages lint clean
+.PHONY: run test setup install messages lint clean bench
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ lint: install
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts locale/*/LC_MESSAGES/*.mo
+
+# Page throughput and latency (wrk against gunicorn) and the billing clock, on SQLite and PostgreSQL.
+bench: setup
+	$(BIN)/python scripts/bench.py

@@ -17,8 +17,13 @@ def admin_center(request):
         "membership": membership,
         "current_account": account,
         "can": Capabilities(membership),
-        "pending_cancellation": pending_account_cancellation(account),
-        "dunning_case": dunning_banner_case(membership),
+        # Looked up only when the membership query saw one (accounts.selectors.membership_for).
+        "pending_cancellation": pending_account_cancellation(account)
+        if getattr(membership, "pending_cancellation_id", True)
+        else None,
+        "dunning_case": dunning_banner_case(membership)
+        if getattr(membership, "open_dunning_case_id", True)
+        else None,
         "limited_until": temporary_reactivation_until(account)
         if getattr(request, "limited_access", False)
         else None,

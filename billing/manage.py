@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Membership
 from accounts.policy import Action
 from billing import pricing, selectors
-from billing.models import Cycle, Edition, Price, Product, ScheduledChange, Subscription, SubscriptionItem
+from billing.catalog_cache import catalog
+from billing.models import Cycle, Edition, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.money import format_day
 
 MAX_SEATS = 10_000  # per product line; larger orders go through sales
@@ -193,16 +194,22 @@ def manage_state(account: Account, *, now: datetime) -> ManageState | None:
             (c for c in pending if c.item_id in ids and c.kind == ScheduledChange.Kind.REMOVE_ITEM), None
         )
         line.ends_on = (removal or cancellation).effective_at if (removal or cancellation) else None
+    current = catalog()
     prices = {
-        (p.product_id, p.edition, p.cycle): p.unit_amount
-        for p in Price.objects.filter(currency=account.currency)
+        (product, edition, cycle): amount
+        for (product, edition, cycle, currency), amount in current.prices.items()
+        if currency == account.currency
     }
     active = {i.product_id for line in lines.values() for i in line.items}
-    for_sale = [
-        p
-        for p in Product.objects.exclude(kind=Product.Kind.SUITE).order_by("position")
-        if p.pk not in active and any(k[0] == p.pk for k in prices)
-    ]
+    priced = {key[0] for key in prices}
+    for_sale = sorted(
+        (
+            p
+            for p in current.products.values()
+            if p.kind != Product.Kind.SUITE and p.pk not in active and p.pk in priced
+        ),
+        key=lambda p: (p.position, p.code),
+    )
     return ManageState(
         account=account,
         subscription=subscription,

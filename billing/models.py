@@ -83,6 +83,21 @@ class Price(models.Model):
         return f"{self.product} {self.get_edition_display()} {self.cycle} {self.unit_amount} {self.currency}"
 
 
+class CatalogVersion(models.Model):
+    """One row whose token changes, by database trigger, with every write to products, their components or
+    prices — whatever makes the write (the admin, a bulk update, a shell). Each process keeps the catalog in
+    memory under the token it read (billing/catalog_cache.py). The token is random, not a counter, so a
+    rolled-back change can never leave a cached catalog under the token of a later one."""
+
+    token = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = _("catalog version")
+
+    def __str__(self):
+        return self.token
+
+
 class Subscription(models.Model):
     class PaymentType(models.TextChoices):
         CARD = "card", _("Credit card")

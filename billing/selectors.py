@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q
 
 from accounts.models import Account
 from billing import pricing
+from billing.catalog_cache import catalog
 from billing.contracts import contract_for
 from billing.models import (
     EDITIONS_WITH_TEMPORARY_SEATS,
@@ -16,7 +17,6 @@ from billing.models import (
     Discount,
     Invoice,
     PaymentMethod,
-    Price,
     Product,
     ScheduledChange,
     Subscription,
@@ -79,8 +79,11 @@ class SubscriptionOverview:
 
 
 def _price_table(account: Account, cycle: str, product_ids: set[int]) -> dict[tuple[int, str], int]:
-    prices = Price.objects.filter(product_id__in=product_ids, cycle=cycle, currency=account.currency)
-    return {(p.product_id, p.edition): p.unit_amount for p in prices}
+    return {
+        key: amount
+        for key, amount in catalog().price_table(cycle, account.currency).items()
+        if key[0] in product_ids
+    }
 
 
 def quote_item(item: SubscriptionItem) -> pricing.QuoteItem:
@@ -100,17 +103,12 @@ def active_items(subscription: Subscription) -> list[SubscriptionItem]:
 
 
 def subscription_with_items(account: Account, *, now: datetime) -> Subscription | None:
-    """The subscription with its running items (product, suite and the suite's products) and current
-    discounts, in 4 queries."""
-    return (
+    """The subscription with its running items (product, suite and the suite's products, from the catalog
+    in memory) and current discounts, in 3 queries."""
+    subscription = (
         Subscription.objects.filter(account=account)
         .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=SubscriptionItem.objects.filter(ended_at__isnull=True)
-                .select_related("product", "bundle")
-                .prefetch_related("bundle__components"),
-            ),
+            Prefetch("items", queryset=SubscriptionItem.objects.filter(ended_at__isnull=True)),
             Prefetch(
                 "discounts",
                 queryset=Discount.objects.filter(
@@ -122,6 +120,12 @@ def subscription_with_items(account: Account, *, now: datetime) -> Subscription 
         )
         .first()
     )
+    if subscription is not None:
+        products = catalog().products
+        for item in subscription.items.all():
+            item.product = products[item.product_id]
+            item.bundle = products[item.bundle_id] if item.bundle_id else None
+    return subscription
 
 
 def applicable_discounts(subscription: Subscription) -> list[Discount]:

@@ -1,18 +1,13 @@
 """Benchmark the billing clock: N accounts with a realistic mix, ~5 % of them due (R9.1, issue 6)."""
 
 import time
-from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Account
+from billing.bench_data import create_bench_accounts
 from billing.lifecycle import billing_tick, due_account_ids
-from billing.models import PaymentMethod, Price, Product, Subscription, SubscriptionItem
-
-CYCLES = ["monthly", "monthly", "monthly", "annual"]  # three monthly accounts for one annual
-EDITIONS = ["team", "growth", "professional", "enterprise"]
 
 
 class Rollback(Exception):
@@ -49,47 +44,7 @@ class Command(BaseCommand):
 
     def _run(self, count: int, due_percent: float, now, workers: int) -> None:
         started = time.perf_counter()
-        due_every = max(1, round(100 / due_percent))
-        support = Product.objects.get(code="support")
-        if not Price.objects.filter(product=support).exists():
-            raise SystemExit("Run the migrations first: the catalog is missing.")
-        accounts = Account.objects.bulk_create(
-            Account(
-                name=f"Bench {n:06d}",
-                kind="self_service",
-                created_on=now.date(),
-                next_action_at=now - timedelta(minutes=1)
-                if n % due_every == 0
-                else now + timedelta(days=1 + n % 30),
-            )
-            for n in range(count)
-        )
-        subscriptions = Subscription.objects.bulk_create(
-            Subscription(
-                account=account,
-                cycle=CYCLES[n % 4],
-                current_period_start=now - timedelta(days=30),
-                current_period_end=now - timedelta(minutes=1)
-                if n % due_every == 0
-                else account.next_action_at,
-            )
-            for n, account in enumerate(accounts)
-        )
-        SubscriptionItem.objects.bulk_create(
-            SubscriptionItem(subscription=s, product=support, edition=EDITIONS[n % 4], seats=1 + n % 40)
-            for n, s in enumerate(subscriptions)
-        )
-        PaymentMethod.objects.bulk_create(
-            PaymentMethod(
-                account=a,
-                brand="Visa",
-                last4="4242",
-                exp_month=12,
-                exp_year=now.year + 2,
-                gateway_token=f"sandbox_ok_{a.pk}",
-            )
-            for a in accounts
-        )
+        create_bench_accounts(count, now=now, due_every=max(1, round(100 / due_percent)))
         self.stdout.write(
             f"Created {count:,} accounts in {time.perf_counter() - started:.1f} s ({connection.vendor})."
         )
