@@ -26,23 +26,28 @@ locale/fr/LC_MESSAGES/django.mo: locale/fr/LC_MESSAGES/django.po $(STAMP)
 
 setup: install locale/fr/LC_MESSAGES/django.mo
 
+# axe-core for the accessibility tests, from the npm registry at the version package-lock.json pins.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 run: setup
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 	$(RUN_ENV) $(MANAGE) seed_demo
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
-test: setup
+test: setup node_modules/axe-core/axe.min.js
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Developers: refresh the French catalogue after changing strings (needs GNU gettext).
 messages: install
-	$(RUN_ENV) $(MANAGE) makemessages -l fr --no-obsolete --ignore .venv --ignore staticfiles --ignore tests --ignore var
+	$(RUN_ENV) $(MANAGE) makemessages -l fr --no-obsolete --ignore .venv --ignore staticfiles --ignore tests --ignore var --ignore node_modules
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts locale/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) node_modules staticfiles test-artifacts locale/*/LC_MESSAGES/*.mo
 
 # Page throughput and latency (wrk against gunicorn) and the billing clock, on SQLite and PostgreSQL.
 bench: setup

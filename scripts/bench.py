@@ -64,6 +64,7 @@ def app_env(database_url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "ERROR",
+        "PYTHONWARNINGS": "ignore:No directory at",  # WhiteNoise: no collectstatic, no static files asked for
     }
 
 

@@ -36,7 +36,11 @@ def test_r10_1_the_catalogue_has_every_string_of_the_code_and_templates(tmp_path
         pytest.skip("GNU gettext not installed: cannot re-extract strings (CI installs it and runs this)")
     copy = tmp_path / "project"
     shutil.copytree(
-        ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "staticfiles", "test-artifacts", "*.mo")
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "staticfiles", "test-artifacts", "*.mo", "node_modules", "var", "db.sqlite3"
+        ),
     )
     env = {**os.environ, "DEBUG": "1"}
     subprocess.run(

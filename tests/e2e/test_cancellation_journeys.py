@@ -35,6 +35,7 @@ def test_acme_owner_removes_talk_and_chat_and_sees_ends_on(signed_in_page, scree
     page.get_by_label("Why are you cancelling?").select_option("too_expensive")
     screenshot("cancellations-acme-review")
     page.get_by_role("button", name="Confirm cancellations").click()
+    page.get_by_test_id("confirm-removal-dialog").get_by_role("button", name="Yes, remove them").click()
     expect(page).to_have_url(re.compile(r"/subscription/$"))
     expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Ends on")
     expect(page.locator('tr[data-product="chat"] [data-testid="ends-on"]')).to_contain_text("Ends on")
@@ -52,11 +53,13 @@ def test_legacy_suite_owner_in_french_confirms_the_suite_pricing_warning(signed_
     expect(warning).to_contain_text("le tarif Support Suite ne s’applique plus")
     page.get_by_label("Pourquoi résiliez-vous ?").select_option("not_using")
     page.get_by_role("button", name="Confirmer les résiliations").click()
+    page.get_by_role("button", name="Oui, les supprimer").click()
     expect(page.get_by_role("alert")).to_contain_text("Cochez chaque avertissement")  # the box is required
     warning = page.get_by_test_id("warning-legacy_suite")
     warning.get_by_label("J’ai compris et je veux continuer").check()
     screenshot("cancellations-legacy-suite-fr-warning")
     page.get_by_role("button", name="Confirmer les résiliations").click()
+    page.get_by_role("button", name="Oui, les supprimer").click()
     expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Se termine le")
 
 
@@ -72,6 +75,7 @@ def test_vintage_owner_sees_the_tier1_warning(signed_in_page, screenshot):
     page.get_by_test_id("warning-tier1").get_by_label("I understand and want to continue").check()
     page.get_by_label("Why are you cancelling?").select_option("switching")
     page.get_by_role("button", name="Confirm cancellations").click()
+    page.get_by_role("button", name="Yes, remove them").click()
     expect(page.locator('tr[data-product="support"] [data-testid="ends-on"]')).to_be_visible()
 
 
@@ -98,9 +102,19 @@ def test_acme_owner_exports_the_data_then_cancels_the_account(signed_in_page, sc
         "We are merging with Globex."
     )
     page.get_by_role("button", name="Confirm the account cancellation").click()
+    dialog = page.get_by_test_id("confirm-account-dialog")
+    expect(dialog).to_contain_text("Cancel the account?")
+    dialog.get_by_role("button", name="Go back").click()  # nothing is sent
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("export-offer")).not_to_contain_text("This field is required.")
+    page.get_by_role("button", name="Confirm the account cancellation").click()
+    dialog.get_by_role("button", name="Yes, cancel the account").click()
     expect(page.get_by_test_id("export-offer")).to_contain_text("This field is required.")  # R5.6
     page.get_by_label("I have exported my data, or I do not need it").check()
     page.get_by_role("button", name="Confirm the account cancellation").click()
+    page.get_by_test_id("confirm-account-dialog").get_by_role(
+        "button", name="Yes, cancel the account"
+    ).click()
     expect(page.get_by_test_id("cancellation-banner")).to_contain_text("This account is cancelled from")
     page.get_by_role("link", name="Home").click()
     expect(page.get_by_test_id("cancellation-banner")).to_be_visible()

@@ -1,0 +1,63 @@
+"""R4 with the keyboard only: from the Subscription page to a confirmed product removal without the mouse,
+every stop of the focus visibly marked, the confirmation asked in a <dialog> that keeps the focus."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+FOCUS_IS_VISIBLE = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.boxShadow !== 'none' || (style.outlineStyle !== 'none' && style.outlineWidth !== '0px');
+}"""
+
+
+def tab_to(page, selector: str, *, limit: int = 80) -> None:
+    """Press Tab until the focus is on `selector`; every element met on the way must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement === document.body"):
+            continue
+        assert page.evaluate(FOCUS_IS_VISIBLE), page.evaluate("() => document.activeElement.outerHTML")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_r4_owner_removes_talk_with_the_keyboard_only(signed_in_page):
+    page = signed_in_page("owner@acme.test")
+    expect(page).to_have_url(re.compile(r"/subscription/$"))
+    tab_to(page, '[data-testid="manage"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/manage/$"))
+    tab_to(page, '[data-testid="remove-products-link"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/cancellations/$"))
+    tab_to(page, 'tr[data-product="talk"] button')
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("summary")).to_contain_text("Talk")
+    tab_to(page, '[data-testid="continue"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/review/$"))
+    tab_to(page, 'select[name="reason"]')
+    page.keyboard.press("ArrowDown")  # the first reason of the list
+    expect(page.locator('select[name="reason"]')).to_have_value("too_expensive")
+    tab_to(page, '[data-testid="confirm"]')
+    page.keyboard.press("Enter")
+    # The dialog opens with the focus on "Go back"; Escape closes it and nothing is sent.
+    dialog = page.get_by_test_id("confirm-removal-dialog")
+    expect(dialog).to_be_visible()
+    assert page.evaluate("() => document.activeElement.value") == "cancel"
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"/review/$"))
+    page.keyboard.press("Enter")  # the focus went back to the confirm button
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.value") == "confirm"
+    assert page.evaluate(FOCUS_IS_VISIBLE)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/subscription/$"))
+    expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Ends on")
