@@ -53,11 +53,13 @@ def test_r4_owner_removes_talk_with_the_keyboard_only(signed_in_page):
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page).to_have_url(re.compile(r"/review/$"))
-    page.keyboard.press("Enter")  # the focus went back to the confirm button
+    expect(page.get_by_test_id("confirm")).to_be_focused()  # the focus went back to the confirm button
+    page.keyboard.press("Enter")
     expect(dialog).to_be_visible()
     page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.value") == "confirm"
+    yes = dialog.locator('button[value="confirm"]')
+    expect(yes).to_be_focused()
     assert page.evaluate(FOCUS_IS_VISIBLE)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/subscription/$"))
+    expect(page).to_have_url(re.compile(r"/subscription/$"), timeout=15_000)
     expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Ends on")
