@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.models import User
-from billing.models import BillingEvent
+from billing.models import BillingEvent, SubscriptionItem
 from tests.html_forms import Form, forms_of
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -78,10 +78,17 @@ def forms_to_fuzz() -> list[tuple[str | None, Form]]:
         return forms_of(response.content.decode(), f"{BILLING}/subscription/manage/")
 
     owner = client_as("owner@acme.test")
+    # Ids from the database: sequences are not reset between tests (PostgreSQL).
+    items = {
+        i.product.code: i.pk
+        for i in SubscriptionItem.objects.filter(subscription__account__name="Acme Self-Service")
+    }
     collect("owner@acme.test", *OWNER_PAGES)
     # A preview's confirmation form (a signed quote); a selection's review and its confirmation form.
-    found.extend(("owner@acme.test", form) for form in preview(owner, kind="add_seats", item=1, seats=2))
-    owner.post(f"{BILLING}/cancellations/select/", {"item": 2})
+    found.extend(
+        ("owner@acme.test", form) for form in preview(owner, kind="add_seats", item=items["support"], seats=2)
+    )
+    owner.post(f"{BILLING}/cancellations/select/", {"item": items["talk"]})
     collect("owner@acme.test", f"{BILLING}/cancellations/", f"{BILLING}/cancellations/review/")
     # A scheduled change has an Undo form; a member's request has the owner's decision forms.
     confirm = next(
