@@ -18,7 +18,7 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Account, Membership
-from billing import emails, gateway, pricing
+from billing import emails, gateway, pricing, tasks
 from billing.clock import now_for
 from billing.contracts import contract_for
 from billing.models import (
@@ -623,7 +623,7 @@ def _renew_all(subscriptions: list[Subscription]) -> set[int]:
     for invoice in invoices:
         if getattr(invoice, "dunning_started", False):
             reschedule(invoice.account)  # a refused renewal: the next dunning step comes first
-        transaction.on_commit(lambda i=invoice: emails.invoice_issued(i))
+        transaction.on_commit(lambda pk=invoice.pk: tasks.send_invoice_issued.enqueue(pk))
     return {s.account_id for s in subscriptions}
 
 

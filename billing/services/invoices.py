@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Account
-from billing import emails, gateway, pricing, selectors
+from billing import gateway, pricing, selectors, tasks
 from billing.models import (
     BillingEvent,
     Charge,
@@ -103,7 +103,7 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     invoice.save()
     issued_event(invoice, now).save(force_insert=True)
     if notify:
-        transaction.on_commit(lambda: emails.invoice_issued(invoice))
+        transaction.on_commit(lambda: tasks.send_invoice_issued.enqueue(invoice.pk))
     return invoice
 
 

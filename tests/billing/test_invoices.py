@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import DatabaseError, transaction
+from django_tasks import default_task_backend
 from pypdf import PdfReader
 
 from accounts.models import Account
@@ -184,6 +185,20 @@ def test_invoices_are_emailed_with_the_pdf_to_the_owner_and_billing_contacts(
     assert email.subject == f"Invoice {invoice.number}"
     ((name, content, mimetype),) = email.attachments
     assert (name, mimetype) == (f"{invoice.number}.pdf", "application/pdf") and content.startswith(b"%PDF")
+
+
+def test_r8_3_the_invoice_email_is_a_task_so_the_billing_clock_never_renders_a_pdf(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = issue(acme(), notify=True)
+    assert mail.outbox == []  # queued for the worker, not sent here
+    (queued,) = default_task_backend.results
+    assert queued.task.name == "send_invoice_issued" and queued.args == [invoice.pk]
+    queued.task.call(*queued.args)  # what the worker does
+    (email,) = mail.outbox
+    assert email.attachments[0][0] == f"{invoice.number}.pdf"
 
 
 # --- Who sees invoices (R8.1) ------------------------------------------------------------------------
