@@ -48,7 +48,7 @@ from accounts.models import User
 user = User.objects.get(email="owner@acme.test")
 session = SessionStore()
 session.update({SESSION_KEY: str(user.pk), HASH_SESSION_KEY: user.get_session_auth_hash(),
-                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})
+                BACKEND_SESSION_KEY: "accounts.backends.MembershipBackend"})
 session.create()
 print(session.session_key)
 """
