@@ -34,7 +34,7 @@ def _pages():
 
 
 def data_version(account) -> str | None:
-    """The account's data version as loaded with the membership (accounts.selectors.membership_for)."""
+    """The account's data version, loaded with the signed-in user (accounts/backends.py)."""
     try:
         return account.data_version.token
     except type(account).data_version.RelatedObjectDoesNotExist:
