@@ -1,5 +1,6 @@
-"""R4 with the keyboard only: from the Subscription page to a confirmed product removal without the mouse,
-every stop of the focus visibly marked, the confirmation asked in a <dialog> that keeps the focus."""
+"""R4 and R5 with the keyboard only: from the Subscription page to a confirmed product removal, and to a
+cancelled account, without the mouse; every stop of the focus visibly marked, each confirmation asked in a
+<dialog> that keeps the focus."""
 
 import re
 
@@ -63,3 +64,38 @@ def test_r4_owner_removes_talk_with_the_keyboard_only(signed_in_page):
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/subscription/$"), timeout=15_000)
     expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Ends on")
+
+
+def test_r5_owner_cancels_the_account_with_the_keyboard_only(signed_in_page):
+    page = signed_in_page("owner@acme.test")
+    expect(page).to_have_url(re.compile(r"/subscription/$"))
+    tab_to(page, '[data-testid="manage"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/manage/$"))
+    tab_to(page, '[data-testid="remove-products-link"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/cancellations/$"))
+    tab_to(page, '[data-testid="cancel-account"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/cancellations/account/$"))
+    expect(page.get_by_test_id("effective-date")).to_contain_text("Your account will be cancelled on")
+    tab_to(page, '[data-testid="cancel-account-confirm"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/survey/$"))
+    tab_to(page, 'input[name="exported"]')
+    page.keyboard.press("Space")  # R5.6: the data is exported, or not needed
+    expect(page.locator('input[name="exported"]')).to_be_checked()
+    tab_to(page, 'select[name="reason"]')
+    page.keyboard.press("ArrowDown")
+    tab_to(page, '[data-testid="confirm-account-cancellation"]')
+    page.keyboard.press("Enter")
+    dialog = page.get_by_test_id("confirm-account-dialog")
+    expect(dialog).to_be_visible()
+    assert page.evaluate("() => document.activeElement.value") == "cancel"  # "Go back" first
+    page.keyboard.press("Tab")
+    expect(dialog.locator('button[value="confirm"]')).to_be_focused()
+    assert page.evaluate(FOCUS_IS_VISIBLE)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("cancellation-banner")).to_contain_text(
+        "This account is cancelled from", timeout=15_000
+    )
