@@ -57,7 +57,7 @@ ROOT_URLCONF = env("ROOT_URLCONF", default="config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
 # Each process keeps rendered billing pages in its own memory (billing/page_cache.py): the keys hold the
-# account's data version, so app servers need no shared cache to stay right. About 40 KB a page.
+# account's data version, so app servers need no shared cache to stay right. 6–20 KB a page.
 # PAGE_CACHE=0 renders every page afresh (make bench measures both ways).
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 CACHES = {
