@@ -27,8 +27,8 @@ def tab_to(page, selector: str, *, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def test_r4_owner_removes_talk_with_the_keyboard_only(signed_in_page):
-    page = signed_in_page("owner@acme.test")
+def keyboard_to_cancellations(page) -> None:
+    """From the Subscription page to Cancellations, through Manage, with Tab and Enter."""
     expect(page).to_have_url(re.compile(r"/subscription/$"))
     tab_to(page, '[data-testid="manage"]')
     page.keyboard.press("Enter")
@@ -36,6 +36,11 @@ def test_r4_owner_removes_talk_with_the_keyboard_only(signed_in_page):
     tab_to(page, '[data-testid="remove-products-link"]')
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/cancellations/$"))
+
+
+def test_r4_owner_removes_talk_with_the_keyboard_only(signed_in_page):
+    page = signed_in_page("owner@acme.test")
+    keyboard_to_cancellations(page)
     tab_to(page, 'tr[data-product="talk"] button')
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("summary")).to_contain_text("Talk")
@@ -68,13 +73,7 @@ def test_r4_owner_removes_talk_with_the_keyboard_only(signed_in_page):
 
 def test_r5_owner_cancels_the_account_with_the_keyboard_only(signed_in_page):
     page = signed_in_page("owner@acme.test")
-    expect(page).to_have_url(re.compile(r"/subscription/$"))
-    tab_to(page, '[data-testid="manage"]')
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/manage/$"))
-    tab_to(page, '[data-testid="remove-products-link"]')
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/cancellations/$"))
+    keyboard_to_cancellations(page)
     tab_to(page, '[data-testid="cancel-account"]')
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/cancellations/account/$"))
