@@ -2,6 +2,8 @@
 // "Go back" (or Escape) closes it and nothing is sent. Without JavaScript the form is sent directly: its page
 // is already the confirmation step, with its own checkboxes. Listening in the capture phase on the document
 // runs before any handler of the form itself (htmx), so an unconfirmed form never reaches the server.
+const asked = new WeakMap(); // dialog → the form and button waiting for its answer
+
 document.addEventListener(
   "submit",
   (event) => {
@@ -10,18 +12,26 @@ document.addEventListener(
     if (!dialog || typeof dialog.showModal !== "function" || form.dataset.confirmed === "yes") return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    const submitter = event.submitter;
+    asked.set(dialog, { form, submitter: event.submitter });
     dialog.returnValue = "";
-    dialog.addEventListener(
-      "close",
-      () => {
-        if (dialog.returnValue !== "confirm") return submitter && submitter.focus();
-        form.dataset.confirmed = "yes";
-        form.requestSubmit(submitter);
-      },
-      { once: true },
-    );
     dialog.showModal();
+  },
+  true,
+);
+
+// "close" does not bubble, hence the capture phase. The browser fires it in a later task, and a key press
+// can run before that task: the close of an earlier opening may arrive after the dialog was opened again.
+// Such a late close is ignored; the answer is the close of the dialog as it is now.
+document.addEventListener(
+  "close",
+  (event) => {
+    const dialog = event.target;
+    const waiting = asked.get(dialog);
+    if (!waiting || dialog.open) return;
+    asked.delete(dialog);
+    if (dialog.returnValue !== "confirm") return waiting.submitter && waiting.submitter.focus();
+    waiting.form.dataset.confirmed = "yes";
+    waiting.form.requestSubmit(waiting.submitter);
   },
   true,
 );

@@ -43,6 +43,31 @@ def test_acme_owner_removes_talk_and_chat_and_sees_ends_on(signed_in_page, scree
     screenshot("subscription-acme-ends-on")
 
 
+def test_r4_a_late_close_of_the_dialog_does_not_swallow_the_confirmation(signed_in_page):
+    """Chromium fires a dialog's "close" event in a later task and may run a key press first: Escape then
+    Enter at once reopens the dialog before the first close arrives. The reopened dialog's "Yes" must still
+    send the form (this failed once in CI with the keyboard)."""
+    page = signed_in_page("owner@acme.test")
+    page.get_by_role("link", name="Manage").click()
+    page.get_by_role("link", name="Remove products or cancel account").click()
+    row(page, "talk").get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("summary")).to_contain_text("Talk Team")
+    page.get_by_test_id("continue").click()
+    page.get_by_label("Why are you cancelling?").select_option("too_expensive")
+    page.evaluate(
+        """() => {
+          const form = document.querySelector("form[data-confirm]");
+          const button = form.querySelector('[data-testid="confirm"]');
+          form.requestSubmit(button);
+          document.getElementById(form.dataset.confirm).close();  // Escape: its close event comes later
+          form.requestSubmit(button);  // asked again within the same task, before that close event
+        }"""
+    )
+    page.get_by_test_id("confirm-removal-dialog").get_by_role("button", name="Yes, remove them").click()
+    expect(page).to_have_url(re.compile(r"/subscription/$"))
+    expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Ends on")
+
+
 def test_legacy_suite_owner_in_french_confirms_the_suite_pricing_warning(signed_in_page, screenshot):
     page = signed_in_page("owner@legacy-suite.test")
     page.get_by_role("link", name="Résiliations").click()
