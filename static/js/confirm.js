@@ -30,8 +30,11 @@ document.addEventListener(
     if (!waiting || dialog.open) return;
     asked.delete(dialog);
     if (dialog.returnValue !== "confirm") return waiting.submitter && waiting.submitter.focus();
+    // requestSubmit fires "submit" at once; the mark lives only that long, so a page restored by the Back
+    // button asks again.
     waiting.form.dataset.confirmed = "yes";
     waiting.form.requestSubmit(waiting.submitter);
+    delete waiting.form.dataset.confirmed;
   },
   true,
 );

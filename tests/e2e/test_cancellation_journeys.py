@@ -68,6 +68,25 @@ def test_r4_a_late_close_of_the_dialog_does_not_swallow_the_confirmation(signed_
     expect(page.locator('tr[data-product="talk"] [data-testid="ends-on"]')).to_contain_text("Ends on")
 
 
+def test_r4_each_sending_asks_again_when_the_page_stays(signed_in_page):
+    """When the answer leaves the page in place (a 204 here, standing in for anything that keeps the document,
+    such as the Back button's page cache), the next click on the confirm button asks again."""
+    page = signed_in_page("owner@acme.test")
+    page.get_by_role("link", name="Manage").click()
+    page.get_by_role("link", name="Remove products or cancel account").click()
+    row(page, "talk").get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("summary")).to_contain_text("Talk Team")
+    page.get_by_test_id("continue").click()
+    page.route("**/cancellations/confirm/", lambda route: route.fulfill(status=204))
+    dialog = page.get_by_test_id("confirm-removal-dialog")
+    page.get_by_role("button", name="Confirm cancellations").click()
+    with page.expect_response("**/cancellations/confirm/"):
+        dialog.get_by_role("button", name="Yes, remove them").click()
+    expect(page).to_have_url(re.compile(r"/review/$"))
+    page.get_by_role("button", name="Confirm cancellations").click()
+    expect(dialog).to_be_visible()
+
+
 def test_legacy_suite_owner_in_french_confirms_the_suite_pricing_warning(signed_in_page, screenshot):
     page = signed_in_page("owner@legacy-suite.test")
     page.get_by_role("link", name="Résiliations").click()
