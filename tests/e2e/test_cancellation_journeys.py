@@ -43,16 +43,22 @@ def test_acme_owner_removes_talk_and_chat_and_sees_ends_on(signed_in_page, scree
     screenshot("subscription-acme-ends-on")
 
 
-def test_r4_a_late_close_of_the_dialog_does_not_swallow_the_confirmation(signed_in_page):
-    """Chromium fires a dialog's "close" event in a later task and may run a key press first: Escape then
-    Enter at once reopens the dialog before the first close arrives. The reopened dialog's "Yes" must still
-    send the form (this failed once in CI with the keyboard)."""
+def acme_owner_reviews_removing_talk(signed_in_page):
+    """Acme's owner on the review page with Talk selected for removal."""
     page = signed_in_page("owner@acme.test")
     page.get_by_role("link", name="Manage").click()
     page.get_by_role("link", name="Remove products or cancel account").click()
     row(page, "talk").get_by_role("button", name="Remove").click()
     expect(page.get_by_test_id("summary")).to_contain_text("Talk Team")
     page.get_by_test_id("continue").click()
+    return page
+
+
+def test_r4_a_late_close_of_the_dialog_does_not_swallow_the_confirmation(signed_in_page):
+    """Chromium fires a dialog's "close" event in a later task and may run a key press first: Escape then
+    Enter at once reopens the dialog before the first close arrives. The reopened dialog's "Yes" must still
+    send the form (this failed once in CI with the keyboard)."""
+    page = acme_owner_reviews_removing_talk(signed_in_page)
     page.get_by_label("Why are you cancelling?").select_option("too_expensive")
     page.evaluate(
         """() => {
@@ -71,12 +77,7 @@ def test_r4_a_late_close_of_the_dialog_does_not_swallow_the_confirmation(signed_
 def test_r4_each_sending_asks_again_when_the_page_stays(signed_in_page):
     """When the answer leaves the page in place (a 204 here, standing in for anything that keeps the document,
     such as the Back button's page cache), the next click on the confirm button asks again."""
-    page = signed_in_page("owner@acme.test")
-    page.get_by_role("link", name="Manage").click()
-    page.get_by_role("link", name="Remove products or cancel account").click()
-    row(page, "talk").get_by_role("button", name="Remove").click()
-    expect(page.get_by_test_id("summary")).to_contain_text("Talk Team")
-    page.get_by_test_id("continue").click()
+    page = acme_owner_reviews_removing_talk(signed_in_page)
     page.route("**/cancellations/confirm/", lambda route: route.fulfill(status=204))
     dialog = page.get_by_test_id("confirm-removal-dialog")
     page.get_by_role("button", name="Confirm cancellations").click()
