@@ -2,21 +2,16 @@ from accounts.models import Membership, User
 
 
 def membership_for(user) -> Membership | None:
-    """The signed-in user's one membership with its account, test clock and data version.
+    """The signed-in user's one membership with its account and test clock.
 
     Already loaded with the user when the session was opened by accounts.backends.MembershipBackend; one
-    query otherwise. Every request runs it (accounts.middleware), so it stays a plain join: the banners'
-    lookups are kept under the data version instead (billing.page_cache.banner_flags).
+    query otherwise. Every request runs it (accounts.middleware), so it stays a plain join.
     """
     if not user.is_authenticated:
         return None
     if User.membership.is_cached(user):
         return getattr(user, "membership", None)  # None: loaded, and the user has no membership
-    membership = (
-        Membership.objects.select_related("account", "account__test_clock", "account__data_version")
-        .filter(user=user)
-        .first()
-    )
+    membership = Membership.objects.select_related("account", "account__test_clock").filter(user=user).first()
     if membership is not None:
         membership.user = user  # already loaded by the authentication middleware
     return membership

@@ -98,29 +98,6 @@ class CatalogVersion(models.Model):
         return self.token
 
 
-class AccountDataVersion(models.Model):
-    """A token that changes, by database trigger, with every write to anything an account's billing pages
-    show: the account, its members and their users, subscription, invoices, cancellations, dunning, events,
-    the coupons it uses and its test clock (migration 0016 lists the tables). Pages are kept in memory under
-    it (billing/page_cache.py). Random, not a counter, so a rolled-back write can never leave a cached page
-    under the token of a later one. No foreign key constraint: a trigger may touch it as an account goes."""
-
-    account = models.OneToOneField(
-        "accounts.Account",
-        on_delete=models.DO_NOTHING,
-        primary_key=True,
-        db_constraint=False,
-        related_name="data_version",
-    )
-    token = models.CharField(max_length=40)
-
-    class Meta:
-        verbose_name = _("account data version")
-
-    def __str__(self):
-        return self.token
-
-
 class Subscription(models.Model):
     class PaymentType(models.TextChoices):
         CARD = "card", _("Credit card")

@@ -8,7 +8,6 @@ from accounts.policy import Action, allowed
 from billing import selectors
 from billing.clock import now_for
 from billing.forms import ChangeRequestForm
-from billing.page_cache import cached_page
 from billing.services import change_requests
 
 REQUEST_SENT = gettext_lazy("Your request was sent to support. Its status shows below.")
@@ -32,7 +31,6 @@ def _subscription_page(request, *, form=None, status=200, request_sent=False):
 
 
 @require_action(Action.VIEW_SUBSCRIPTION)
-@cached_page
 def subscription(request):
     """The Subscription page (R3)."""
     return _subscription_page(request)

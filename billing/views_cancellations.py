@@ -15,7 +15,6 @@ from billing.clock import now_for
 from billing.forms import AccountCancelForm, ItemForm, RemovalConfirmForm
 from billing.manage import cheaper_alternatives
 from billing.money import format_day
-from billing.page_cache import cached_page
 from billing.services import cancellations as services
 from billing.services import change_requests
 
@@ -46,7 +45,6 @@ def _render_list(request, *, error=None, status=200):
 
 
 @require_action(Action.REMOVE_PRODUCTS)
-@cached_page
 def cancellation_list(request):
     """R4.3: the products that can be cancelled, the selection and its summary."""
     return _render_list(request)

@@ -12,7 +12,6 @@ from accounts.policy import Action
 from billing import selectors
 from billing.clock import now_for
 from billing.forms import BillingAddressForm, HistoryFilterForm
-from billing.page_cache import cached_page
 from billing.pdf import invoice_pdf
 from billing.services.contacts import billing_address_update
 
@@ -28,7 +27,6 @@ def _invoices_page(request, form=None, status=200):
 
 
 @require_action(Action.VIEW_INVOICES)
-@cached_page
 def invoice_list(request):
     return _invoices_page(request)
 
@@ -55,7 +53,6 @@ def billing_address(request):
 
 
 @require_action(Action.VIEW_BILLING_HISTORY)
-@cached_page
 def billing_history(request):
     """Every billing event of the account, newest first, 25 a page, filterable by kind."""
     form = HistoryFilterForm(request.GET)

@@ -14,7 +14,6 @@ from billing.clock import now_for
 from billing.forms import ChangeForm, MemberRoleForm
 from billing.models import Edition
 from billing.money import format_day, format_money
-from billing.page_cache import cached_page
 from billing.services import manage as services
 from billing.services.members import billing_admin_set
 
@@ -60,7 +59,6 @@ def _errors(form) -> str:
 
 
 @require_manage_access
-@cached_page
 def manage_page(request):
     """R6.1: only the changes R2 allows this account and user."""
     return _render(request)

@@ -56,19 +56,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = env("ROOT_URLCONF", default="config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
-# Each process keeps rendered billing pages in its own memory (billing/page_cache.py): the keys hold the
-# account's data version, so app servers need no shared cache to stay right. 6–20 KB a page.
-# PAGE_CACHE=0 renders every page afresh (make bench measures both ways).
-PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "TIMEOUT": 120,
-        "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_ENTRIES", default=1000)},
-    },
-}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TEMPLATES = [
     {
@@ -82,7 +70,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.admin_center",
-                "billing.page_cache.csrf_placeholder",
             ],
         },
     }

@@ -3,9 +3,9 @@
 For each database: migrate, load the demo plus 10,000 accounts (seed_bench), serve the app with gunicorn
 (2 sync workers, DEBUG off, CONN_MAX_AGE on PostgreSQL), sign Acme's owner in, then drive each page with wrk
 (16 connections) after a warm-up: first a baseline page that only authenticates the session and renders the
-base layout (config/urls_bench.py), then the billing pages — once served from the page cache (a repeat view)
-and once rendered every time (PAGE_CACHE=0, as after a write). Every page is checked to answer 200 first, and
-a run with any non-2xx answer fails. Then bench_tick on a fresh database for each size in BENCH_TICK_ACCOUNTS.
+base layout (config/urls_bench.py), then the billing pages, each rendered as a first view is. Every page is
+checked to answer 200 first, and a run with any non-2xx answer fails. Then bench_tick on a fresh database
+for each size in BENCH_TICK_ACCOUNTS.
 
 PostgreSQL: BENCH_DATABASE_URL if set, else a throwaway server started here (as root, like .ci/run), else
 skipped with a message. Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (16),
@@ -40,7 +40,6 @@ PAGES = [
     ("Invoices", f"{BILLING}/invoices/"),
     ("Billing history", f"{BILLING}/history/"),
 ]
-PAGE_CACHE_MODES = [("kept", "1"), ("rendered", "0")]
 SESSION_CODE = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -152,24 +151,21 @@ def wrk(url: str, cookie: str, seconds: int) -> dict:
     }
 
 
-def bench_pages(database_url: str, label: str) -> dict[str, list[tuple[str, dict]]]:
-    """Each page served from the page cache (a repeat view: billing/page_cache.py), then rendered afresh
-    every time (PAGE_CACHE=0, as for the first view after a write), each run with its own baseline."""
+def bench_pages(database_url: str, label: str) -> list[tuple[str, dict]]:
+    """Each page, after the baseline page of the same run."""
     env = app_env(database_url)
     print(f"== {label}: migrate, demo, 10,000 accounts", flush=True)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
     print(manage(env, "seed_bench", "--accounts", "10000").strip(), flush=True)
     cookie = "sessionid=" + manage(env, "shell", "--no-imports", "-c", SESSION_CODE).strip().splitlines()[-1]
-    results = {}
-    for mode, page_cache in PAGE_CACHE_MODES:
-        results[mode] = []
-        with gunicorn({**env, "PAGE_CACHE": page_cache}) as base:
-            for name, path in PAGES:
-                check_answers_200(base + path, cookie)
-                wrk(base + path, cookie, 2)  # warm-up: worker caches, database pages, connections
-                results[mode].append((name, wrk(base + path, cookie, SECONDS)))
-                print(f"   {name}, {mode}: {results[mode][-1][1]['rps']:,.0f} req/s", flush=True)
+    results = []
+    with gunicorn(env) as base:
+        for name, path in PAGES:
+            check_answers_200(base + path, cookie)
+            wrk(base + path, cookie, 2)  # warm-up: worker caches, database pages, connections
+            results.append((name, wrk(base + path, cookie, SECONDS)))
+            print(f"   {name}: {results[-1][1]['rps']:,.0f} req/s", flush=True)
     return results
 
 
@@ -246,16 +242,15 @@ def main() -> None:
                 print(f"== {vendor}: bench_tick --accounts {size}", flush=True)
                 ticks[(vendor, size)] = bench_tick(servers[vendor] % f"bench_tick_{size}", size)
     print(f"\n{CONNECTIONS} connections, {SECONDS} s per page, gunicorn 2 sync workers, DEBUG off\n")
-    print("| Database | Page | Served | req/s | p50 (ms) | p99 (ms) | × baseline |")
-    print("|---|---|---|---:|---:|---:|---:|")
-    for vendor, modes in pages.items():
-        for mode, results in modes.items():
-            baseline = results[0][1]["rps"]
-            for name, figures in results:
-                print(
-                    f"| {vendor} | {name} | {mode} | {figures['rps']:,.0f} | {figures['p50']:.1f} "
-                    f"| {figures['p99']:.1f} | {figures['rps'] / baseline:.2f} |"
-                )
+    print("| Database | Page | req/s | p50 (ms) | p99 (ms) | × baseline |")
+    print("|---|---|---:|---:|---:|---:|")
+    for vendor, results in pages.items():
+        baseline = results[0][1]["rps"]
+        for name, figures in results:
+            print(
+                f"| {vendor} | {name} | {figures['rps']:,.0f} | {figures['p50']:.1f} "
+                f"| {figures['p99']:.1f} | {figures['rps'] / baseline:.2f} |"
+            )
     print("\n| Database | Billing clock (bench_tick) | Result |\n|---|---|---|")
     for (vendor, size), line in ticks.items():
         print(f"| {vendor} | {size:,} accounts, 5 % due | {line} |")

@@ -3,7 +3,6 @@ import shutil
 from datetime import UTC, datetime
 
 import pytest
-from django.core.cache import caches
 from django.db.models import Max
 from django.test import Client
 
@@ -25,9 +24,8 @@ def _fast_tests(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "en"
     settings.MEDIA_ROOT = tmp_path / "media"  # data exports
-    # A rolled-back test fires no signal: start each test from the catalog and pages of its own database.
+    # A rolled-back test fires no signal: start each test from the catalog of its own database.
     forget_catalog()
-    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import timedelta
+from html import escape, unescape
 
 import pytest
 from django.core import mail
@@ -89,6 +90,38 @@ def test_r8_2_a_billing_address_change_affects_future_invoices_only(sign_in):
         "NL123",
     )
     assert new_events().filter(kind="billing_address_changed").count() == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "csrf-token-placeholder-rendered-for-the-page-cache",  # the placeholder of the retired page cache
+        "NOTPROVIDED",
+        "{{ csrf_token }}",
+        "{% csrf_token %}",
+    ],
+)
+def test_a_billing_name_that_looks_like_a_placeholder_is_shown_and_saved_as_typed(sign_in, name):
+    """A regression test: the page cache once replaced its CSRF placeholder anywhere in a kept page, so a
+    billing name equal to it was shown as the viewer's CSRF token and saved back as such."""
+    client = sign_in("owner@acme.test")
+    fields = {
+        "billing_name": name,
+        "billing_address": "1 Market Street",
+        "billing_country": "US",
+        "tax_id": "",
+    }
+    assert client.post(INVOICES + "billing-address/", fields).status_code == 302
+    page = client.get(INVOICES).content.decode()
+    form_value = re.search(r'name="billing_name"[^>]*value="([^"]*)"', page).group(1)
+    assert form_value == escape(name)
+    assert (
+        client.post(
+            INVOICES + "billing-address/", {**fields, "billing_name": unescape(form_value)}
+        ).status_code
+        == 302
+    )
+    assert acme().billing_name == name
 
 
 # --- Immutability, enforced by the database ----------------------------------------------------------
