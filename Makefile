@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 # The demo runs with DEBUG on and the embedded SQLite database unless DATABASE_URL says otherwise.
 RUN_ENV := DEBUG=1
-TEST_ENV := DEBUG=0 SECRET_KEY=tests-only-not-secret \
+TEST_ENV := DEBUG=0 DEV_TOOLS=1 SECRET_KEY=tests-only-not-secret \
 	STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage
 
 .PHONY: run test setup install messages lint clean bench
@@ -36,7 +36,9 @@ run: setup
 	$(RUN_ENV) $(MANAGE) seed_demo
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
+# The import contracts of pyproject.toml (README › Architecture) first, then every test.
 test: setup node_modules/axe-core/axe.min.js
+	$(BIN)/lint-imports --no-cache
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Developers: refresh the French catalogue after changing strings (needs GNU gettext).

@@ -1,35 +1,23 @@
-"""Who may use an account right now, by its lifecycle status (R5.3, R7.7, R8.5, R8.6)."""
+"""Who may sign in to an account, as a rule another app installs.
 
-from accounts.models import Account, Membership
-from billing.clock import now_for
-from billing.models import DunningCase
+accounts knows people, accounts and roles, not why an account stopped: the billing app knows the lifecycle
+(cancelled, cancelled for non-payment, trial expired, a temporary reactivation) and installs its rule when
+Django starts (billing/apps.py). Without one, members of any account may sign in.
+"""
 
-LIMITED_ACCESS_VIEWS = frozenset(
-    {"billing:payment", "billing:payment_method", "accounts:logout", "accounts:landing", "set_language"}
-)
+from collections.abc import Callable
 
+from accounts.models import Membership
 
-def temporary_reactivation_until(account: Account):
-    """The end of a temporary reactivation granted by support staff, if one is running."""
-    if account.status != Account.Status.SUSPENDED:
-        return None
-    until = (
-        DunningCase.objects.filter(account=account, status=DunningCase.Status.SUSPENDED)
-        .values_list("reactivated_until", flat=True)
-        .first()
-    )
-    return until if until is not None and until > now_for(account) else None
+SignInRule = Callable[[Membership], str | None]  # the reason a member may not sign in, or None
+_rules: list[SignInRule] = []
 
 
-def access_for(membership: Membership) -> str:
-    """ "full", "limited" (the owner of a suspended account under a temporary reactivation) or "closed"."""
-    status = membership.account.status
-    if status == Account.Status.ACTIVE:
-        return "full"
-    if (
-        status == Account.Status.SUSPENDED
-        and membership.role == Membership.Role.OWNER
-        and temporary_reactivation_until(membership.account) is not None
-    ):
-        return "limited"
-    return "closed"
+def install_sign_in_rule(rule: SignInRule) -> None:
+    if rule not in _rules:
+        _rules.append(rule)
+
+
+def sign_in_refusal(membership: Membership) -> str | None:
+    """Why this member may not sign in now, or None."""
+    return next((reason for rule in _rules if (reason := rule(membership))), None)

@@ -2,13 +2,13 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import access_for
-from accounts.messages import CLOSED_ACCOUNT_MESSAGES
+from accounts.access import sign_in_refusal
 from accounts.selectors import membership_for
 
 
 class SignInForm(AuthenticationForm):
-    """Email + password (R1.1). Members of a closed account are refused with the reason (R5.3, R8.5)."""
+    """Email + password (R1.1). Members of an account that may not be used are refused with the reason
+    (the installed rule: R5.3, R8.5)."""
 
     username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
     password = forms.CharField(
@@ -25,7 +25,6 @@ class SignInForm(AuthenticationForm):
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         membership = membership_for(user)
-        if membership is not None and access_for(membership) == "closed":
-            raise forms.ValidationError(
-                CLOSED_ACCOUNT_MESSAGES[membership.account.status], code="account_closed"
-            )
+        reason = sign_in_refusal(membership) if membership is not None else None
+        if reason:
+            raise forms.ValidationError(reason, code="account_closed")

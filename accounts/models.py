@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager):
-    use_in_migrations = True
+    # Not serialized into migrations: they must not import the app's code (tests/test_architecture.py).
+    use_in_migrations = False
 
     def _create(self, email, password, **fields):
         if not email:

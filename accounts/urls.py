@@ -8,5 +8,4 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("landing/", views.landing, name="landing"),
-    path("admin/", views.home, name="home"),
 ]

@@ -1,9 +1,11 @@
-"""The product catalog and its list prices: reference data installed by a migration and by `seed_demo`.
+"""The product catalog and its list prices: reference data installed after every `migrate` (billing/apps.py).
 
 Prices are per seat (or per account) per month, in minor units. Billed annually, a month costs 20 % less,
 rounded down to a whole unit. The same figures are used in every currency the product sells in. Staff edit
 prices in the Django admin; installing again only adds what is missing, it never overwrites an edit.
 """
+
+from billing.models import Price, Product
 
 EDITIONS = ["team", "growth", "professional", "enterprise"]
 CURRENCIES = ["USD", "EUR", "GBP"]
@@ -44,23 +46,32 @@ def annual_unit_amount(monthly: int) -> int:
     return monthly * 4 // 5 // 100 * 100
 
 
-def install_catalog(product_model, price_model) -> None:
-    """Create the missing products and prices. Takes the models so that a migration can pass its own."""
-    products = {}
-    for code, (name, kind, unit, tier1, position, _components, _prices) in PRODUCTS.items():
-        products[code], _ = product_model.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "kind": kind, "unit": unit, "is_tier1": tier1, "position": position},
-        )
+def install_catalog(*, using: str = "default") -> None:
+    """Create the products, suite components and prices that are missing; never change an existing one."""
+    products = Product.objects.using(using)
+    existing = set(products.values_list("code", flat=True))
+    products.bulk_create(
+        Product(code=code, name=name, kind=kind, unit=unit, is_tier1=tier1, position=position)
+        for code, (name, kind, unit, tier1, position, _components, _prices) in PRODUCTS.items()
+        if code not in existing
+    )
+    by_code = {p.code: p for p in products.filter(code__in=PRODUCTS)}
+    priced = set(Price.objects.using(using).values_list("product__code", "edition", "cycle", "currency"))
+    missing = []
     for code, (*_, components, prices) in PRODUCTS.items():
-        products[code].components.add(*(products[c] for c in components))
+        if code not in existing:
+            by_code[code].components.add(*(by_code[c] for c in components))
         for edition, monthly in zip(EDITIONS, prices, strict=True):
             for currency in CURRENCIES:
                 for cycle, amount in (("monthly", monthly), ("annual", annual_unit_amount(monthly))):
-                    price_model.objects.get_or_create(
-                        product=products[code],
-                        edition=edition,
-                        cycle=cycle,
-                        currency=currency,
-                        defaults={"unit_amount": amount},
-                    )
+                    if (code, edition, cycle, currency) not in priced:
+                        missing.append(
+                            Price(
+                                product=by_code[code],
+                                edition=edition,
+                                cycle=cycle,
+                                currency=currency,
+                                unit_amount=amount,
+                            )
+                        )
+    Price.objects.using(using).bulk_create(missing)

@@ -2,8 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from billing.cancellations import WarningCode
-from billing.manage import MAX_SEATS, ChangeKind, ChangeSpec
 from billing.models import (
     BillingEvent,
     CancellationReason,
@@ -12,6 +10,8 @@ from billing.models import (
     Subscription,
     SubscriptionChangeRequest,
 )
+from billing.quotes import MAX_SEATS, ChangeKind, ChangeSpec
+from billing.selectors.cancellations import WarningCode
 
 
 class OneValueEach:

@@ -10,7 +10,7 @@ from django_tasks import task
 
 from billing import emails
 from billing.clock import now_for
-from billing.exports import write_export
+from billing.export_archive import write_export
 from billing.models import DataExport, Invoice
 
 EXPORT_DAYS = 7

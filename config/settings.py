@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "accounts",
     "billing",
 ]
+# Demo data and benchmarks (devtools/): `make run`, `make bench` and the tests load them; production does not.
+DEV_TOOLS = env.bool("DEV_TOOLS", default=DEBUG)
+if DEV_TOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -46,13 +50,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.MembershipMiddleware",
+    "billing.middleware.AccountAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
 
-# The page benchmark serves config.urls_bench (the same URLs plus a baseline page); nothing else changes it.
+# The page benchmark serves devtools.urls_bench (the same URLs plus a baseline page); nothing else changes it.
 ROOT_URLCONF = env("ROOT_URLCONF", default="config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -70,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.admin_center",
+                "billing.context_processors.banners",
             ],
         },
     }

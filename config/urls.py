@@ -9,7 +9,7 @@ admin.site.index_title = "Support console"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:landing"), name="root"),
     path("", include("accounts.urls")),
-    path("admin/account/billing/", include("billing.urls")),
+    path("admin/", include("billing.urls")),
     path("staff/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -3,7 +3,7 @@
 For each database: migrate, load the demo plus 10,000 accounts (seed_bench), serve the app with gunicorn
 (2 sync workers, DEBUG off, CONN_MAX_AGE on PostgreSQL), sign Acme's owner in, then drive each page with wrk
 (16 connections) after a warm-up: first a baseline page that only authenticates the session and renders the
-base layout (config/urls_bench.py), then the billing pages, each rendered as a first view is. Every page is
+base layout (devtools/urls_bench.py), then the billing pages, each rendered as a first view is. Every page is
 checked to answer 200 first, and a run with any non-2xx answer fails. Then bench_tick on a fresh database
 for each size in BENCH_TICK_ACCOUNTS.
 
@@ -60,7 +60,8 @@ def app_env(database_url: str) -> dict[str, str]:
         "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "60",
-        "ROOT_URLCONF": "config.urls_bench",
+        "ROOT_URLCONF": "devtools.urls_bench",
+        "DEV_TOOLS": "1",
         "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "ALLOWED_HOSTS": "127.0.0.1",
         "EMAIL_URL": "dummymail://",

@@ -7,9 +7,8 @@ from django.db.models import Max
 from django.test import Client
 
 from accounts.models import Membership
-from billing.catalog_cache import forget_catalog
-from billing.demo import PASSWORD, seed_demo
 from billing.models import BillingEvent
+from devtools.demo import PASSWORD, seed_demo
 from tests.factories import MembershipFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django must accept ORM calls from it.
@@ -24,8 +23,6 @@ def _fast_tests(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "en"
     settings.MEDIA_ROOT = tmp_path / "media"  # data exports
-    # A rolled-back test fires no signal: start each test from the catalog of its own database.
-    forget_catalog()
 
 
 @pytest.fixture

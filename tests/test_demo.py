@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from accounts.models import Account, Membership, User
-from billing.demo import DEMO_ACCOUNTS, PASSWORD
 from billing.models import BillingEvent, Price, Product, SubscriptionItem
+from devtools.demo import DEMO_ACCOUNTS, PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import time_machine
 from django.contrib.auth.hashers import check_password, make_password
 from django.test import override_settings
 
-from billing.demo import PASSWORD
+from devtools.demo import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 

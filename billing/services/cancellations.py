@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
 from accounts.models import Account, Membership
-from billing import cancellations, emails
-from billing.cancellations import Block, CancellationPage
+from billing import emails
 from billing.models import BillingEvent, Cancellation, CancellationDraft, ScheduledChange
 from billing.schedule import due_no_later_than
-from billing.services.events import billing_event_record
+from billing.selectors.cancellations import Block, CancellationPage, cancellation_page
+from billing.services.audit import billing_event_record
 
 Action = policy.Action
 
@@ -62,7 +62,7 @@ def _locked_draft(account) -> CancellationDraft:
 
 def _open_page(membership: Membership, action: Action, now: datetime) -> CancellationPage:
     policy.require(membership, action)
-    page = cancellations.cancellation_page(membership.account, now=now)
+    page = cancellation_page(membership.account, now=now)
     if page.block is not None:
         raise CancellationRefused(BLOCK_MESSAGES[page.block])
     return page
@@ -121,7 +121,8 @@ def _once(schedule):
             account = membership.account
             existing = Cancellation.objects.filter(account=account, token=token).first() or (
                 Cancellation.objects.filter(
-                    account=account, changes__in=_pending_account_cancellation(account)
+                    account=account,
+                    changes__in=ScheduledChange.objects.filter(account=account).account_cancellation(),
                 ).first()
             )
             if existing is None:
@@ -252,12 +253,6 @@ def _schedule_account_cancellation(cancellation: Cancellation, *, derived: bool,
     )
 
 
-def _pending_account_cancellation(account):
-    return ScheduledChange.objects.filter(
-        account=account, kind=ScheduledChange.Kind.CANCEL_ACCOUNT, applied_at=None, revoked_at=None
-    )
-
-
 @_once
 @transaction.atomic
 def account_cancellation_schedule(
@@ -268,7 +263,12 @@ def account_cancellation_schedule(
     a replay of it, or a second tab, records nothing (AlreadyConfirmed)."""
     policy.require(membership, Action.CANCEL_ACCOUNT)
     draft = _locked_draft(membership.account)
-    pending = _pending_account_cancellation(membership.account).select_related("cancellation").first()
+    pending = (
+        ScheduledChange.objects.filter(account=membership.account)
+        .account_cancellation()
+        .select_related("cancellation")
+        .first()
+    )
     if pending is not None and pending.cancellation is not None:
         raise AlreadyConfirmed(pending.cancellation)
     page = _open_page(membership, Action.CANCEL_ACCOUNT, now)

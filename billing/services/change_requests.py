@@ -10,10 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts import policy
 from accounts.models import Account, Membership
 from billing import emails
-from billing.manage import ChangeSpec, manage_state, quote_change
 from billing.models import BillingEvent, SubscriptionChangeRequest
-from billing.services.events import billing_event_record
-from billing.services.manage import manage_apply
+from billing.quotes import ChangeSpec, quote_change
+from billing.selectors.changes import change_state
+from billing.services.audit import billing_event_record
+from billing.services.changes import subscription_change_apply
 
 REQUEST_ALREADY_DECIDED = _("This request was already decided.")
 STAFF_PERMISSION_REQUIRED = _("You need the permission to handle change requests.")
@@ -114,7 +115,7 @@ def change_request_decide(
 
 
 def _apply_requested_change(change_request: SubscriptionChangeRequest, spec: ChangeSpec, *, by, now) -> None:
-    state = manage_state(change_request.account, now=now)
+    state = change_state(change_request.account, now=now)
     if state is None:
         raise ValidationError(NO_SUBSCRIPTION)
     quote = quote_change(state, spec, now=now)
@@ -122,4 +123,4 @@ def _apply_requested_change(change_request: SubscriptionChangeRequest, spec: Cha
         raise ValidationError(NOT_FOR_THIS_ACCOUNT_TYPE)
     # One key per request: approving the same request twice cannot apply its change twice.
     key = uuid.uuid5(uuid.NAMESPACE_URL, f"change-request:{change_request.pk}")
-    manage_apply(state=state, quote=quote, by=by, key=key, now=now)
+    subscription_change_apply(state=state, quote=quote, by=by, key=key, now=now)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import policy
 from accounts.models import Account, Membership
 from billing.models import BillingContact, BillingContactRequest, BillingEvent
-from billing.services.events import billing_event_record
+from billing.selectors.contacts import active_contact
+from billing.services.audit import billing_event_record
 
 Action = policy.Action
 ALREADY_A_CONTACT = _("%(email)s already receives the invoices.")
@@ -65,10 +66,6 @@ def billing_contact_remove(*, membership: Membership, contact_id: int, now: date
     if contact is None:
         raise Http404("No such billing contact.")
     _remove(contact, membership.user, now)
-
-
-def active_contact(account: Account, email: str) -> BillingContact | None:
-    return BillingContact.objects.filter(account=account, email=email.lower(), removed_at=None).first()
 
 
 @transaction.atomic

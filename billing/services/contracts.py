@@ -10,13 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from billing import emails, gateway
-from billing.contracts import (
-    SALES_ASSISTED,
-    contract_for,
-    notice_decision,
-    original_charge,
-    termination_quote,
-)
 from billing.models import (
     BillingEvent,
     Cancellation,
@@ -28,7 +21,14 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.schedule import due_no_later_than
-from billing.services.events import billing_event_record
+from billing.selectors.contracts import (
+    SALES_ASSISTED,
+    contract_for,
+    notice_decision,
+    original_charge,
+    termination_quote,
+)
+from billing.services.audit import billing_event_record
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 
 NEEDS_PERMISSION = _("You need the permission to change accounts.")
@@ -63,10 +63,7 @@ def staff_cancellation_schedule(
     if account.kind not in SALES_ASSISTED:
         raise ValidationError(SELF_SERVICE_CANCELS_ITSELF)
     Account.objects.select_for_update().filter(pk=account.pk).first()
-    pending = ScheduledChange.objects.filter(
-        account=account, kind=ScheduledChange.Kind.CANCEL_ACCOUNT, applied_at=None, revoked_at=None
-    )
-    if pending.exists():
+    if ScheduledChange.objects.filter(account=account).account_cancellation().exists():
         raise ValidationError(ALREADY_CANCELLING)
     decision = notice_decision(subscription, contract_for(account), notice_received)
     cancellation = Cancellation.objects.create(
@@ -124,9 +121,7 @@ def early_termination(*, account: Account, by, now: datetime) -> FinalStatement:
                 period_end=subscription.current_period_end,
             )
             credit = invoice_finalize(invoice=draft, now=now)
-        ScheduledChange.objects.filter(account=account, applied_at=None, revoked_at=None).update(
-            revoked_at=now
-        )
+        ScheduledChange.objects.filter(account=account).pending().update(revoked_at=now)
         billing_event_record(
             account=account,
             kind=BillingEvent.Kind.ACCOUNT_TERMINATED,

@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts import policy
 from accounts.models import Membership
 from billing.models import BillingEvent, DataExport
-from billing.services.events import billing_event_record
+from billing.services.audit import billing_event_record
 from billing.tasks import build_data_export
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Account
-from billing import gateway, pricing, selectors, tasks
+from billing import gateway, pricing, tasks
 from billing.models import (
     BillingEvent,
     Charge,
@@ -23,7 +23,17 @@ from billing.models import (
     PaymentMethod,
     Subscription,
 )
-from billing.services.events import billing_event, billing_event_record
+from billing.schedule import due_no_later_than
+from billing.selectors.payments import live_dunning_case
+from billing.selectors.subscription import (
+    active_items,
+    applicable_discounts,
+    price_items,
+    price_table_for,
+    subscription_with_items,
+)
+from billing.services.audit import billing_event, billing_event_record
+from billing.services.dunning import dunning_case_open
 
 INVOICE_DUE_DAYS = 30
 ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
@@ -223,22 +233,45 @@ def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | Non
     return invoice_finalize(invoice=invoice, now=now)
 
 
+def invoice_collect_or_chase(*, invoice: Invoice, paid_through: datetime) -> None:
+    """Charge the invoice; if the card is refused, chase it (R8.5), within the live case if there is one."""
+    attempt = invoice_collect(invoice=invoice, now=invoice.issued_at)
+    if attempt is None or attempt.succeeded or live_dunning_case(invoice.account) is not None:
+        return
+    dunning_case_open(invoice=invoice, paid_through=paid_through)
+
+
+def pending_charges_collect(*, account: Account, now: datetime) -> Invoice | None:
+    """Invoice and charge what the Manage page's changes cost now. A refused card starts dunning, but the
+    period already paid is never cut short (suspension waits for its end); the billing clock looks at the
+    account at once to plan the next step."""
+    with transaction.atomic():
+        invoice = invoice_pending_charges(account=account, now=now)
+        if invoice is not None:
+            paid_through = Subscription.objects.filter(account=account).values_list(
+                "current_period_end", flat=True
+            )
+            invoice_collect_or_chase(invoice=invoice, paid_through=paid_through.first() or now)
+            due_no_later_than(account, now)
+    return invoice
+
+
 def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
     """One period of the subscription as invoice lines (see `lines_for`). The renewal job invoices with it."""
-    subscription = selectors.subscription_with_items(account, now=now)
+    subscription = subscription_with_items(account, now=now)
     if subscription is None:
         return []
-    subscription.account = account
-    items = selectors.active_items(subscription)
-    table = selectors.price_table_for(subscription, items)
-    return lines_for(subscription, items, table, selectors.applicable_discounts(subscription))
+    items = active_items(subscription)
+    return lines_for(
+        subscription, items, price_table_for(subscription, items), applicable_discounts(subscription)
+    )
 
 
 def lines_for(subscription: Subscription, items: list, table: dict, discounts: list) -> list[LineSpec]:
     """The invoice lines of one period, in the account's language: each priced product or suite, then each
     discount as a negative line. Pure over loaded objects, so the billing clock can batch renewals."""
     account = subscription.account
-    quote = selectors.price_items(subscription, items, table, discounts=discounts)
+    quote = price_items(subscription, items, table, discounts=discounts)
     seats = lambda count: ngettext("%(count)s agent seat", "%(count)s agent seats", count) % {"count": count}  # noqa: E731
     with translation.override(account.language):
         lines = []

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import policy
 from accounts.models import Membership
 from billing.models import BillingEvent
-from billing.services.events import billing_event_record
+from billing.services.audit import billing_event_record
 
 Role = Membership.Role
 NOT_GRANTABLE = _("Only admins and agents can become billing admins.")

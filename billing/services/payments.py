@@ -14,7 +14,7 @@ from accounts.models import Membership
 from billing import gateway
 from billing.models import BillingEvent, DunningCase, PaymentAttempt, PaymentMethod
 from billing.schedule import due_no_later_than
-from billing.services.events import billing_event_record
+from billing.services.audit import billing_event_record
 
 CARD_REFUSED = {
     gateway.DECLINED: _("The card was declined. Try another card."),

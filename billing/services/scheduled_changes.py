@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from billing.cancellations import tier1_rule_applies
 from billing.clock import now_for
 from billing.models import BillingEvent, Product, ScheduledChange, SubscriptionItem
 from billing.schedule import due_no_later_than
+from billing.selectors.cancellations import tier1_rule_applies
+from billing.services.audit import billing_event_record
 from billing.services.contracts import cancel_account_now
-from billing.services.events import billing_event_record
 
 Kind = ScheduledChange.Kind
 # Within one moment: the Manage page's changes, then products end, then suite pricing, then the account.
@@ -173,7 +173,8 @@ def _consequences_no_longer_needed(revoked: ScheduledChange) -> list[ScheduledCh
     """The derived changes of the account whose cause is gone once `revoked` is withdrawn."""
     pending = [
         c
-        for c in ScheduledChange.objects.filter(account=revoked.account, applied_at=None, revoked_at=None)
+        for c in ScheduledChange.objects.filter(account=revoked.account)
+        .pending()
         .exclude(pk=revoked.pk)
         .select_related("item__product")
     ]
@@ -208,9 +209,7 @@ def spp_downgrade_schedule(*, account: Account, by, now: datetime) -> list[Sched
     if account.pricing != Account.Pricing.SPP_SUITE:
         raise ValidationError(NOT_SPP)
     Account.objects.select_for_update().filter(pk=account.pk).first()
-    if ScheduledChange.objects.filter(
-        account=account, kind=Kind.END_SUITE_PRICING, applied_at=None, revoked_at=None
-    ):
+    if ScheduledChange.objects.filter(account=account, kind=Kind.END_SUITE_PRICING).pending().exists():
         raise ValidationError(DOWNGRADE_ALREADY_SCHEDULED)
     subscription = account.subscription
     items = list(subscription.items.filter(ended_at=None).select_related("product", "bundle"))

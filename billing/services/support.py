@@ -1,4 +1,4 @@
-"""What support staff do to an account's lifecycle from the Django admin (R8.5, R9.2)."""
+"""What support staff do for a customer from the Django admin: a temporary reactivation (R8.5)."""
 
 from datetime import datetime, timedelta
 
@@ -7,16 +7,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from billing.lifecycle import TEMPORARY_REACTIVATION_DAYS, advance_account
-from billing.models import BillingEvent, DunningCase, TestClock
+from billing.models import BillingEvent, DunningCase
 from billing.schedule import due_no_later_than
-from billing.services.events import billing_event_record
+from billing.services.audit import billing_event_record
 
 NEEDS_ACCOUNT_PERMISSION = _("You need the permission to change accounts.")
-NEEDS_CLOCK_PERMISSION = _("You need the permission to change test clocks.")
 DATA_DELETED = _("This account's data was deleted: it can no longer be reactivated.")
 NOT_SUSPENDED = _("Only an account cancelled for non-payment can be reactivated temporarily.")
-FORWARD_ONLY = _("A test clock only moves forward.")
+TEMPORARY_REACTIVATION_DAYS = 7
 
 
 @transaction.atomic
@@ -46,28 +44,3 @@ def temporary_reactivation_grant(*, account: Account, by, now: datetime) -> Dunn
     )
     due_no_later_than(account, case.reactivated_until)
     return case
-
-
-def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[str]]:
-    """R9.2: move a test clock forward and run the lifecycle of its accounts, and only theirs, up to it."""
-    if not by.has_perm("billing.change_testclock"):
-        raise PermissionDenied(NEEDS_CLOCK_PERMISSION)
-    with transaction.atomic():
-        clock = TestClock.objects.select_for_update().get(pk=clock.pk)
-        if to <= clock.frozen_now:
-            raise ValidationError(FORWARD_ONLY)
-        before = clock.frozen_now
-        clock.frozen_now = to
-        clock.save(update_fields=["frozen_now"])
-        accounts = list(clock.accounts.all())
-        for account in accounts:
-            billing_event_record(
-                account=account,
-                kind=BillingEvent.Kind.TEST_CLOCK_ADVANCED,
-                by=by,
-                summary=f"{clock.name}: {before:%Y-%m-%d %H:%M} → {to:%Y-%m-%d %H:%M}",
-                before={"now": before.isoformat()},
-                after={"now": to.isoformat()},
-                now=to,
-            )
-    return {account.name: advance_account(account.pk) or [] for account in accounts}

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.demo import PASSWORD
+from devtools.demo import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("demo")
 

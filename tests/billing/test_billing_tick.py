@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import Account, User
-from billing.demo import PASSWORD
-from billing.lifecycle import billing_tick
+from billing.lifecycle.tick import billing_tick
 from billing.models import Invoice, ScheduledChange, SubscriptionItem, TestClock
+from devtools.demo import PASSWORD
 from tests.billing.test_cancellation_journey import BASE, confirm, item, select
 from tests.billing.test_subscription_page import text
 from tests.conftest import NOW, demo_member, new_events

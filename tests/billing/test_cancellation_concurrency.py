@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from billing.demo import seed_demo
 from billing.models import Cancellation, ScheduledChange
+from devtools.demo import seed_demo
 from tests.billing.test_cancellation_journey import BASE, item, select, token_of
 from tests.concurrency import postgresql_only, run_together
 from tests.conftest import NOW, demo_member

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Account, User
 from billing import gateway, pricing
-from billing.lifecycle import billing_tick
+from billing.lifecycle.tick import billing_tick
 from billing.models import ContractTerms, FinalStatement, Invoice, PaymentAttempt, ScheduledChange
 from billing.services.contracts import early_termination, staff_cancellation_schedule
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize

@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from accounts.models import Account, Membership
-from billing.lifecycle import billing_tick
+from billing.lifecycle.tick import billing_tick
 from billing.models import BillingEvent, DataExport, Invoice, InvoiceLine
 from tests.billing.test_subscription_page import text
 from tests.concurrency import postgresql_only
@@ -143,7 +143,7 @@ def test_r7_6_the_page_polls_while_the_export_is_prepared(sign_in):
 @postgresql_only
 def test_r7_6_the_worker_path_on_postgresql(settings, client):
     """Production runs the database task backend and `db_worker`: the export is built by the worker."""
-    from billing.demo import seed_demo
+    from devtools.demo import seed_demo
 
     seed_demo(now=NOW)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

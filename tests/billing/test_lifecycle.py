@@ -9,8 +9,7 @@ from django.core import mail
 from django.db import transaction
 
 from accounts.models import Account, Membership, User
-from billing.demo import PASSWORD
-from billing.lifecycle import billing_tick, due_account_ids
+from billing.lifecycle.tick import billing_tick, due_account_ids
 from billing.models import (
     DataDeletion,
     DunningCase,
@@ -22,6 +21,7 @@ from billing.models import (
     TestClock,
 )
 from billing.services.support import temporary_reactivation_grant
+from devtools.demo import PASSWORD
 from tests.billing.test_cancellation_journey import item
 from tests.billing.test_manage import change
 from tests.billing.test_subscription_page import text
@@ -291,9 +291,9 @@ class Killed(BaseException):
 def test_r9_1_a_tick_killed_midway_then_rerun_charges_and_emails_nothing_twice(
     monkeypatch, django_capture_on_commit_callbacks, bulk
 ):
-    import billing.lifecycle as lifecycle
+    from billing.lifecycle import renewals
 
-    target = (lifecycle.gateway, "charge_many") if bulk else (lifecycle, "_collect_or_start_dunning")
+    target = (renewals.gateway, "charge_many")  # one renewal path: in bulk or for one account
     original = getattr(*target)
 
     def charge_then_die(*args, **kwargs):

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from billing.demo import seed_demo
-from billing.lifecycle import billing_tick
+from billing.lifecycle.tick import billing_tick
 from billing.models import Invoice, PaymentAttempt, SubscriptionPeriod
+from devtools.demo import seed_demo
 from tests.concurrency import postgresql_only, run_together
 from tests.conftest import NOW
 

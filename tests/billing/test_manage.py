@@ -10,9 +10,9 @@ from django.core import signing
 
 from accounts.models import Membership
 from accounts.policy import can, can_modify
-from billing.lifecycle import billing_tick
+from billing.lifecycle.tick import billing_tick
 from billing.models import Charge, Price, ScheduledChange, SubscriptionItem
-from billing.services.manage import QUOTE_SALT
+from billing.services.changes import QUOTE_SALT
 from tests.billing.test_cancellation_journey import item
 from tests.billing.test_subscription_page import text
 from tests.conftest import NOW, demo_member, new_events

@@ -6,8 +6,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Membership, User
-from accounts.staff import SUPPORT_GROUP
 from billing.models import BillingEvent, Charge, SubscriptionChangeRequest, SubscriptionItem
+from billing.staff import SUPPORT_GROUP
 from tests.conftest import demo_member, new_events
 
 pytestmark = pytest.mark.usefixtures("demo")

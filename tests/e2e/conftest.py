@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from billing.demo import PASSWORD
+from devtools.demo import PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.lifecycle import billing_tick
+from billing.lifecycle.tick import billing_tick
 
 
 class Command(BaseCommand):

@@ -1,0 +1,116 @@
+"""Contract actions of staff on an account (R7): cancel a sales-assisted account under the notice rule, or
+terminate a prepaid term early with a refund — each previewed before it is confirmed."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from billing.admin.base import refused
+from billing.clock import now_for
+from billing.models import CancellationReason, ContractTerms
+from billing.selectors.contracts import contract_for, notice_decision, termination_quote
+from billing.services.contracts import early_termination, staff_cancellation_schedule
+
+
+class StaffCancellationForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=CancellationReason.choices)
+    notice_received = forms.DateField(
+        label=_("Notice received on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the customer's written notice arrived."),
+    )
+
+
+class ContractTermsInline(admin.StackedInline):
+    model = ContractTerms
+    can_delete = False
+    extra = 0
+    fields = ["service_started_at", "auto_renew", "notice_days", "refund_policy", "early_termination_fee"]
+
+
+def staff_action_page(modeladmin, request, action: str, title, **context):
+    return TemplateResponse(
+        request,
+        "admin/accounts/account/staff_action.html",
+        {**modeladmin.admin_site.each_context(request), "title": title, "action": action, **context},
+    )
+
+
+@admin.action(description=_("Cancel with notice (sales-assisted accounts, R7.2)"))
+def cancel_with_notice(modeladmin, request, queryset):
+    """A form (reason, notice received), then the effective date and why, then confirmation."""
+    if queryset.count() != 1:
+        messages.error(request, _("Cancel one account at a time."))
+        return None
+    account = queryset.select_related("subscription").get()
+    form = StaffCancellationForm(
+        request.POST if "preview" in request.POST or "apply" in request.POST else None
+    )
+    title = _("Cancel with notice")
+    if not form.is_valid() or not hasattr(account, "subscription"):
+        return staff_action_page(modeladmin, request, "cancel_with_notice", title, account=account, form=form)
+    received, reason = form.cleaned_data["notice_received"], form.cleaned_data["reason"]
+    if "apply" in request.POST:
+        try:
+            cancellation = staff_cancellation_schedule(
+                account=account,
+                by=request.user,
+                reason=reason,
+                notice_received=received,
+                now=now_for(account),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            refused(request, error)
+        else:
+            messages.success(
+                request,
+                _("%(account)s is cancelled from %(date)s.")
+                % {"account": account, "date": f"{cancellation.effective_at:%Y-%m-%d}"},
+            )
+        return None
+    decision = notice_decision(account.subscription, contract_for(account), received)
+    return staff_action_page(
+        modeladmin,
+        request,
+        "cancel_with_notice",
+        title,
+        account=account,
+        form=form,
+        decision=decision,
+        confirm_label=_("Confirm the cancellation"),
+    )
+
+
+@admin.action(description=_("Terminate early with a refund (R7.3)"))
+def terminate_early(modeladmin, request, queryset):
+    """The refund computed first; the account is cancelled now once confirmed."""
+    if queryset.count() != 1:
+        messages.error(request, _("Terminate one account at a time."))
+        return None
+    account = queryset.select_related("subscription").get()
+    now = now_for(account)
+    if "apply" in request.POST:
+        try:
+            statement = early_termination(account=account, by=request.user, now=now)
+        except (ValidationError, PermissionDenied) as error:
+            refused(request, error)
+        else:
+            messages.success(
+                request,
+                _("%(account)s is cancelled; final statement issued.") % {"account": statement.account},
+            )
+        return None
+    if not hasattr(account, "subscription"):
+        messages.error(request, _("This account has no subscription."))
+        return None
+    return staff_action_page(
+        modeladmin,
+        request,
+        "terminate_early",
+        _("Terminate early"),
+        account=account,
+        quote=termination_quote(account, account.subscription, at=now),
+        confirm_label=_("Terminate and refund"),
+    )

@@ -1,0 +1,255 @@
+"""Renewals (R9.1): at the end of a period, open the next one, invoice it with the subscription as it is
+then (scheduled changes already applied) and charge it; a refused card starts dunning (R8.5). A contract
+without auto-renewal ends instead, with its final statement (R7.1, R7.4).
+
+One path for one account and for many: `renew_subscriptions` opens the periods, numbers the invoices in
+their series, writes their lines, events and charges for a list of subscriptions in a few statements. The
+clock renews an account on its own (`renewal`) inside that account's transaction, and in batches
+(`renew_in_bulk`) the accounts whose only due action is a plain renewal — most of them.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Prefetch
+
+from accounts.models import Account
+from billing import gateway, pricing, tasks
+from billing.models import (
+    BillingEvent,
+    Discount,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    PaymentMethod,
+    Price,
+    Subscription,
+    SubscriptionItem,
+    SubscriptionPeriod,
+)
+from billing.selectors.contracts import contract_for
+from billing.services.audit import billing_event, billing_event_record
+from billing.services.contracts import cancel_account_now
+from billing.services.dunning import dunning_case_open
+from billing.services.invoices import issue, issued_event, lines_for, paid_event, refused_event
+
+BATCH_SIZE = 500
+
+
+def renewal(account: Account, subscription: Subscription) -> str:
+    """The clock's renewal of one account, at the end of its current period."""
+    if not contract_for(account).auto_renew:
+        return _end_contract(account, at=subscription.current_period_end)
+    subscription = _renewable(Subscription.objects.filter(pk=subscription.pk)).get()
+    subscription.account = account
+    renew_subscriptions([subscription])
+    return "renewed"
+
+
+def renew_in_bulk(pks: list[int], *, real_now: datetime) -> set[int]:
+    """Renew, in one transaction, the accounts among `pks` whose only due action is one renewal: active, not
+    on a trial or a test clock, no payment being chased, no scheduled change due. Returns the accounts
+    renewed; the others are left for the clock to advance one by one."""
+    with transaction.atomic():
+        accounts = {
+            a.pk: a
+            for a in Account.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=pks, status=Account.Status.ACTIVE, trial_ends_on=None, test_clock=None)
+            .exclude(contract__auto_renew=False)  # those end instead (`renewal`)
+            .exclude(dunning_cases__status__in=["open", "suspended"])
+            .exclude(
+                scheduled_changes__applied_at=None,
+                scheduled_changes__revoked_at=None,
+                scheduled_changes__effective_at__lte=real_now,
+            )
+        }
+        due = Subscription.objects.filter(account__in=list(accounts), current_period_end__lte=real_now)
+        subscriptions = [
+            s
+            for s in _renewable(due)
+            if pricing.period_end(s.current_period_end, s.cycle) > real_now  # one period only
+        ]
+        for subscription in subscriptions:
+            subscription.account = accounts[subscription.account_id]
+        return renew_subscriptions(subscriptions) if subscriptions else set()
+
+
+def _renewable(subscriptions):
+    """Subscriptions with what renewing them reads: running items with their products, and discounts."""
+    items = SubscriptionItem.objects.filter(ended_at=None).select_related("product", "bundle")
+    return subscriptions.prefetch_related(
+        Prefetch("items", queryset=items),
+        Prefetch("discounts", queryset=Discount.objects.select_related("coupon").order_by("id")),
+    )
+
+
+def _discounts_at(subscription: Subscription, moment: datetime) -> list[Discount]:
+    currency = subscription.account.currency
+    return [
+        d
+        for d in subscription.discounts.all()
+        if d.starts_at <= moment
+        and (d.ends_at is None or d.ends_at > moment)
+        and (d.coupon.percent_off_bp is not None or d.coupon.currency == currency)
+    ]
+
+
+def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
+    """Renew each subscription (loaded by `_renewable`, its account attached and locked by the caller) for
+    the period that starts where its current one ends. Returns the accounts renewed."""
+    account_ids = [s.account_id for s in subscriptions]
+    prices = {
+        (p.currency, p.cycle, p.product_id, p.edition): p.unit_amount
+        for p in Price.objects.filter(currency__in={s.account.currency for s in subscriptions})
+    }
+    cards = {c.account_id: c for c in PaymentMethod.objects.filter(account__in=account_ids)}
+    InvoiceSequence.objects.bulk_create(
+        [InvoiceSequence(account_id=pk) for pk in account_ids], ignore_conflicts=True
+    )
+    sequences = {
+        q.account_id: q for q in InvoiceSequence.objects.select_for_update().filter(account__in=account_ids)
+    }
+    invoices, periods = [], []
+    for subscription in subscriptions:
+        account, start = subscription.account, subscription.current_period_end
+        end = pricing.period_end(start, subscription.cycle)
+        table = {
+            (product, edition): amount
+            for (currency, cycle, product, edition), amount in prices.items()
+            if currency == account.currency and cycle == subscription.cycle
+        }
+        specs = lines_for(
+            subscription, list(subscription.items.all()), table, _discounts_at(subscription, start)
+        )
+        subscription.current_period_start, subscription.current_period_end = start, end
+        account.next_action_at = end
+        period = SubscriptionPeriod(subscription=subscription, start=start, end=end)
+        periods.append(period)
+        if not specs:
+            continue
+        sequences[account.pk].last += 1
+        invoice = Invoice(
+            account=account, currency=account.currency, created_at=start, period_start=start, period_end=end
+        )
+        subtotal = sum(spec.unit_amount * spec.quantity for spec in specs)
+        issue(
+            invoice,
+            account,
+            sequence=sequences[account.pk].last,
+            subtotal=subtotal,
+            payment_type=subscription.payment_type,
+            now=start,
+        )
+        invoice.specs, invoice.subscription, period.invoice = specs, subscription, invoice
+        invoices.append(invoice)
+    _insert_invoices(invoices)
+    SubscriptionPeriod.objects.bulk_create(periods)
+    Subscription.objects.bulk_update(subscriptions, ["current_period_start", "current_period_end"])
+    InvoiceSequence.objects.bulk_update(sequences.values(), ["last"])
+    events = [issued_event(invoice, invoice.issued_at) for invoice in invoices]
+    events += [_renewed_event(period) for period in periods]
+    paid, refused = _charge(invoices, cards)
+    events += [paid_event(invoice, invoice.issued_at, attempt) for invoice, attempt in paid]
+    events += [
+        refused_event(invoice, cards[invoice.account_id], attempt, 1, invoice.issued_at)
+        for invoice, attempt in refused
+    ]
+    BillingEvent.objects.bulk_create(events)
+    for invoice, _attempt in refused:
+        dunning_case_open(invoice=invoice, paid_through=invoice.period_start)
+        invoice.account.next_action_at = invoice.issued_at  # due again at once: the clock plans the next step
+    Account.objects.bulk_update([s.account for s in subscriptions], ["next_action_at"])
+    for invoice in invoices:
+        transaction.on_commit(lambda pk=invoice.pk: tasks.send_invoice_issued.enqueue(pk))
+    return {s.account_id for s in subscriptions}
+
+
+def _insert_invoices(invoices: list[Invoice]) -> None:
+    """Inserted as drafts with their lines, then opened: the database only lets drafts receive lines."""
+    for invoice in invoices:
+        invoice.status = Invoice.Status.DRAFT
+    Invoice.objects.bulk_create(invoices)
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            description=spec.description[:300],
+            quantity=spec.quantity,
+            unit_amount=spec.unit_amount,
+            amount=spec.quantity * spec.unit_amount,
+            position=n,
+        )
+        for invoice in invoices
+        for n, spec in enumerate(invoice.specs)
+    )
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(status=Invoice.Status.OPEN)
+    for invoice in invoices:
+        invoice.status = Invoice.Status.OPEN
+
+
+def _renewed_event(period: SubscriptionPeriod) -> BillingEvent:
+    invoice = period.invoice
+    return billing_event(
+        account=period.subscription.account,
+        kind=BillingEvent.Kind.PERIOD_RENEWED,
+        by=None,
+        summary=f"Renewed {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}",
+        after={
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "invoice": getattr(invoice, "pk", None),
+        },
+        amount=invoice.total if invoice else None,
+        now=period.start,
+    )
+
+
+def _charge(invoices: list[Invoice], cards: dict) -> tuple[list, list]:
+    """Charge the renewals paid by card, each at its own renewal date: (paid, refused), as (invoice,
+    attempt) pairs. Nothing to charge (a zero total) is paid at once; invoices paid by transfer wait."""
+    free = [invoice for invoice in invoices if not invoice.total]
+    by_key, requests = {}, []
+    for invoice in invoices:
+        card = cards.get(invoice.account_id)
+        if (
+            invoice.subscription.payment_type != Subscription.PaymentType.CARD
+            or card is None
+            or not invoice.total
+        ):
+            continue
+        key = f"invoice-{invoice.pk}-charge-1"
+        by_key[key] = invoice
+        requests.append(
+            gateway.ChargeRequest(
+                invoice.account,
+                invoice,
+                card.gateway_token,
+                invoice.total,
+                invoice.currency,
+                key,
+                invoice.issued_at,
+            )
+        )
+    attempts = gateway.charge_many(requests)
+    paid = [(by_key[key], attempt) for key, attempt in attempts.items() if attempt.succeeded]
+    refused = [(by_key[key], attempt) for key, attempt in attempts.items() if not attempt.succeeded]
+    settled = free + [invoice for invoice, _attempt in paid]
+    Invoice.objects.filter(pk__in=[i.pk for i in settled]).update(
+        status=Invoice.Status.PAID, paid_at=F("issued_at")
+    )
+    for invoice in settled:
+        invoice.status, invoice.paid_at = Invoice.Status.PAID, invoice.issued_at
+    return [(invoice, None) for invoice in free] + paid, refused
+
+
+def _end_contract(account: Account, *, at: datetime) -> str:
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.CONTRACT_ENDED,
+        by=None,
+        summary=f"The contract ended on {at:%Y-%m-%d} without renewal",
+        before={"status": account.status},
+        after={"status": Account.Status.CANCELLED},
+        now=at,
+    )
+    cancel_account_now(account, at=at)
+    return "contract ended"

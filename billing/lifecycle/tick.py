@@ -1,0 +1,219 @@
+"""The tick: find the accounts that are due and bring each up to its now (R9.1), and move a test clock
+forward (R9.2).
+
+Idempotent by construction: each account is processed under a row lock (PostgreSQL skips the accounts
+another tick holds), inside one transaction; a tick that crashes midway rolls back the account it was on and
+does that work again next time.
+"""
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from billing.clock import now_for
+from billing.lifecycle.deletion import account_data_delete, data_deletion_due
+from billing.lifecycle.due import Due
+from billing.lifecycle.dunning import dunning_actions
+from billing.lifecycle.renewals import BATCH_SIZE, renew_in_bulk, renewal
+from billing.lifecycle.trials import midnight, trial_end
+from billing.models import BillingEvent, ScheduledChange, Subscription, TestClock
+from billing.selectors.payments import live_dunning_case
+from billing.services.audit import billing_event_record
+from billing.services.exports import data_exports_prune
+from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_apply
+
+logger = logging.getLogger(__name__)
+MAX_ACTIONS_PER_ACCOUNT = 400  # a catch-up of years of monthly periods stays bounded
+CLOSED = (Account.Status.CANCELLED, Account.Status.SUSPENDED, Account.Status.EXPIRED)
+NEEDS_CLOCK_PERMISSION = _("You need the permission to change test clocks.")
+FORWARD_ONLY = _("A test clock only moves forward.")
+
+
+@dataclass
+class TickReport:
+    accounts: int = 0
+    actions: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+# --- What is due --------------------------------------------------------------------------------------
+
+
+def due_account_ids(real_now: datetime) -> list[int]:
+    """Accounts whose next action is due (by real time, or by their test clock), found through the index on
+    next_action_at, plus those with a scheduled change due (the index on effective_at) as a safety net."""
+    due = Account.objects.filter(
+        Q(test_clock__isnull=True, next_action_at__lte=real_now)
+        | Q(test_clock__isnull=False, next_action_at__lte=F("test_clock__frozen_now"))
+    ).values_list("pk", flat=True)
+    changes = ScheduledChange.objects.pending().filter(effective_at__lte=real_now)
+    return sorted(set(due) | set(changes.values_list("account_id", flat=True)))
+
+
+def next_actions(account: Account) -> list[Due]:
+    """Everything the clock will have to do for the account, each with the moment it becomes due."""
+    actions = []
+    for change in ScheduledChange.objects.filter(account=account).pending().order_by("effective_at")[:1]:
+        actions.append(Due(change.effective_at, KIND_ORDER[change.kind], lambda now, c=change: _apply(c)))
+    if account.status in CLOSED:
+        actions.append(Due(data_deletion_due(account), 9, lambda now: _delete_data(account)))
+    case = live_dunning_case(account)
+    if case is not None:
+        actions += dunning_actions(case)
+    if account.status != Account.Status.ACTIVE:
+        return actions
+    subscription = Subscription.objects.filter(account=account).first()
+    if account.is_trial:
+        actions.append(Due(midnight(account.trial_ends_on), 5, lambda now: trial_end(account, now)))
+    elif subscription is not None and case is None:
+        actions.append(Due(subscription.current_period_end, 6, lambda now: renewal(account, subscription)))
+    return actions
+
+
+def _apply(change: ScheduledChange) -> str:
+    scheduled_change_apply(change.pk, real_now=change.effective_at)
+    return f"applied {change.kind}"
+
+
+def _delete_data(account: Account) -> str:
+    """R8.6, the policy in docs/data-deletion.md: personal data goes, financial records stay."""
+    account_data_delete(account=account, at=data_deletion_due(account))
+    return "data deleted"
+
+
+def reschedule(account: Account) -> None:
+    """Store when the clock must next look at the account."""
+    account.next_action_at = min((a.at for a in next_actions(account)), default=None)
+    Account.objects.filter(pk=account.pk).update(next_action_at=account.next_action_at)
+
+
+# --- The tick -----------------------------------------------------------------------------------------
+
+
+def billing_tick(
+    *,
+    real_now: datetime | None = None,
+    account_ids: list[int] | None = None,
+    workers: int = 1,
+    bulk: bool = True,
+) -> TickReport:
+    """Advance every due account (or the given ones) to its now. Plain renewals go in batches (the same
+    renewal code, far fewer statements); every other account is advanced on its own. One account failing
+    does not stop the others: its failure is reported and its work rolled back, to be done again next time.
+    On PostgreSQL, `workers` threads share the accounts done one by one."""
+    real_now = real_now or timezone.now()
+    data_exports_prune(real_now=real_now)  # R7.6: export links expire after 7 days, their files go
+    report, lock = TickReport(), threading.Lock()
+    ids = account_ids if account_ids is not None else due_account_ids(real_now)
+    renewed: set[int] = set()  # counted once, even when advanced again after their bulk renewal
+    if bulk:
+        ids, renewed = _bulk_renewals(ids, real_now, report)
+
+    def advance(pk: int) -> None:
+        try:
+            done = advance_account(pk, real_now=real_now)
+        except Exception as error:  # reported, and retried by the next tick
+            with lock:
+                report.failed.append((pk, f"{type(error).__name__}: {error}"))
+            return
+        if done is not None:
+            with lock:
+                report.accounts += pk not in renewed
+                report.actions += len(done)
+
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        for pk in ids:
+            advance(pk)
+        return report
+
+    def worker(chunk: list[int]) -> None:
+        try:
+            for pk in chunk:
+                advance(pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(worker, [ids[i::workers] for i in range(workers)]))
+    return report
+
+
+def _bulk_renewals(ids: list[int], real_now: datetime, report: TickReport) -> tuple[list[int], set[int]]:
+    """Renew in batches what can be; return the accounts left to advance one by one, and those renewed."""
+    left, all_renewed = [], set()
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        try:
+            renewed = renew_in_bulk(chunk, real_now=real_now)
+        except Exception:  # the batch is rolled back: each account takes the one-by-one path instead
+            logger.exception("Bulk renewal failed; advancing these %s accounts one by one", len(chunk))
+            renewed = set()
+        all_renewed |= renewed
+        report.accounts += len(renewed)
+        report.actions += len(renewed)
+        # Not renewed in bulk, or with more to do by now (a refused renewal's next dunning steps).
+        due_again = Account.objects.filter(pk__in=renewed, next_action_at__lte=real_now)
+        still_due = set(due_again.values_list("pk", flat=True))
+        left += [pk for pk in chunk if pk not in renewed or pk in still_due]
+    return left, all_renewed
+
+
+def advance_account(pk: int, *, real_now: datetime | None = None) -> list[str] | None:
+    """Do, in order, everything due for one account up to its now (catching up missed days). Returns the
+    actions done, or None when another tick holds the account."""
+    with transaction.atomic():
+        account = (
+            Account.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("test_clock")
+            .filter(pk=pk)
+            .first()
+        )
+        if account is None:
+            return None
+        now = now_for(account, real_now=real_now)
+        done = []
+        for _ in range(MAX_ACTIONS_PER_ACCOUNT):
+            actions = next_actions(account)
+            due = sorted((a for a in actions if a.at <= now), key=lambda a: (a.at, a.order))
+            if not due:
+                break
+            done.append(due[0].run(now))
+            account.refresh_from_db()
+        next_at = min((a.at for a in actions), default=None)
+        if next_at != account.next_action_at:
+            Account.objects.filter(pk=account.pk).update(next_action_at=next_at)
+        return done
+
+
+def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[str]]:
+    """R9.2: move a test clock forward and run the lifecycle of its accounts, and only theirs, up to it."""
+    if not by.has_perm("billing.change_testclock"):
+        raise PermissionDenied(NEEDS_CLOCK_PERMISSION)
+    with transaction.atomic():
+        clock = TestClock.objects.select_for_update().get(pk=clock.pk)
+        if to <= clock.frozen_now:
+            raise ValidationError(FORWARD_ONLY)
+        before = clock.frozen_now
+        clock.frozen_now = to
+        clock.save(update_fields=["frozen_now"])
+        accounts = list(clock.accounts.all())
+        for account in accounts:
+            billing_event_record(
+                account=account,
+                kind=BillingEvent.Kind.TEST_CLOCK_ADVANCED,
+                by=by,
+                summary=f"{clock.name}: {before:%Y-%m-%d %H:%M} → {to:%Y-%m-%d %H:%M}",
+                before={"now": before.isoformat()},
+                after={"now": to.isoformat()},
+                now=to,
+            )
+    return {account.name: advance_account(account.pk) or [] for account in accounts}

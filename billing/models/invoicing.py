@@ -1,0 +1,136 @@
+"""Invoices and credit notes (R8.1, R8.2), their lines and numbering, and the charges waiting to be
+invoiced. Money is an integer amount of minor units next to a currency code; never a float."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+
+
+class Invoice(models.Model):
+    """An invoice or a credit note. A draft can change; once finalized it is immutable but for its payment
+    state (a database trigger enforces it), numbered without gaps in its account's series, and carries a
+    snapshot of the buyer as they were at that moment (R8.2)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        VOID = "void", _("Void")
+        UNCOLLECTIBLE = "uncollectible", _("Uncollectible")
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.DRAFT)
+    sequence = models.PositiveIntegerField(_("number in the account's series"), null=True, blank=True)
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.IntegerField(_("subtotal"), default=0)
+    tax_rate_bp = models.PositiveIntegerField(_("tax rate (basis points)"), default=0)
+    tax = models.IntegerField(_("tax"), default=0)
+    total = models.IntegerField(_("total"), default=0)
+    period_start = models.DateTimeField(_("period start"), null=True, blank=True)
+    period_end = models.DateTimeField(_("period end"), null=True, blank=True)
+    credits = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        verbose_name=_("corrects invoice"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    # The buyer as they were when the invoice was issued (R8.2).
+    buyer_name = models.CharField(_("buyer"), max_length=200, blank=True)
+    buyer_address = models.TextField(_("buyer's address"), blank=True)
+    buyer_country = models.CharField(_("buyer's country"), max_length=2, blank=True)
+    buyer_tax_id = models.CharField(_("buyer's tax ID"), max_length=50, blank=True)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="invoice_account_newest")]
+        permissions = [("close_invoice", _("Can void an invoice or mark it uncollectible"))]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "sequence"], name="invoice_one_number_per_account"),
+            models.CheckConstraint(
+                condition=Q(total=models.F("subtotal") + models.F("tax")), name="invoice_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(sequence__isnull=False), name="invoice_finalized_has_number"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"Draft {self.pk}"
+
+    @property
+    def is_finalized(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.IntegerField(_("quantity"), default=1)
+    unit_amount = models.IntegerField(_("unit amount"))
+    amount = models.IntegerField(_("amount"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=models.F("quantity") * models.F("unit_amount")), name="invoice_line_amount"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class InvoiceSequence(models.Model):
+    """The last number used in an account's series; locked while the next one is taken, so numbers have
+    no gaps and no duplicates, even when two invoices are finalized at once."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="invoice_sequence")
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.account}: {self.last}"
+
+
+class Charge(models.Model):
+    """An amount owed now for a change made during a period (prorated seats, upgrades, products…), to be
+    invoiced by the invoicing service (issue 5). Never edited: a correction is a credit note."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="charges")
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    description = models.CharField(_("description"), max_length=300)
+    event = models.OneToOneField("billing.BillingEvent", on_delete=models.PROTECT, related_name="charge")
+    created_at = models.DateTimeField(_("created at"))
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
+    )
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.account} · {self.amount} {self.currency} · {self.description}"

@@ -1,0 +1,123 @@
+"""The card on file (R8.4), every call to the payment provider, and failed payments being chased (R8.5)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+
+
+class PaymentMethod(models.Model):
+    """The card on file. Only what can be shown is stored: never the card number (R8.4)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="payment_method")
+    brand = models.CharField(_("brand"), max_length=20)
+    last4 = models.CharField(_("last 4 digits"), max_length=4)
+    exp_month = models.PositiveSmallIntegerField(_("expiry month"))
+    exp_year = models.PositiveSmallIntegerField(_("expiry year"))
+    gateway_token = models.CharField(_("gateway token"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exp_month__gte=1, exp_month__lte=12), name="payment_exp_month"
+            ),
+            models.CheckConstraint(condition=Q(last4__regex=r"^[0-9]{4}$"), name="payment_last4_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.brand} •••• {self.last4}"
+
+
+class PaymentAttempt(models.Model):
+    """Every call to the payment gateway: what was asked, with which idempotency key, and what came back."""
+
+    class Operation(models.TextChoices):
+        AUTHORIZE = "authorize", _("Authorization")
+        VOID = "void", _("Void")
+        CAPTURE = "capture", _("Capture")
+        CHARGE = "charge", _("Charge")
+        REFUND = "refund", _("Refund")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payment_attempts")
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="payment_attempts"
+    )
+    operation = models.CharField(_("operation"), max_length=10, choices=Operation.choices)
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    succeeded = models.BooleanField(_("succeeded"))
+    failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
+    reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("payment attempt")
+        verbose_name_plural = _("payment attempts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        outcome = "ok" if self.succeeded else self.failure_code
+        return f"{self.get_operation_display()} {self.amount} {self.currency} · {outcome}"
+
+
+class DunningCase(models.Model):
+    """A failed payment being chased (R8.5): its steps are counted from the failed invoice's date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RECOVERED = "recovered", _("Paid")
+        SUSPENDED = "suspended", _("Account suspended")
+        CLOSED = "closed", _("Closed")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="dunning_cases")
+    invoice = models.OneToOneField("billing.Invoice", on_delete=models.PROTECT, related_name="dunning_case")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(_("payment failed on"))
+    # Never before the end of a period that was already paid (a failed mid-period charge).
+    suspend_at = models.DateTimeField(_("suspension on"))
+    retry_requested_at = models.DateTimeField(_("retry asked at"), null=True, blank=True)
+    reactivated_until = models.DateTimeField(_("temporarily reactivated until"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dunning case")
+        verbose_name_plural = _("dunning cases")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status__in=["open", "suspended"]),
+                name="dunning_one_live_case",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} · {self.invoice} · {self.get_status_display()}"
+
+
+class DunningStep(models.Model):
+    """A step of the schedule that was reached: each happens once per case."""
+
+    class Step(models.TextChoices):
+        D0 = "d0", _("Payment failed (first email)")
+        D2 = "d2", _("Retry, second email")
+        D4 = "d4", _("Retry, third email, banner for owner and admins")
+        D21 = "d21", _("Retry, suspension warning, banner for everyone")
+        D29 = "d29", _("Account cancelled for non-payment")
+
+    case = models.ForeignKey(DunningCase, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(_("step"), max_length=4, choices=Step.choices)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("dunning step")
+        verbose_name_plural = _("dunning steps")
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "step"], name="dunning_step_once")]
+
+    def __str__(self):
+        return f"{self.case_id} · {self.get_step_display()}"

@@ -1,0 +1,403 @@
+"""The quote engine (R6): what a change to the subscription does, when, what it costs now (prorated) and
+what the subscription costs from then on. Quotes are computed from a `ChangeState` (billing.selectors.changes)
+and a moment, with the pure arithmetic of `billing.pricing`; `billing.services.changes` signs, confirms and
+applies them. Confirming recomputes a quote at its own moment and refuses when anything differs, so what
+is charged is always what was shown.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from accounts.policy import Action
+from billing import pricing
+from billing.models import Cycle, Edition, Product, ScheduledChange, Subscription, SubscriptionItem
+from billing.money import format_day
+from billing.selectors.changes import ChangeState, Line, change_state
+from billing.selectors.subscription import applicable_discounts, quote_item
+
+MAX_SEATS = 10_000  # per product line; larger orders go through sales
+MAX_TEMPORARY_EXTENSION_DAYS = 365
+
+BELOW_SEATS_IN_USE = _("%(product)s cannot go below %(in_use)s seats: %(in_use)s members use an agent seat.")
+TOO_MANY_SEATS = _("At most %(max)s seats per product. Contact sales for more.")
+PENDING_CHANGE_EXISTS = _("A change to %(product)s is already scheduled for the next period. Undo it first.")
+ITEM_ENDS = _("%(product)s ends on %(date)s: it can no longer be changed.")
+ACCOUNT_ENDS = _("The account is cancelled from %(date)s: only the payment type can still change.")
+ALREADY_SUBSCRIBED = _("%(product)s is already part of the subscription.")
+NOT_FOR_SALE = _("This product is not sold in this edition and currency.")
+SAME_EDITION = _("%(product)s is already on this edition.")
+SAME_CYCLE = _("The subscription is already billed this way.")
+SAME_PAYMENT_TYPE = _("This is already the payment type.")
+NO_TEMPORARY_SEATS = _("%(product)s has no temporary seats to extend.")
+BAD_EXTENSION = _("Choose a date after %(date)s and at most a year later.")
+CHOOSE_SEATS = _("Choose a number of seats from 1 to %(max)s.")
+PRORATED_LINE = _("%(what)s, prorated %(start)s – %(end)s")
+
+
+class ChangeKind(StrEnum):
+    ADD_SEATS = "add_seats"
+    REMOVE_SEATS = "remove_seats"
+    ADD_PRODUCT = "add_product"
+    CHANGE_EDITION = "change_edition"
+    CHANGE_CYCLE = "change_cycle"
+    CHANGE_PAYMENT_TYPE = "change_payment_type"
+    EXTEND_TEMPORARY = "extend_temporary"
+
+
+@dataclass(frozen=True)
+class ChangeSpec:
+    """One change asked for on the Manage page, as plain values (it travels signed inside the quote)."""
+
+    kind: ChangeKind
+    item: int | None = None  # the line's first item (a suite is one line)
+    seats: int | None = None  # seats to add or remove; seats of a new product
+    product: str | None = None
+    edition: str | None = None
+    cycle: str | None = None
+    payment_type: str | None = None
+    until: date | None = None
+
+    def to_json(self) -> dict:
+        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        if self.until:
+            data["until"] = self.until.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ChangeSpec":
+        data = dict(data)
+        if data.get("until"):
+            data["until"] = date.fromisoformat(data["until"])
+        data["kind"] = ChangeKind(data["kind"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ChangeQuote:
+    spec: ChangeSpec
+    action: Action
+    quoted_at: datetime
+    period_end: datetime
+    effective_at: datetime | None  # None: now; else the start of the next period
+    charge_now: int
+    total_now: int
+    total_after: int
+    currency: str
+    subject: str  # the product or line's name, for messages
+
+    @property
+    def is_next_period(self) -> bool:
+        return self.effective_at is not None
+
+
+# --- Projections: the subscription as plain QuoteItems, with changes applied -------------------------
+
+
+def _quote_items(items: list[SubscriptionItem]) -> dict[int, pricing.QuoteItem]:
+    return {i.pk: quote_item(i) for i in items}
+
+
+def _set_line(qitems: dict, line: Line, *, seats: int | None = None, edition: str | None = None) -> None:
+    for item in line.items:
+        quote_item = qitems.get(item.pk)
+        if quote_item is None:
+            continue
+        if seats is not None and item.product.unit == Product.Unit.SEAT:
+            quote_item = dataclasses.replace(quote_item, quantity=seats)
+        if edition is not None:
+            quote_item = dataclasses.replace(quote_item, edition=edition)
+        qitems[item.pk] = quote_item
+
+
+@dataclass(frozen=True)
+class ScheduledChangeView:
+    """A change for the next period as plain values, so that it can be projected before it exists."""
+
+    kind: str
+    item_id: int | None
+    payload: dict
+
+
+def _next_period(state: ChangeState, extra: ScheduledChangeView | None = None) -> tuple[dict, str]:
+    """The items and cycle of the next period: today's, with every pending change applied (and `extra`).
+    Scheduled removals and cancellations count too, so the totals shown never ignore them."""
+    qitems, cycle = _quote_items(state.items), state.subscription.cycle
+    for change in [*state.scheduled, *([extra] if extra else [])]:
+        if change.kind == ScheduledChange.Kind.CANCEL_ACCOUNT:
+            return {}, cycle
+        if change.kind == ScheduledChange.Kind.REMOVE_ITEM:
+            qitems.pop(change.item_id, None)
+        elif change.kind == ScheduledChange.Kind.END_SUITE_PRICING:
+            qitems = {key: dataclasses.replace(q, bundle=None) for key, q in qitems.items()}
+        elif change.kind == ScheduledChange.Kind.SET_CYCLE:
+            cycle = change.payload["cycle"]
+        elif change.kind == ScheduledChange.Kind.SET_SEATS:
+            _set_line(qitems, state.line_of(change.item_id), seats=change.payload["seats"])
+        elif change.kind == ScheduledChange.Kind.SET_EDITION:
+            _set_line(qitems, state.line_of(change.item_id), edition=change.payload["edition"])
+    return qitems, cycle
+
+
+def _total(state: ChangeState, qitems: dict, cycle: str) -> int:
+    try:
+        coupons = [
+            pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off)
+            for d in applicable_discounts(state.subscription)
+        ]
+        return pricing.quote(qitems.values(), state.table(cycle), cycle=cycle, coupons=coupons).total
+    except KeyError:
+        raise ValidationError(NOT_FOR_SALE) from None
+
+
+# --- Quotes ---------------------------------------------------------------------------------------
+
+
+def quote_change(state: ChangeState, spec: ChangeSpec, *, now: datetime) -> ChangeQuote:
+    """What `spec` changes, when, what it costs now (prorated) and the new total per period. Raises
+    ValidationError with a message for people when the change cannot be made, Http404 for a foreign item."""
+    sub = state.subscription
+    total_now = _total(state, _quote_items(state.items), sub.cycle)
+    build = _QUOTERS[spec.kind]
+    action, subject, after = build(state, spec, now)
+    if isinstance(after, ScheduledChangeView):  # a change for the next period
+        _refuse_if_account_ends(state)
+        qitems, cycle = _next_period(state, after)
+        return ChangeQuote(
+            spec,
+            action,
+            now,
+            sub.current_period_end,
+            sub.current_period_end,
+            0,
+            total_now,
+            _total(state, qitems, cycle),
+            state.account.currency,
+            subject,
+        )
+    qitems, extra_charge = after
+    total_after = _total(state, qitems, sub.cycle)
+    charge = extra_charge + pricing.charge_for_increase(
+        total_before=total_now,
+        total_after=total_after,
+        now=now,
+        start=sub.current_period_start,
+        end=sub.current_period_end,
+    )
+    if state.account.is_trial:
+        charge = 0  # nothing is charged during a trial
+    return ChangeQuote(
+        spec,
+        action,
+        now,
+        sub.current_period_end,
+        None,
+        charge,
+        total_now,
+        total_after,
+        state.account.currency,
+        subject,
+    )
+
+
+def _refuse_if_account_ends(state: ChangeState) -> None:
+    if state.cancellation is not None:
+        raise ValidationError(
+            ACCOUNT_ENDS, params={"date": format_day(state.cancellation.effective_at, "long")}
+        )
+
+
+def _changeable_line(state: ChangeState, spec: ChangeSpec) -> Line:
+    line = state.line_of(spec.item)
+    _refuse_if_account_ends(state)
+    if line.ends_on is not None:
+        raise ValidationError(
+            ITEM_ENDS, params={"product": line.name, "date": format_day(line.ends_on, "long")}
+        )
+    return line
+
+
+def _seats(spec: ChangeSpec) -> int:
+    if spec.seats is None or not 1 <= spec.seats <= MAX_SEATS:
+        raise ValidationError(CHOOSE_SEATS, params={"max": MAX_SEATS})
+    return spec.seats
+
+
+def _quote_add_seats(state, spec, now):
+    line = _changeable_line(state, spec)
+    _no_pending(line, ScheduledChange.Kind.SET_SEATS)  # the pending count would silently undo the addition
+    new = line.seats + _seats(spec)
+    if new > MAX_SEATS:
+        raise ValidationError(TOO_MANY_SEATS, params={"max": MAX_SEATS})
+    qitems = _quote_items(state.items)
+    _set_line(qitems, line, seats=new)
+    return Action.ADD_SEATS, line.name, (qitems, 0)
+
+
+def _no_pending(line: Line, kind: str) -> None:
+    if any(c.kind == kind for c in line.pending):
+        raise ValidationError(PENDING_CHANGE_EXISTS, params={"product": line.name})
+
+
+def _quote_remove_seats(state, spec, now):
+    line = _changeable_line(state, spec)
+    _no_pending(line, ScheduledChange.Kind.SET_SEATS)
+    new = line.seats - _seats(spec)
+    if new < max(1, state.seats_in_use):
+        raise ValidationError(BELOW_SEATS_IN_USE, params={"product": line.name, "in_use": state.seats_in_use})
+    view = ScheduledChangeView(ScheduledChange.Kind.SET_SEATS, line.head.pk, {"seats": new})
+    return Action.REMOVE_SEATS, line.name, view
+
+
+def _quote_add_product(state, spec, now):
+    product = next((p for p in state.products_for_sale if p.code == spec.product), None)
+    if product is None:
+        active = next((i.product for i in state.items if i.product.code == spec.product), None)
+        if active is not None:
+            raise ValidationError(ALREADY_SUBSCRIBED, params={"product": active.name})
+        raise ValidationError(NOT_FOR_SALE)
+    if (
+        spec.edition not in Edition.values
+        or (product.pk, spec.edition, state.subscription.cycle) not in state.prices
+    ):
+        raise ValidationError(NOT_FOR_SALE)
+    seats = _seats(spec) if product.unit == Product.Unit.SEAT else 1
+    qitems = _quote_items(state.items)
+    qitems[0] = pricing.QuoteItem(key=0, product=product.pk, edition=spec.edition, quantity=seats)
+    return Action.ADD_PRODUCTS, product.name, (qitems, 0)
+
+
+def _quote_change_edition(state, spec, now):
+    line = _changeable_line(state, spec)
+    if spec.edition not in Edition.values:
+        raise ValidationError(NOT_FOR_SALE)
+    if spec.edition == line.edition:
+        raise ValidationError(SAME_EDITION, params={"product": line.name})
+    if (line.product.pk, spec.edition, state.subscription.cycle) not in state.prices:
+        raise ValidationError(NOT_FOR_SALE)
+    _no_pending(line, ScheduledChange.Kind.SET_EDITION)
+    if pricing.is_upgrade(line.edition, spec.edition):  # R6.2: an upgrade applies now, prorated
+        qitems = _quote_items(state.items)
+        _set_line(qitems, line, edition=spec.edition)
+        return Action.UPGRADE_EDITION, line.name, (qitems, 0)
+    view = ScheduledChangeView(ScheduledChange.Kind.SET_EDITION, line.head.pk, {"edition": spec.edition})
+    return Action.DOWNGRADE_EDITION, line.name, view
+
+
+def _quote_change_cycle(state, spec, now):
+    if spec.cycle not in Cycle.values or spec.cycle == state.subscription.cycle:
+        raise ValidationError(SAME_CYCLE)
+    if any(c.kind == ScheduledChange.Kind.SET_CYCLE for c in state.scheduled):
+        raise ValidationError(PENDING_CHANGE_EXISTS, params={"product": _("the billing cycle")})
+    view = ScheduledChangeView(ScheduledChange.Kind.SET_CYCLE, None, {"cycle": spec.cycle})
+    return Action.CHANGE_BILLING_CYCLE, str(_("Billing cycle")), view
+
+
+def _quote_change_payment_type(state, spec, now):
+    if (
+        spec.payment_type not in Subscription.PaymentType.values
+        or spec.payment_type == state.subscription.payment_type
+    ):
+        raise ValidationError(SAME_PAYMENT_TYPE)
+    return Action.CHANGE_PAYMENT_TYPE, str(_("Payment type")), (_quote_items(state.items), 0)
+
+
+def _quote_extend_temporary(state, spec, now):
+    line = _changeable_line(state, spec)
+    item = line.temporary_item
+    if item is None:
+        raise ValidationError(NO_TEMPORARY_SEATS, params={"product": line.name})
+    current_end = item.temporary_seats_end
+    if spec.until is None or not current_end < spec.until <= current_end + timedelta(
+        MAX_TEMPORARY_EXTENSION_DAYS
+    ):
+        raise ValidationError(BAD_EXTENSION, params={"date": format_day(current_end, "long")})
+    unit = state.prices[(item.product_id, item.edition, Cycle.MONTHLY)]
+    charge = pricing.temporary_seats_charge(
+        unit_amount=unit, seats=item.temporary_seats, days=(spec.until - current_end).days
+    )
+    return Action.ADD_SEATS, line.name, (_quote_items(state.items), charge)
+
+
+_QUOTERS = {
+    ChangeKind.ADD_SEATS: _quote_add_seats,
+    ChangeKind.REMOVE_SEATS: _quote_remove_seats,
+    ChangeKind.ADD_PRODUCT: _quote_add_product,
+    ChangeKind.CHANGE_EDITION: _quote_change_edition,
+    ChangeKind.CHANGE_CYCLE: _quote_change_cycle,
+    ChangeKind.CHANGE_PAYMENT_TYPE: _quote_change_payment_type,
+    ChangeKind.EXTEND_TEMPORARY: _quote_extend_temporary,
+}
+
+
+def edition_options(line: Line, *, upgrade: bool, downgrade: bool) -> list[tuple[str, str]]:
+    """The editions this member may move a line to: higher ones to upgrade, lower ones to downgrade."""
+    return [
+        (value, label)
+        for value, label in Edition.choices
+        if value != line.edition and (upgrade if pricing.is_upgrade(line.edition, value) else downgrade)
+    ]
+
+
+def describe(quote: ChangeQuote, language: str) -> str:
+    """The change in words, in `language`: the line of the invoice that charges it."""
+    with translation.override(language):
+        what = render_to_string(
+            "billing/changes/_change_description.html", {"spec": quote.spec, "subject": quote.subject}
+        ).strip()
+        if not quote.charge_now:
+            return what
+        return str(
+            PRORATED_LINE
+            % {"what": what, "start": format_day(quote.quoted_at), "end": format_day(quote.period_end)}
+        )
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """R7.5: a cheaper way to stay, with the total it would cost per period, leading to its Manage preview."""
+
+    spec: ChangeSpec
+    subject: str
+    total_after: int
+    currency: str
+
+
+def cheaper_alternatives(
+    account: Account, *, now: datetime, item_ids: set[int] | None = None
+) -> list[Alternative]:
+    """The next lower edition and the fewest seats allowed for each product (or only the given ones),
+    when they cost less from the next period."""
+    state = change_state(account, now=now)
+    if state is None or state.cancellation is not None:
+        return []
+    total_now = _total(state, _quote_items(state.items), state.subscription.cycle)
+    specs = []
+    for line in state.lines:
+        if item_ids is not None and not item_ids & {i.pk for i in line.items}:
+            continue
+        lower = [e for e in pricing.EDITION_ORDER if pricing.is_upgrade(e, line.edition)]
+        if lower:
+            specs.append(ChangeSpec(ChangeKind.CHANGE_EDITION, item=line.head.pk, edition=lower[-1]))
+        if line.per_seat and line.seats > max(1, state.seats_in_use):
+            specs.append(
+                ChangeSpec(
+                    ChangeKind.REMOVE_SEATS, item=line.head.pk, seats=line.seats - max(1, state.seats_in_use)
+                )
+            )
+    alternatives = []
+    for spec in specs:
+        try:
+            quote = quote_change(state, spec, now=now)
+        except ValidationError:
+            continue
+        if quote.total_after < total_now:
+            alternatives.append(Alternative(spec, quote.subject, quote.total_after, quote.currency))
+    return alternatives

@@ -1,0 +1,131 @@
+"""The Manage page's reads (R6): the subscription as product lines, the changes pending for the next period,
+the list prices and the products on sale. Quotes are computed from it by `billing.quotes`."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.http import Http404
+
+from accounts.models import Account, Membership
+from billing.models import Product, ScheduledChange, Subscription, SubscriptionItem
+from billing.selectors.catalog import catalog_for
+from billing.selectors.subscription import active_items, subscription_with_items
+
+# The changes made on the Manage page that wait for the next period: listed with a way to undo them.
+NEXT_PERIOD_KINDS = (
+    ScheduledChange.Kind.SET_SEATS,
+    ScheduledChange.Kind.SET_EDITION,
+    ScheduledChange.Kind.SET_CYCLE,
+)
+
+
+@dataclass
+class Line:
+    """A product line of the subscription: one item, or every item of one suite."""
+
+    items: list[SubscriptionItem]
+    pending: list[ScheduledChange] = field(default_factory=list)
+    ends_on: datetime | None = None
+
+    @property
+    def head(self) -> SubscriptionItem:
+        return self.items[0]
+
+    @property
+    def name(self) -> str:
+        return self.head.bundle.name if self.head.bundle_id else self.head.product.name
+
+    @property
+    def product(self) -> Product:
+        return self.head.bundle if self.head.bundle_id else self.head.product
+
+    @property
+    def edition(self) -> str:
+        return self.head.edition
+
+    @property
+    def per_seat(self) -> bool:
+        return any(i.product.unit == Product.Unit.SEAT for i in self.items)
+
+    @property
+    def seats(self) -> int:
+        return max(i.seats for i in self.items)
+
+    @property
+    def temporary_item(self) -> SubscriptionItem | None:
+        return next((i for i in self.items if i.temporary_seats), None)
+
+
+@dataclass
+class ChangeState:
+    account: Account
+    subscription: Subscription
+    lines: list[Line]
+    scheduled: list[ScheduledChange]  # every pending change, removals and cancellation included
+    prices: dict[tuple[int, str, str], int]  # (product id, edition, cycle) → unit amount
+    products_for_sale: list[Product]
+    seats_in_use: int
+    cancellation: ScheduledChange | None
+
+    @property
+    def items(self) -> list[SubscriptionItem]:
+        return [i for line in self.lines for i in line.items]
+
+    def line_of(self, item_id: int | None) -> Line:
+        line = next((line for line in self.lines if item_id in {i.pk for i in line.items}), None)
+        if line is None:
+            raise Http404("No such product in this subscription.")
+        return line
+
+    @property
+    def next_period_changes(self) -> list[ScheduledChange]:
+        return [c for c in self.scheduled if c.kind in NEXT_PERIOD_KINDS]
+
+    def table(self, cycle: str) -> dict[tuple[int, str], int]:
+        return {(p, e): amount for (p, e, c), amount in self.prices.items() if c == cycle}
+
+
+def change_state(account: Account, *, now: datetime) -> ChangeState | None:
+    """Everything the Manage page and its quotes read, in a fixed number of queries."""
+    subscription = subscription_with_items(account, now=now)
+    if subscription is None:
+        return None
+    pending = list(
+        ScheduledChange.objects.filter(account=account)
+        .pending()
+        .select_related("item__product", "item__bundle")
+    )
+    lines: dict[object, Line] = {}
+    for item in active_items(subscription):
+        key = ("suite", item.bundle_id) if item.bundle_id else item.pk
+        lines.setdefault(key, Line(items=[])).items.append(item)
+    cancellation = next((c for c in pending if c.kind == ScheduledChange.Kind.CANCEL_ACCOUNT), None)
+    for line in lines.values():
+        ids = {i.pk for i in line.items}
+        line.pending = [c for c in pending if c.item_id in ids and c.kind in NEXT_PERIOD_KINDS]
+        removal = next(
+            (c for c in pending if c.item_id in ids and c.kind == ScheduledChange.Kind.REMOVE_ITEM), None
+        )
+        ending = removal or cancellation
+        line.ends_on = ending.effective_at if ending else None
+    catalog = catalog_for(account.currency)
+    active = {i.product_id for line in lines.values() for i in line.items}
+    for_sale = sorted(
+        (p for p in catalog.products.values() if p.kind != Product.Kind.SUITE and p.pk not in active),
+        key=lambda p: (p.position, p.code),
+    )
+    return ChangeState(
+        account=account,
+        subscription=subscription,
+        lines=list(lines.values()),
+        scheduled=pending,
+        prices=catalog.prices,
+        products_for_sale=for_sale,
+        seats_in_use=Membership.objects.filter(account=account).count(),
+        cancellation=cancellation,
+    )
+
+
+def members_by_role(account: Account):
+    """The members the owner may make billing admins (R6.4), with their user."""
+    return Membership.objects.filter(account=account).select_related("user").order_by("role", "user__email")

@@ -1,0 +1,21 @@
+"""Billing › Billing history (R9.3): every billing event of the account, newest first, filterable."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from accounts.decorators import require_action
+from accounts.policy import Action
+from billing.forms import HistoryFilterForm
+from billing.selectors.history import billing_history as events_of
+
+PAGE_SIZE = 25
+
+
+@require_action(Action.VIEW_BILLING_HISTORY)
+def billing_history(request):
+    """Every billing event of the account, newest first, 25 a page, filterable by kind."""
+    form = HistoryFilterForm(request.GET)
+    kind = form.cleaned_data["kind"] if form.is_valid() else None
+    events = events_of(request.membership.account, kind or None)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/history/list.html", {"events": page, "form": form, "kind": kind or ""})

@@ -1,0 +1,55 @@
+"""The Subscription page (R3) and the change requests of online-assisted admins (R2.4)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import require_action
+from accounts.policy import Action, allowed
+from billing.clock import now_for
+from billing.forms import ChangeRequestForm
+from billing.selectors.subscription import subscription_overview
+from billing.services import change_requests
+
+REQUEST_SENT = gettext_lazy("Your request was sent to support. Its status shows below.")
+INVALID_FORM_STATUS = 422  # htmx is configured (base.html) to swap 422 responses so errors show in place
+
+
+def _subscription_page(request, *, form=None, status=200, request_sent=False):
+    account = request.membership.account
+    can_request = Action.REQUEST_CHANGES in allowed(request.membership)
+    context = {
+        "overview": subscription_overview(
+            account, now=now_for(account), with_requests_of=request.user if can_request else None
+        ),
+        "form": form or ChangeRequestForm(),
+        "request_sent": request_sent,
+    }
+    template = "billing/subscription/page.html"
+    if request.htmx and form is not None:
+        template += "#change_requests"
+    return render(request, template, context, status=status)
+
+
+@require_action(Action.VIEW_SUBSCRIPTION)
+def subscription(request):
+    """The Subscription page (R3)."""
+    return _subscription_page(request)
+
+
+@require_POST
+@require_action(Action.REQUEST_CHANGES)
+def change_request_create(request):
+    """R2.4: a non-billing admin of an online-assisted account asks support for a change."""
+    form = ChangeRequestForm(request.POST)
+    if not form.is_valid():
+        return _subscription_page(request, form=form, status=INVALID_FORM_STATUS)
+    account = request.membership.account
+    change_requests.change_request_create(
+        membership=request.membership, now=now_for(account), **form.cleaned_data
+    )
+    if request.htmx:
+        return _subscription_page(request, form=ChangeRequestForm(), request_sent=True)
+    messages.success(request, REQUEST_SENT)
+    return redirect("billing:subscription")

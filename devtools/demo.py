@@ -1,0 +1,315 @@
+"""The demo data: a fixed contract that the README, the tests and the docs rely on (issue 2).
+
+Dates are relative to the day the demo is loaded. Loading twice changes nothing: an account that exists
+already (by name) is left as it is.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+
+from accounts.models import Account, Membership, User
+from billing import pricing
+from billing.catalog import install_catalog
+from billing.lifecycle.tick import advance_account, reschedule
+from billing.models import (
+    BillingContact,
+    ContractTerms,
+    Coupon,
+    Discount,
+    PaymentMethod,
+    Product,
+    Subscription,
+    SubscriptionItem,
+    TestClock,
+)
+from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid, subscription_lines
+from billing.staff import ensure_support_group
+
+PASSWORD = "Demo-2026!"
+Kind, Gen, Pricing, Role = Account.Kind, Account.Generation, Account.Pricing, Membership.Role
+
+
+@dataclass
+class Item:
+    product: str
+    edition: str
+    seats: int = 1
+    bundle: str | None = None
+    temporary_seats: int = 0
+
+
+@dataclass
+class DemoAccount:
+    name: str
+    domain: str
+    roles: dict[str, str]  # email local part → role
+    kind: str
+    created_on: date | None  # None: the day the demo is loaded
+    items: list[Item]
+    generation: str = Gen.RECENT
+    pricing: str = Pricing.STANDALONE
+    cycle: str = "monthly"
+    currency: str = "USD"
+    language: str = "en"
+    card: tuple[str, str] | None = ("Visa", "4242")
+    payment_type: str = "card"
+    trial_days: int | None = None
+    cancellation_via_support: bool = False
+    chat_phase4: bool = True
+    promo_bp: int | None = None
+    address: str = ""
+    past_invoices: int = 0
+    billing_contacts: tuple[str, ...] = ()
+    renewal_failed_days_ago: int | None = None  # a declined renewal, chased by dunning, on a test clock
+    termination_fee: int = 0  # the contract's early termination fee, in minor units
+    current_term_paid: bool = False  # the current term is invoiced and paid: staff can demo early termination
+
+
+def _suite(code: str, edition: str, seats: int) -> list[Item]:
+    # Guide is priced per account: its seat count is 1, the suite's seats are those of its other products.
+    return [
+        Item(p, edition, 1 if p == "guide" else seats, bundle=code)
+        for p in ("support", "chat", "guide", "talk")
+    ]
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(
+        "Acme Self-Service",
+        "acme.test",
+        {"owner": Role.OWNER, "billing": Role.BILLING_ADMIN, "admin": Role.ADMIN, "agent": Role.AGENT},
+        Kind.SELF_SERVICE,
+        date(2023, 3, 14),
+        [
+            Item("support", "professional", 12, temporary_seats=5),
+            Item("chat", "professional", 5),
+            Item("guide", "professional"),
+            Item("talk", "team", 3),
+        ],
+        promo_bp=1000,
+        past_invoices=3,
+        billing_contacts=("accounting@acme.test",),
+        address="1 Market Street\nSan Francisco, CA 94105",
+    ),
+    DemoAccount(
+        "Legacy Suite SARL",
+        "legacy-suite.test",
+        {"owner": Role.OWNER, "billing": Role.BILLING_ADMIN},
+        Kind.SELF_SERVICE,
+        date(2019, 6, 3),
+        _suite("support_suite", "professional", 8),
+        generation=Gen.LEGACY,
+        pricing=Pricing.LEGACY_SUITE,
+        cycle="annual",
+        currency="EUR",
+        language="fr",
+        card=("Mastercard", "4444"),
+        address="12 rue de la Paix\n75002 Paris",
+        past_invoices=1,
+    ),
+    DemoAccount(
+        "SPP Corp",
+        "spp.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        date(2022, 2, 1),
+        _suite("zendesk_suite", "growth", 20),
+        pricing=Pricing.SPP_SUITE,
+        card=("Visa", "1881"),
+    ),
+    DemoAccount(
+        "Online Assisted Ltd",
+        "assisted.test",
+        {"owner": Role.OWNER, "billing": Role.BILLING_ADMIN, "admin": Role.ADMIN},
+        Kind.ONLINE_ASSISTED,
+        date(2021, 9, 20),
+        [Item("support", "enterprise", 50), Item("guide", "enterprise")],
+        cycle="annual",
+        currency="GBP",
+        past_invoices=1,
+        termination_fee=100_000,
+        card=None,
+        payment_type="invoice",
+    ),
+    DemoAccount(
+        "Managed Enterprise Inc",
+        "managed.test",
+        {"owner": Role.OWNER, "admin": Role.ADMIN},
+        Kind.MANAGED,
+        date(2018, 1, 15),
+        [Item("support", "enterprise", 400), Item("explore", "enterprise")],
+        cycle="annual",
+        termination_fee=500_000,
+        current_term_paid=True,
+        card=None,
+        payment_type="invoice",
+    ),
+    DemoAccount(
+        "Trial Startup",
+        "trial.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        None,
+        _suite("zendesk_suite", "professional", 5),
+        pricing=Pricing.SPP_SUITE,
+        card=None,
+        trial_days=10,
+    ),
+    DemoAccount(
+        "Contact Support GmbH",
+        "contact-support.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        date(2022, 11, 2),
+        [Item("support", "team", 4)],
+        currency="EUR",
+        card=("Visa", "5556"),
+        cancellation_via_support=True,
+    ),
+    DemoAccount(
+        "Vintage 2019 Co",
+        "vintage.test",
+        {"owner": Role.OWNER},
+        Kind.SELF_SERVICE,
+        date(2019, 5, 1),
+        [Item("support", "professional", 6), Item("chat", "professional", 3), Item("guide", "professional")],
+        chat_phase4=False,
+        card=("American Express", "0005"),
+    ),
+    DemoAccount(
+        "Past Due Chat",
+        "pastdue.test",
+        {"owner": Role.OWNER, "admin": Role.ADMIN, "agent": Role.AGENT},
+        Kind.SELF_SERVICE,
+        date(2021, 4, 12),
+        [Item("chat", "professional", 4)],
+        card=("Visa", "0002"),
+        past_invoices=1,
+        renewal_failed_days_ago=5,
+    ),
+]
+
+STAFF = [("support@staff.test", False), ("root@staff.test", True)]
+
+
+def _user(email: str, **fields) -> User:
+    user = User.objects.filter(email=email).first()
+    return user or User.objects.create_user(email, PASSWORD, **fields)
+
+
+@transaction.atomic
+def seed_demo(*, now: datetime) -> list[str]:
+    """Create what is missing of the demo; return the names of the accounts created."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    install_catalog()  # also installed after every migrate: here for a database flushed since
+    support_group = ensure_support_group()
+    for email, superuser in STAFF:
+        user = _user(email, is_staff=True, is_superuser=superuser)
+        if not superuser:
+            user.groups.add(support_group)
+    products = {p.code: p for p in Product.objects.all()}
+    created = []
+    for spec in DEMO_ACCOUNTS:
+        if Account.objects.filter(name=spec.name).exists():
+            continue
+        created.append(spec.name)
+        _create_account(spec, products, today, now)
+    return created
+
+
+def _create_account(spec: DemoAccount, products: dict, today: datetime, now: datetime) -> None:
+    account = Account.objects.create(
+        name=spec.name,
+        kind=spec.kind,
+        generation=spec.generation,
+        pricing=spec.pricing,
+        created_on=spec.created_on or today.date(),
+        trial_ends_on=(today + timedelta(days=spec.trial_days)).date() if spec.trial_days else None,
+        cancellation_via_support=spec.cancellation_via_support,
+        chat_phase4=spec.chat_phase4,
+        currency=spec.currency,
+        language=spec.language,
+        billing_name=spec.name,
+        billing_address=spec.address,
+    )
+    for local, role in spec.roles.items():
+        Membership.objects.create(user=_user(f"{local}@{spec.domain}"), account=account, role=role)
+    ContractTerms.objects.create(
+        account=account,
+        service_started_at=datetime.combine(account.created_on, datetime.min.time(), tzinfo=UTC),
+        early_termination_fee=spec.termination_fee,
+    )
+    # Monthly accounts are 10 days into their period, annual ones 100 days.
+    start = today - timedelta(days=100 if spec.cycle == "annual" else 10)
+    if spec.renewal_failed_days_ago:  # the period ends — and renews — that many days ago
+        start = pricing.add_months(today - timedelta(days=spec.renewal_failed_days_ago), -1)
+    end = pricing.period_end(start, spec.cycle)
+    if spec.trial_days:
+        start, end = today - timedelta(days=4), today + timedelta(days=spec.trial_days)
+    subscription = Subscription.objects.create(
+        account=account,
+        cycle=spec.cycle,
+        current_period_start=start,
+        current_period_end=end,
+        payment_type=spec.payment_type,
+    )
+    for item in spec.items:
+        SubscriptionItem.objects.create(
+            subscription=subscription,
+            product=products[item.product],
+            edition=item.edition,
+            seats=item.seats,
+            bundle=products[item.bundle] if item.bundle else None,
+            temporary_seats=item.temporary_seats,
+            temporary_seats_end=(today + timedelta(days=45)).date() if item.temporary_seats else None,
+        )
+    if spec.card:
+        brand, last4 = spec.card
+        PaymentMethod.objects.create(
+            account=account,
+            brand=brand,
+            last4=last4,
+            exp_month=12,
+            exp_year=today.year + 2,
+            gateway_token=f"sandbox_{'card_declined' if last4 == '0002' else 'demo'}_{last4}",
+        )
+    if spec.promo_bp:
+        coupon, _ = Coupon.objects.get_or_create(
+            code="welcome10",
+            defaults={"name": "Welcome 10%", "kind": Coupon.Kind.PROMOTION, "percent_off_bp": spec.promo_bp},
+        )
+        Discount.objects.create(
+            subscription=subscription, coupon=coupon, starts_at=start - timedelta(days=400)
+        )
+    for contact in spec.billing_contacts:
+        BillingContact.objects.create(account=account, email=contact, created_at=today)
+    _past_invoices(account, subscription, spec, today)
+    if spec.renewal_failed_days_ago:
+        # The real lifecycle, on a test clock at "now": the renewal is declined, dunning reaches D+4.
+        account.test_clock = TestClock.objects.create(name=f"{spec.name} clock", frozen_now=now)
+        account.save(update_fields=["test_clock"])
+        advance_account(account.pk)
+    reschedule(account)
+
+
+def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccount, today: datetime) -> None:
+    """Invoices for the periods before the current one (and the current one, when the spec says so), issued
+    through the invoicing service (no emails). Paid, except on accounts that pay by invoice, whose latest
+    past one is still open."""
+    last = 0 if spec.current_term_paid else 1
+    for back in range(spec.past_invoices, last - 1, -1):
+        months = back * pricing.MONTHS_PER_PERIOD[spec.cycle]
+        start = pricing.add_months(subscription.current_period_start, -months)
+        end = pricing.period_end(start, spec.cycle)
+        draft = invoice_draft(
+            account=account,
+            lines=subscription_lines(account, now=today),
+            now=start,
+            period_start=start,
+            period_end=end,
+        )
+        invoice = invoice_finalize(invoice=draft, now=start, notify=False)
+        if spec.payment_type == "card" or back != 1:
+            invoice_mark_paid(invoice=invoice, now=start + timedelta(days=1))

@@ -1,0 +1,31 @@
+"""The code keeps the shape README › Architecture describes (the import contracts are checked by
+`lint-imports`, which `make test` runs first)."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_LINES = 420  # "no module over ~400 lines": small files, one domain each
+
+
+def test_no_module_is_over_about_400_lines():
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for package in ("accounts", "billing", "config", "devtools")
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_migrations_are_squashed_and_import_no_live_app_code():
+    """A migration that imports the app's code changes when the code does: reference data (the catalog,
+    the Support group) is installed after migrate instead (billing/apps.py)."""
+    for app in ("accounts", "billing"):
+        migrations = sorted((ROOT / app / "migrations").glob("0*.py"))
+        assert 1 <= len(migrations) <= 3, migrations
+        for migration in migrations:
+            imports = re.findall(
+                r"^\s*(?:from|import) (accounts|billing|config|devtools)\b", migration.read_text(), re.M
+            )
+            assert imports == [], migration.name
