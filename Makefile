@@ -49,7 +49,7 @@ lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles test-artifacts locale/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) node_modules staticfiles test-artifacts var db.sqlite3 locale/*/LC_MESSAGES/*.mo
 
 # Page throughput and latency (wrk against gunicorn) and the billing clock, on SQLite and PostgreSQL.
 bench: setup

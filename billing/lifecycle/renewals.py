@@ -23,6 +23,7 @@ from billing.models import (
     InvoiceSequence,
     PaymentMethod,
     Price,
+    ScheduledChange,
     Subscription,
     SubscriptionItem,
     SubscriptionPeriod,
@@ -58,9 +59,7 @@ def renew_in_bulk(pks: list[int], *, real_now: datetime) -> set[int]:
             .exclude(contract__auto_renew=False)  # those end instead (`renewal`)
             .exclude(dunning_cases__status__in=["open", "suspended"])
             .exclude(
-                scheduled_changes__applied_at=None,
-                scheduled_changes__revoked_at=None,
-                scheduled_changes__effective_at__lte=real_now,
+                pk__in=ScheduledChange.objects.pending().filter(effective_at__lte=real_now).values("account")
             )
         }
         due = Subscription.objects.filter(account__in=list(accounts), current_period_end__lte=real_now)

@@ -11,7 +11,9 @@ from django.db import transaction
 from accounts.models import Account, Membership, User
 from billing.lifecycle.tick import billing_tick, due_account_ids
 from billing.models import (
+    Coupon,
     DataDeletion,
+    Discount,
     DunningCase,
     EmailLog,
     Invoice,
@@ -57,6 +59,19 @@ def signed_in(client, email):
 
 
 # --- Renewals ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk renewals", "one by one"])
+def test_r9_1_a_renewal_with_nothing_to_charge_is_paid_at_once(bulk):
+    """Found when the two renewal paths became one: a batch left a zero-total renewal open (a renewal on its
+    own was paid), as if the customer still owed it."""
+    Discount.objects.filter(subscription__account__name=ACME).delete()  # the demo's 10 % promotion
+    free = Coupon.objects.create(code="free", name="Free for a year", percent_off_bp=10_000)
+    Discount.objects.create(subscription=acme().subscription, coupon=free, starts_at=D - timedelta(days=1))
+    billing_tick(real_now=D + timedelta(hours=1), bulk=bulk)
+    (invoice,) = renewal_invoices()
+    assert (invoice.total, invoice.status, invoice.paid_at) == (0, "paid", D)
+    assert not PaymentAttempt.objects.filter(invoice=invoice).exists()  # nothing was sent to the card
 
 
 def test_r9_1_renewal_opens_the_next_period_invoices_and_charges_it_once(django_capture_on_commit_callbacks):
