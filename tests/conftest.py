@@ -1,25 +1,25 @@
 import os
 import shutil
-from datetime import UTC, datetime
 
 import pytest
 from django.db.models import Max
-from django.test import Client
+from django.test import Client, override_settings
 
-from accounts.models import Membership
+from accounts.models import Account, Membership
 from billing.models import BillingEvent
 from devtools.demo import PASSWORD, seed_demo
 from tests.factories import MembershipFactory
+from tests.helpers import DEMO, NOW
 
 # Playwright's sync API runs an event loop in the test thread; Django must accept ORM calls from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_tests(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHER
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "en"
     settings.MEDIA_ROOT = tmp_path / "media"  # data exports
@@ -30,23 +30,26 @@ def now():
     return NOW
 
 
-DEMO = {"last_event": 0}
+def _load_demo() -> None:
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        seed_demo(now=NOW)
+    DEMO["last_event"] = BillingEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo, loaded once into the test database. Every test runs in a transaction rolled back after it,
+    so each one — reading the demo or writing to it — starts from the same demo without loading it again."""
+    with django_db_blocker.unblock():
+        _load_demo()
 
 
 @pytest.fixture
 def demo(db):
-    """The demo data of the README, loaded at NOW."""
-    seed_demo(now=NOW)
-    DEMO["last_event"] = BillingEvent.objects.aggregate(last=Max("pk"))["last"] or 0
-
-
-def new_events():
-    """The billing events recorded since the demo was loaded (the demo's past invoices have theirs)."""
-    return BillingEvent.objects.filter(pk__gt=DEMO["last_event"])
-
-
-def demo_member(email: str) -> Membership:
-    return Membership.objects.select_related("account", "user").get(user__email=email)
+    """The demo data of the README, loaded at NOW. Tests that commit (live server, several connections)
+    empty the database when they end: the next one loads the demo again."""
+    if not Account.objects.filter(name="Acme Self-Service").exists():
+        _load_demo()
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def test_the_locked_out_page_speaks_french(client, settings):
 
 @pytest.mark.usefixtures("demo")
 def test_pages_carry_a_content_security_policy_without_inline_scripts(client_for):
-    from tests.conftest import demo_member
+    from tests.helpers import demo_member
 
     response = client_for(demo_member("owner@acme.test")).get("/admin/account/billing/subscription/")
     policy = response["Content-Security-Policy"]

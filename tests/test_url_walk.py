@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts.models import User
 from billing.models import DataExport, Invoice
-from tests.conftest import NOW, demo_member
+from tests.helpers import NOW, demo_member
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -4,14 +4,13 @@ import re
 
 import pytest
 
-from tests.billing.test_cancellation_journey import BASE, item, select
-from tests.billing.test_subscription_page import text
+from tests.helpers import CANCELLATIONS, item, select, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 
 def test_r7_5_the_account_cancellation_offers_lower_editions_fewer_seats_and_removing_one_product(sign_in):
-    page = sign_in("owner@acme.test").get(BASE + "account/")
+    page = sign_in("owner@acme.test").get(CANCELLATIONS + "account/")
     html, words = page.content.decode(), text(page)
     assert html.count('data-testid="alternative"') >= 6
     # Support Professional → Growth: (1,223 − 12 × 20) × 0.9 = $884.70 a month.
@@ -24,7 +23,7 @@ def test_r7_5_the_account_cancellation_offers_lower_editions_fewer_seats_and_rem
 
 def test_r7_5_each_option_leads_to_its_manage_preview(sign_in):
     client = sign_in("owner@acme.test")
-    html = client.get(BASE + "account/").content.decode()
+    html = client.get(CANCELLATIONS + "account/").content.decode()
     form = re.search(
         r'<form method="post" action="/admin/account/billing/subscription/manage/preview/">(.*?)</form>',
         html,
@@ -38,7 +37,7 @@ def test_r7_5_each_option_leads_to_its_manage_preview(sign_in):
 def test_r7_5_removing_a_product_shows_options_for_that_product_only(sign_in):
     client = sign_in("owner@acme.test")
     select(client, item("Acme Self-Service", "chat"))
-    words = text(client.get(BASE + "review/"))
+    words = text(client.get(CANCELLATIONS + "review/"))
     assert (
         "Change Chat to Growth" in words
         and "Support" not in words.split("Cheaper options")[1].split("Before")[0]

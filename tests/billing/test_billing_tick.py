@@ -13,9 +13,7 @@ from accounts.models import Account, User
 from billing.lifecycle.tick import billing_tick
 from billing.models import Invoice, ScheduledChange, SubscriptionItem, TestClock
 from devtools.demo import PASSWORD
-from tests.billing.test_cancellation_journey import BASE, confirm, item, select
-from tests.billing.test_subscription_page import text
-from tests.conftest import NOW, demo_member, new_events
+from tests.helpers import CANCELLATIONS, NOW, confirm, demo_member, item, new_events, select, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -69,9 +67,9 @@ def test_r4_6_end_of_legacy_suite_pricing_bills_remaining_products_at_list_price
 
 def test_r5_3_r7_7_a_cancelled_account_cannot_be_used_after_the_effective_date(sign_in, client):
     owner = sign_in("owner@acme.test")
-    html = owner.get(BASE + "account/survey/").content.decode()
+    html = owner.get(CANCELLATIONS + "account/survey/").content.decode()
     token = html.split('name="token" value="')[1].split('"')[0]
-    owner.post(BASE + "account/confirm/", {"reason": "closing", "token": token, "exported": "on"})
+    owner.post(CANCELLATIONS + "account/confirm/", {"reason": "closing", "token": token, "exported": "on"})
     admin = sign_in("admin@acme.test")
     end = period_end("owner@acme.test")
     tick(end - timedelta(minutes=1))
@@ -192,9 +190,9 @@ def test_r4_6_reinstating_the_only_suite_removal_keeps_suite_pricing(sign_in):
 
 def test_r5_8_staff_withdraw_an_account_cancellation_from_the_account_admin(sign_in):
     owner = sign_in("owner@acme.test")
-    html = owner.get(BASE + "account/survey/").content.decode()
+    html = owner.get(CANCELLATIONS + "account/survey/").content.decode()
     owner.post(
-        BASE + "account/confirm/",
+        CANCELLATIONS + "account/confirm/",
         {"reason": "closing", "token": html.split('name="token" value="')[1][:36], "exported": "on"},
     )
     account = demo_member("owner@acme.test").account

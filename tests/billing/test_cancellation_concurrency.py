@@ -5,9 +5,8 @@ from django.test import Client
 
 from billing.models import Cancellation, ScheduledChange
 from devtools.demo import seed_demo
-from tests.billing.test_cancellation_journey import BASE, item, select, token_of
 from tests.concurrency import postgresql_only, run_together
-from tests.conftest import NOW, demo_member
+from tests.helpers import CANCELLATIONS, NOW, demo_member, item, select, token_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only]
 
@@ -29,7 +28,12 @@ def test_r4_12_two_concurrent_confirmations_of_the_same_removal_record_one():
     client = owner_client()
     select(client, item("Acme Self-Service", "talk"), item("Acme Self-Service", "chat"))
     data = {"reason": "too_expensive", "token": token_of(client)}
-    statuses = race([(owner_client(), BASE + "confirm/", data), (owner_client(), BASE + "confirm/", data)])
+    statuses = race(
+        [
+            (owner_client(), CANCELLATIONS + "confirm/", data),
+            (owner_client(), CANCELLATIONS + "confirm/", data),
+        ]
+    )
     assert statuses == [302, 409]
     assert Cancellation.objects.count() == 1
     assert ScheduledChange.objects.filter(kind="remove_item").count() == 2
@@ -38,7 +42,11 @@ def test_r4_12_two_concurrent_confirmations_of_the_same_removal_record_one():
 def test_r4_12_two_concurrent_account_cancellations_record_one():
     seed_demo(now=NOW)
     posts = [
-        (owner_client(), BASE + "account/confirm/", {"reason": "other", "token": token, "exported": "on"})
+        (
+            owner_client(),
+            CANCELLATIONS + "account/confirm/",
+            {"reason": "other", "token": token, "exported": "on"},
+        )
         for token in ("8a2c7f5e-0000-4000-8000-000000000001", "8a2c7f5e-0000-4000-8000-000000000002")
     ]
     assert race(posts) == [302, 409]

@@ -8,42 +8,26 @@ from django.core import mail
 
 from accounts.models import Account
 from billing.models import Cancellation, CancellationDraft, ScheduledChange, SubscriptionItem
-from tests.billing.test_subscription_page import text
-from tests.conftest import demo_member, new_events
+from tests.helpers import (
+    CANCELLATIONS,
+    SUBSCRIPTION,
+    confirm,
+    demo_member,
+    item,
+    new_events,
+    select,
+    text,
+    token_of,
+)
 
 pytestmark = pytest.mark.usefixtures("demo")
-BASE = "/admin/account/billing/cancellations/"
-SUBSCRIPTION = "/admin/account/billing/subscription/"
-
-
-def item(account_name: str, code: str) -> SubscriptionItem:
-    return SubscriptionItem.objects.get(
-        subscription__account__name=account_name, product__code=code, ended_at=None
-    )
-
-
-def select(client, *items, **headers):
-    for each in items:
-        response = client.post(BASE + "select/", {"item": each.pk}, **headers)
-    return response
-
-
-def token_of(client) -> str:
-    return re.search(
-        r'name="token" value="([0-9a-f-]+)"', client.get(BASE + "review/").content.decode()
-    ).group(1)
-
-
-def confirm(client, token=None, **data):
-    data = {"reason": "too_expensive", "explanation": "", **data, "token": token or token_of(client)}
-    return client.post(BASE + "confirm/", data)
 
 
 # --- R4.3: the list, the selection and the summary --------------------------------------------------
 
 
 def test_r4_3_the_page_lists_every_product_with_remove(sign_in):
-    html = sign_in("owner@acme.test").get(BASE).content.decode()
+    html = sign_in("owner@acme.test").get(CANCELLATIONS).content.decode()
     for code in ("support", "chat", "guide", "talk"):
         assert f'data-product="{code}"' in html
     assert html.count(">Remove</button>") == 4
@@ -53,17 +37,17 @@ def test_r4_3_the_page_lists_every_product_with_remove(sign_in):
 def test_r4_3_selected_products_move_into_the_summary_and_can_be_put_back_without_javascript(sign_in):
     client = sign_in("owner@acme.test")
     response = select(client, item("Acme Self-Service", "talk"), item("Acme Self-Service", "chat"))
-    assert response.status_code == 302 and response["Location"] == BASE
-    summary = text(client.get(BASE)).split("Cancellation summary")[1]
+    assert response.status_code == 302 and response["Location"] == CANCELLATIONS
+    summary = text(client.get(CANCELLATIONS)).split("Cancellation summary")[1]
     assert "Chat Professional" in summary and "Talk Team" in summary and "Continue" in summary
-    client.post(BASE + "unselect/", {"item": item("Acme Self-Service", "chat").pk})
-    summary = text(client.get(BASE)).split("Cancellation summary")[1]
+    client.post(CANCELLATIONS + "unselect/", {"item": item("Acme Self-Service", "chat").pk})
+    summary = text(client.get(CANCELLATIONS)).split("Cancellation summary")[1]
     assert "Chat Professional" not in summary and "Talk Team" in summary
 
 
 def test_r4_3_the_selection_survives_a_new_session(sign_in):
     select(sign_in("owner@acme.test"), item("Acme Self-Service", "talk"))
-    summary = text(sign_in("owner@acme.test").get(BASE)).split("Cancellation summary")[1]
+    summary = text(sign_in("owner@acme.test").get(CANCELLATIONS)).split("Cancellation summary")[1]
     assert "Talk Team" in summary
 
 
@@ -77,7 +61,7 @@ def test_r4_3_with_htmx_the_summary_updates_in_place(sign_in):
 
 
 def test_r4_10_the_page_points_to_removing_agent_seats_instead(sign_in):
-    html = sign_in("owner@acme.test").get(BASE).content.decode()
+    html = sign_in("owner@acme.test").get(CANCELLATIONS).content.decode()
     assert (
         'data-testid="seats-pointer"' in html and 'href="/admin/account/billing/subscription/manage/"' in html
     )
@@ -89,7 +73,7 @@ def test_r4_10_the_page_points_to_removing_agent_seats_instead(sign_in):
 def test_r4_5_review_shows_effective_date_and_prices_before_and_after(sign_in):
     client = sign_in("owner@acme.test")
     select(client, item("Acme Self-Service", "talk"), item("Acme Self-Service", "chat"))
-    page = text(client.get(BASE + "review/"))
+    page = text(client.get(CANCELLATIONS + "review/"))
     end = demo_member("owner@acme.test").account.subscription.current_period_end
     assert f"Chat Professional {end:%B} {end.day}, {end.year} $250.00 Removed" in page
     assert f"Talk Team {end:%B} {end.day}, {end.year} $45.00 Removed" in page
@@ -173,8 +157,8 @@ def test_r4_12_a_made_up_token_is_refused(sign_in):
 
 
 def test_review_without_a_selection_goes_back_to_the_list(sign_in):
-    response = sign_in("owner@acme.test").get(BASE + "review/", follow=True)
-    assert response.redirect_chain == [(BASE, 302)]
+    response = sign_in("owner@acme.test").get(CANCELLATIONS + "review/", follow=True)
+    assert response.redirect_chain == [(CANCELLATIONS, 302)]
     assert "Select at least one product to remove." in text(response)
 
 
@@ -183,10 +167,10 @@ def test_review_without_a_selection_goes_back_to_the_list(sign_in):
 
 def test_r4_6_r10_1_legacy_suite_warning_in_french_needs_its_own_checkbox(sign_in):
     client = sign_in("owner@legacy-suite.test")
-    assert ">Supprimer</button>" in client.get(BASE).content.decode()
+    assert ">Supprimer</button>" in client.get(CANCELLATIONS).content.decode()
     select(client, item("Legacy Suite SARL", "talk"))
-    assert "Continuer" in text(client.get(BASE))
-    review = client.get(BASE + "review/")
+    assert "Continuer" in text(client.get(CANCELLATIONS))
+    review = client.get(CANCELLATIONS + "review/")
     page = text(review)
     # 8 seats × 119 € × 12 now; then Support 8 × 55 €, Chat 8 × 40 €, Guide 80 € a month, for 12 months.
     assert "11 424,00 € aujourd’hui, 10 080,00 € à partir de la prochaine période" in page
@@ -205,13 +189,13 @@ def test_r4_6_r10_1_legacy_suite_warning_in_french_needs_its_own_checkbox(sign_i
 
 def test_r4_7_r4_9_vintage_account_gets_the_tier1_warning_and_legacy_chat_is_support_only(sign_in):
     client = sign_in("owner@vintage.test")
-    html = client.get(BASE).content.decode()
+    html = client.get(CANCELLATIONS).content.decode()
     chat_row = re.search(r'data-product="chat">(.*?)</tr>', html, re.S).group(1)
     assert "predates Chat Phase 4" in chat_row and "Remove" not in chat_row
     refused = select(client, item("Vintage 2019 Co", "chat"))
     assert refused.status_code == 422 and "predates Chat Phase 4" in text(refused)
     select(client, item("Vintage 2019 Co", "support"))
-    review = client.get(BASE + "review/").content.decode()
+    review = client.get(CANCELLATIONS + "review/").content.decode()
     assert 'data-testid="warning-tier1"' in review and 'data-testid="warning-legacy_chat"' in review
     assert 'data-testid="account-ends"' not in review  # legacy Chat is tier 1 and remains
     assert confirm(client).status_code == 422
@@ -223,7 +207,7 @@ def test_r4_7_when_no_tier1_product_remains_the_account_is_cancelled_at_the_same
     Account.objects.filter(name="Vintage 2019 Co").update(chat_phase4=True)
     client = sign_in("owner@vintage.test")
     select(client, item("Vintage 2019 Co", "support"), item("Vintage 2019 Co", "chat"))
-    review = client.get(BASE + "review/")
+    review = client.get(CANCELLATIONS + "review/")
     assert "No Support or Chat product would remain" in text(review)
     assert "$0.00" in text(review)
     assert confirm(client, acknowledge=["tier1"]).status_code == 302
@@ -236,7 +220,7 @@ def test_r4_7_when_no_tier1_product_remains_the_account_is_cancelled_at_the_same
 def test_r4_7_does_not_apply_to_multi_product_accounts_created_since_2020_10_07(sign_in):
     client = sign_in("owner@acme.test")
     select(client, item("Acme Self-Service", "support"), item("Acme Self-Service", "chat"))
-    assert 'data-testid="warning-tier1"' not in client.get(BASE + "review/").content.decode()
+    assert 'data-testid="warning-tier1"' not in client.get(CANCELLATIONS + "review/").content.decode()
     assert confirm(client).status_code == 302
     assert not ScheduledChange.objects.filter(kind="cancel_account").exists()
 
@@ -246,7 +230,7 @@ def test_r4_7_does_not_apply_to_multi_product_accounts_created_since_2020_10_07(
 
 def test_r4_8_spp_suite_products_cannot_be_removed_one_by_one(sign_in):
     client = sign_in("owner@spp.test")
-    page = text(client.get(BASE))
+    page = text(client.get(CANCELLATIONS))
     assert page.count("Suite products cannot be removed one by one") == 4
     assert "Contact support to downgrade to Support only" in page
     assert select(client, item("SPP Corp", "talk")).status_code == 422
@@ -256,31 +240,31 @@ def test_r4_8_spp_suite_products_cannot_be_removed_one_by_one(sign_in):
 def test_r4_8_contact_support_to_downgrade_creates_one_request_for_staff(sign_in):
     client = sign_in("owner@spp.test")
     for _ in range(2):
-        assert client.post(BASE + "downgrade/").status_code == 302
+        assert client.post(CANCELLATIONS + "downgrade/").status_code == 302
     request = demo_member("owner@spp.test").account.change_requests.get()
     assert request.what == "Downgrade Zendesk Suite to Support only" and request.status == "pending"
-    assert "Pending" in text(client.get(BASE))
+    assert "Pending" in text(client.get(CANCELLATIONS))
 
 
 def test_r4_2_support_only_accounts_see_a_contact_message_instead_of_the_list(sign_in):
     client = sign_in("owner@contact-support.test")
-    html = client.get(BASE).content.decode()
+    html = client.get(CANCELLATIONS).content.decode()
     assert 'data-testid="via_support-block"' in html and "mailto:support@example.test" in html
     assert 'data-testid="candidates"' not in html and 'data-testid="cancel-account"' not in html
     refused = select(client, item("Contact Support GmbH", "support"))
     assert refused.status_code == 403 and "cancelled through customer support" in text(refused)
     confirm = {"reason": "other", "token": uuid.uuid4(), "exported": "on"}
-    assert client.post(BASE + "account/confirm/", confirm).status_code == 403
+    assert client.post(CANCELLATIONS + "account/confirm/", confirm).status_code == 403
     assert not ScheduledChange.objects.exists()
 
 
 def test_r5_4_trial_accounts_are_told_to_let_the_trial_expire(sign_in):
     client = sign_in("owner@trial.test")
-    assert "let it expire" in text(client.get(BASE))
-    assert "let it expire" in text(client.get(BASE + "account/"))
-    assert client.get(BASE + "account/survey/")["Location"] == BASE + "account/"
+    assert "let it expire" in text(client.get(CANCELLATIONS))
+    assert "let it expire" in text(client.get(CANCELLATIONS + "account/"))
+    assert client.get(CANCELLATIONS + "account/survey/")["Location"] == CANCELLATIONS + "account/"
     response = client.post(
-        BASE + "account/confirm/", {"reason": "other", "token": uuid.uuid4(), "exported": "on"}
+        CANCELLATIONS + "account/confirm/", {"reason": "other", "token": uuid.uuid4(), "exported": "on"}
     )
     assert response.status_code == 403 and "Trial accounts cannot be cancelled here" in text(response)
     assert not ScheduledChange.objects.exists()
@@ -304,7 +288,7 @@ def test_r4_1_r5_1_other_roles_and_account_types_are_refused_with_an_explanation
     client = sign_in(email)
     talk = item("Acme Self-Service", "talk")
     for url in ("", "review/", "account/", "account/survey/"):
-        response = client.get(BASE + url)
+        response = client.get(CANCELLATIONS + url)
         assert response.status_code == 403 and says in text(response)
     for url, data in [
         ("select/", {"item": talk.pk}),
@@ -313,7 +297,7 @@ def test_r4_1_r5_1_other_roles_and_account_types_are_refused_with_an_explanation
         ("downgrade/", {}),
         ("account/confirm/", {"reason": "other", "token": uuid.uuid4()}),
     ]:
-        assert client.post(BASE + url, data).status_code == 403
+        assert client.post(CANCELLATIONS + url, data).status_code == 403
     assert not ScheduledChange.objects.exists() and not Cancellation.objects.exists()
 
 
@@ -322,7 +306,7 @@ def test_r4_1_r5_1_other_roles_and_account_types_are_refused_with_an_explanation
 
 @pytest.mark.parametrize("value", ["abc", "-1", "0", str(10**30), "", "1 OR 1=1"])
 def test_garbage_item_ids_are_refused_and_change_nothing(sign_in, value):
-    response = sign_in("owner@acme.test").post(BASE + "select/", {"item": value})
+    response = sign_in("owner@acme.test").post(CANCELLATIONS + "select/", {"item": value})
     assert response.status_code == 422 and "Choose a product from the list." in text(response)
     assert not CancellationDraft.objects.filter(items__isnull=False).exists()
 
@@ -330,7 +314,10 @@ def test_garbage_item_ids_are_refused_and_change_nothing(sign_in, value):
 def test_another_accounts_item_is_a_404(sign_in):
     client = sign_in("owner@acme.test")
     assert select(client, item("Vintage 2019 Co", "support")).status_code == 404
-    assert client.post(BASE + "unselect/", {"item": item("Vintage 2019 Co", "support").pk}).status_code == 404
+    assert (
+        client.post(CANCELLATIONS + "unselect/", {"item": item("Vintage 2019 Co", "support").pk}).status_code
+        == 404
+    )
 
 
 def test_an_ended_item_is_a_404_and_an_item_already_ending_is_refused(sign_in):
@@ -349,25 +336,25 @@ def test_an_ended_item_is_a_404_and_an_item_already_ending_is_refused(sign_in):
 
 
 def account_token(client) -> str:
-    html = client.get(BASE + "account/survey/").content.decode()
+    html = client.get(CANCELLATIONS + "account/survey/").content.decode()
     return re.search(r'name="token" value="([0-9a-f-]+)"', html).group(1)
 
 
 def test_r5_2_r5_3_r5_7_account_cancellation_flow(sign_in, django_capture_on_commit_callbacks):
     client = sign_in("owner@acme.test")
     end = demo_member("owner@acme.test").account.subscription.current_period_end
-    assert 'data-testid="cancel-account"' in client.get(BASE).content.decode()
-    statement = text(client.get(BASE + "account/"))
+    assert 'data-testid="cancel-account"' in client.get(CANCELLATIONS).content.decode()
+    statement = text(client.get(CANCELLATIONS + "account/"))
     assert f"Your account will be cancelled on {end:%B} {end.day}, {end.year}" in statement
     token = account_token(client)
-    assert client.post(BASE + "account/confirm/", {"reason": "", "token": token}).status_code == 422
+    assert client.post(CANCELLATIONS + "account/confirm/", {"reason": "", "token": token}).status_code == 422
     # R5.6: the owner must say they exported their data or do not need it.
-    unticked = client.post(BASE + "account/confirm/", {"reason": "closing", "token": token})
+    unticked = client.post(CANCELLATIONS + "account/confirm/", {"reason": "closing", "token": token})
     assert unticked.status_code == 422 and "This field is required." in text(unticked)
     assert 'href="/admin/account/billing/export/"' in unticked.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            BASE + "account/confirm/", {"reason": "closing", "token": token, "exported": "on"}
+            CANCELLATIONS + "account/confirm/", {"reason": "closing", "token": token, "exported": "on"}
         )
     assert response.status_code == 302
     change = ScheduledChange.objects.get(kind="cancel_account")
@@ -377,9 +364,9 @@ def test_r5_2_r5_3_r5_7_account_cancellation_flow(sign_in, django_capture_on_com
     assert mail.outbox[0].to == ["owner@acme.test", "accounting@acme.test"]  # R5.7: and every billing contact
     assert "is cancelled from" in mail.outbox[0].body
     # R5.3: usable until then, with a banner on every Admin Center page.
-    for url in (SUBSCRIPTION, "/admin/", BASE):
+    for url in (SUBSCRIPTION, "/admin/", CANCELLATIONS):
         assert 'data-testid="cancellation-banner"' in client.get(url).content.decode()
-    assert 'data-testid="cancelling-block"' in client.get(BASE).content.decode()
+    assert 'data-testid="cancelling-block"' in client.get(CANCELLATIONS).content.decode()
 
 
 def test_r5_2_replays_and_second_tabs_record_one_account_cancellation(sign_in):
@@ -387,12 +374,16 @@ def test_r5_2_replays_and_second_tabs_record_one_account_cancellation(sign_in):
     first_tab, second_tab = account_token(client), account_token(client)
     assert (
         client.post(
-            BASE + "account/confirm/", {"reason": "other", "token": first_tab, "exported": "on"}
+            CANCELLATIONS + "account/confirm/", {"reason": "other", "token": first_tab, "exported": "on"}
         ).status_code
         == 302
     )
-    replay = client.post(BASE + "account/confirm/", {"reason": "other", "token": first_tab, "exported": "on"})
-    other = client.post(BASE + "account/confirm/", {"reason": "other", "token": second_tab, "exported": "on"})
+    replay = client.post(
+        CANCELLATIONS + "account/confirm/", {"reason": "other", "token": first_tab, "exported": "on"}
+    )
+    other = client.post(
+        CANCELLATIONS + "account/confirm/", {"reason": "other", "token": second_tab, "exported": "on"}
+    )
     assert replay.status_code == 409 and other.status_code == 409
     assert ScheduledChange.objects.filter(kind="cancel_account").count() == 1
     assert Cancellation.objects.count() == 1
@@ -400,5 +391,5 @@ def test_r5_2_replays_and_second_tabs_record_one_account_cancellation(sign_in):
 
 def test_r10_1_french_labels_of_the_account_cancellation(sign_in):
     client = sign_in("owner@legacy-suite.test")
-    assert "Résilier le compte" in text(client.get(BASE))
-    assert "Résilier le compte" in text(client.get(BASE + "account/"))
+    assert "Résilier le compte" in text(client.get(CANCELLATIONS))
+    assert "Résilier le compte" in text(client.get(CANCELLATIONS + "account/"))

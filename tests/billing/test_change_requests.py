@@ -5,8 +5,8 @@ from django.core import mail
 from django.test import Client
 
 from billing.models import BillingEvent, SubscriptionChangeRequest
-from tests.conftest import demo_member, new_events
 from tests.factories import MembershipFactory
+from tests.helpers import demo_member, new_events
 
 pytestmark = pytest.mark.usefixtures("demo")
 URL = "/admin/account/billing/subscription/change-requests/"

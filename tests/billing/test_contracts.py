@@ -17,8 +17,7 @@ from billing.lifecycle.tick import billing_tick
 from billing.models import ContractTerms, FinalStatement, Invoice, PaymentAttempt, ScheduledChange
 from billing.services.contracts import early_termination, staff_cancellation_schedule
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
-from tests.billing.test_subscription_page import text
-from tests.conftest import NOW, new_events
+from tests.helpers import NOW, new_events, text
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)  # a 365-day term

@@ -15,9 +15,8 @@ from django.core.management import call_command
 from accounts.models import Account, Membership
 from billing.lifecycle.tick import billing_tick
 from billing.models import BillingEvent, DataExport, Invoice, InvoiceLine
-from tests.billing.test_subscription_page import text
 from tests.concurrency import postgresql_only
-from tests.conftest import NOW, demo_member
+from tests.helpers import NOW, demo_member, text
 
 EXPORT = "/admin/account/billing/export/"
 

@@ -5,8 +5,8 @@ import pytest
 from billing.models import Invoice
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from tests.concurrency import postgresql_only, run_together
-from tests.conftest import NOW
 from tests.factories import AccountFactory
+from tests.helpers import NOW
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only]
 

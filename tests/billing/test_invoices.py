@@ -14,8 +14,7 @@ from pypdf import PdfReader
 from accounts.models import Account
 from billing.models import Invoice, InvoiceLine
 from billing.services.invoices import LineSpec, invoice_close, invoice_draft, invoice_finalize
-from tests.billing.test_subscription_page import text
-from tests.conftest import NOW, demo_member, new_events
+from tests.helpers import NOW, demo_member, new_events, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 INVOICES = "/admin/account/billing/invoices/"

@@ -24,10 +24,7 @@ from billing.models import (
 )
 from billing.services.support import temporary_reactivation_grant
 from devtools.demo import PASSWORD
-from tests.billing.test_cancellation_journey import item
-from tests.billing.test_manage import change
-from tests.billing.test_subscription_page import text
-from tests.conftest import new_events
+from tests.helpers import change, item, new_events, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 D = datetime(2026, 12, 11, tzinfo=UTC)  # the end of Acme's demo period: its renewal date

@@ -8,7 +8,7 @@ from billing.lifecycle.tick import billing_tick
 from billing.models import Invoice, PaymentAttempt, SubscriptionPeriod
 from devtools.demo import seed_demo
 from tests.concurrency import postgresql_only, run_together
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgresql_only]
 D = datetime(2026, 12, 11, tzinfo=UTC)

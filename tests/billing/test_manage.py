@@ -13,30 +13,11 @@ from accounts.policy import can, can_modify
 from billing.lifecycle.tick import billing_tick
 from billing.models import Charge, Price, ScheduledChange, SubscriptionItem
 from billing.services.changes import QUOTE_SALT
-from tests.billing.test_cancellation_journey import item
-from tests.billing.test_subscription_page import text
-from tests.conftest import NOW, demo_member, new_events
+from tests.helpers import MANAGE, NOW, change, demo_member, item, new_events, preview, quote_of, text
 
 pytestmark = pytest.mark.usefixtures("demo")
-MANAGE = "/admin/account/billing/subscription/manage/"
 PERIOD_START = datetime(2026, 11, 11, tzinfo=UTC)  # the demo's monthly period: NOW's day − 10 days
 PERIOD_END = datetime(2026, 12, 11, tzinfo=UTC)
-
-
-def preview(client, **data):
-    return client.post(MANAGE + "preview/", data)
-
-
-def quote_of(response) -> str:
-    return re.search(r'name="quote" value="([^"]+)"', response.content.decode()).group(1)
-
-
-def change(client, at=NOW, **data):
-    """Preview then confirm at the same moment; returns (preview response, confirm response)."""
-    with time_machine.travel(at, tick=False):
-        shown = preview(client, **data)
-        assert shown.status_code == 200, text(shown)[-600:]
-        return shown, client.post(MANAGE + "confirm/", {"quote": quote_of(shown)})
 
 
 def charge_shown(response) -> str:

@@ -11,10 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from billing.models import BillingContact, BillingContactRequest, Invoice, PaymentAttempt, PaymentMethod
-from tests.billing.test_cancellation_journey import item
-from tests.billing.test_manage import change
-from tests.billing.test_subscription_page import text
-from tests.conftest import new_events
+from tests.helpers import change, item, new_events, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 PAYMENT = "/admin/account/billing/payment/"

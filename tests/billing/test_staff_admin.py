@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import Membership, User
 from billing.models import BillingEvent, Charge, SubscriptionChangeRequest, SubscriptionItem
 from billing.staff import SUPPORT_GROUP
-from tests.conftest import demo_member, new_events
+from tests.helpers import demo_member, new_events
 
 pytestmark = pytest.mark.usefixtures("demo")
 PAGE = "/admin/account/billing/subscription/"

@@ -6,16 +6,10 @@ from datetime import timedelta
 import pytest
 
 from billing.models import ScheduledChange, SubscriptionItem
-from tests.conftest import NOW, demo_member
+from tests.helpers import NOW, demo_member, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 URL = "/admin/account/billing/subscription/"
-
-
-def text(response) -> str:
-    """The page's visible text, whitespace (incl. Babel's no-break spaces) collapsed to single spaces."""
-    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html).replace("\u202f", " ").replace("\xa0", " "))
 
 
 # (email, manage button, request-a-change, costs, managed notice, Cancellations link)

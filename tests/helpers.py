@@ -1,0 +1,78 @@
+"""What many tests share: the demo's moment, the demo's members and items, the page text, and the steps of
+the Manage and cancellation journeys. Fixtures are in conftest.py; no test module imports another."""
+
+import re
+from datetime import UTC, datetime
+
+import time_machine
+
+from accounts.models import Membership
+from billing.models import BillingEvent, SubscriptionItem
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # when the demo is loaded
+DEMO = {"last_event": 0}  # the newest billing event of the demo, set once it is loaded (conftest.py)
+
+SUBSCRIPTION = "/admin/account/billing/subscription/"
+MANAGE = "/admin/account/billing/subscription/manage/"
+CANCELLATIONS = "/admin/account/billing/cancellations/"
+
+
+def new_events():
+    """The billing events recorded since the demo was loaded (the demo's past invoices have theirs)."""
+    return BillingEvent.objects.filter(pk__gt=DEMO["last_event"])
+
+
+def demo_member(email: str) -> Membership:
+    return Membership.objects.select_related("account", "user").get(user__email=email)
+
+
+def text(response) -> str:
+    """The page's visible text, whitespace (incl. Babel's no-break spaces) collapsed to single spaces."""
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html).replace("\u202f", " ").replace("\xa0", " "))
+
+
+def item(account_name: str, code: str) -> SubscriptionItem:
+    """A running item of a demo account, by product code."""
+    return SubscriptionItem.objects.get(
+        subscription__account__name=account_name, product__code=code, ended_at=None
+    )
+
+
+# --- The cancellation journey -------------------------------------------------------------------------
+
+
+def select(client, *items, **headers):
+    for each in items:
+        response = client.post(CANCELLATIONS + "select/", {"item": each.pk}, **headers)
+    return response
+
+
+def token_of(client) -> str:
+    return re.search(
+        r'name="token" value="([0-9a-f-]+)"', client.get(CANCELLATIONS + "review/").content.decode()
+    ).group(1)
+
+
+def confirm(client, token=None, **data):
+    data = {"reason": "too_expensive", "explanation": "", **data, "token": token or token_of(client)}
+    return client.post(CANCELLATIONS + "confirm/", data)
+
+
+# --- The Manage page ------------------------------------------------------------------------------------
+
+
+def preview(client, **data):
+    return client.post(MANAGE + "preview/", data)
+
+
+def quote_of(response) -> str:
+    return re.search(r'name="quote" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def change(client, at=NOW, **data):
+    """Preview then confirm at the same moment; returns (preview response, confirm response)."""
+    with time_machine.travel(at, tick=False):
+        shown = preview(client, **data)
+        assert shown.status_code == 200, text(shown)[-600:]
+        return shown, client.post(MANAGE + "confirm/", {"quote": quote_of(shown)})
