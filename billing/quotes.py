@@ -15,13 +15,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
 from accounts.policy import Action
 from billing import pricing
 from billing.models import Cycle, Edition, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.money import format_day
-from billing.selectors.changes import ChangeState, Line, change_state
-from billing.selectors.subscription import applicable_discounts, quote_item
+from billing.selectors.changes import ChangeState, Line
+from billing.selectors.subscription import quote_item
 
 MAX_SEATS = 10_000  # per product line; larger orders go through sales
 MAX_TEMPORARY_EXTENSION_DAYS = 365
@@ -148,10 +147,7 @@ def _next_period(state: ChangeState, extra: ScheduledChangeView | None = None) -
 
 def _total(state: ChangeState, qitems: dict, cycle: str) -> int:
     try:
-        coupons = [
-            pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off)
-            for d in applicable_discounts(state.subscription)
-        ]
+        coupons = [pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off) for d in state.discounts]
         return pricing.quote(qitems.values(), state.table(cycle), cycle=cycle, coupons=coupons).total
     except KeyError:
         raise ValidationError(NOT_FOR_SALE) from None
@@ -371,11 +367,10 @@ class Alternative:
 
 
 def cheaper_alternatives(
-    account: Account, *, now: datetime, item_ids: set[int] | None = None
+    state: ChangeState | None, *, now: datetime, item_ids: set[int] | None = None
 ) -> list[Alternative]:
     """The next lower edition and the fewest seats allowed for each product (or only the given ones),
     when they cost less from the next period."""
-    state = change_state(account, now=now)
     if state is None or state.cancellation is not None:
         return []
     total_now = _total(state, _quote_items(state.items), state.subscription.cycle)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from billing.models import CancellationDraft, ScheduledChange, Subscription, SubscriptionItem
-from billing.selectors.subscription import active_items, price_items, price_table_for, subscription_with_items
+from billing.selectors.subscription import LoadedSubscription, load_subscription, price_items, price_table_for
 
 # R4.7 and R4.9: accounts created on or after this day are "new" (multi-product rule, Phase 4 Chat).
 NEW_ACCOUNTS_SINCE = date(2020, 10, 7)
@@ -133,17 +133,17 @@ def page_block(account: Account, subscription: Subscription | None, pending_canc
     return None
 
 
-def removal_summary(
-    account: Account,
-    subscription: Subscription,
-    items: list[SubscriptionItem],
-    selected: list[SubscriptionItem],
-    ending: set[int],
-) -> RemovalSummary:
+def removal_summary(loaded: LoadedSubscription, selected: list[SubscriptionItem]) -> RemovalSummary:
     """What removing `selected` at the end of the period does: prices before and after (R4.5), the end
     of suite pricing (R4.6), whether the account ends with them (R4.7), and the warnings to show."""
+    account, subscription, items, ending = (
+        loaded.account,
+        loaded.subscription,
+        loaded.items,
+        loaded.ending_items,
+    )
     table = price_table_for(subscription, items)
-    now_quote = price_items(subscription, items, table)
+    now_quote = price_items(subscription, items, table, discounts=loaded.discounts)
     chosen = {i.pk for i in selected}
     remaining = [i for i in items if i.pk not in chosen and i.pk not in ending]
     ends_suite_pricing = account.pricing == Account.Pricing.LEGACY_SUITE and any(
@@ -155,7 +155,9 @@ def removal_summary(
     )
     next_total = 0
     if not cancels_account:
-        next_total = price_items(subscription, remaining, table, suite_pricing=not ends_suite_pricing).total
+        next_total = price_items(
+            subscription, remaining, table, discounts=loaded.discounts, suite_pricing=not ends_suite_pricing
+        ).total
 
     warnings = []
     if ends_suite_pricing:
@@ -181,24 +183,26 @@ def removal_summary(
     )
 
 
-def cancellation_page(account: Account, *, now: datetime) -> CancellationPage:
-    """The Cancellations page, its draft selection and the summary, in a fixed number of queries."""
-    subscription = subscription_with_items(account, now=now)
-    pending = list(ScheduledChange.objects.filter(account=account).pending())
-    ending = {c.item_id: c.effective_at for c in pending if c.kind == ScheduledChange.Kind.REMOVE_ITEM}
-    cancellation = next((c for c in pending if c.kind == ScheduledChange.Kind.CANCEL_ACCOUNT), None)
+def cancellation_page(
+    account: Account, *, now: datetime, loaded: LoadedSubscription | None = None
+) -> CancellationPage:
+    """The Cancellations page, its draft selection and the summary: the subscription (`loaded`, or loaded
+    here), the draft, and the prices when something is selected."""
+    loaded = loaded or load_subscription(account, now=now)
+    subscription = loaded.subscription if loaded else None
+    cancellation = loaded.cancellation if loaded else None
     block = page_block(account, subscription, cancellation)
     if block is not None:
         return CancellationPage(account, subscription, block, [], None, None, cancellation)
-    draft = CancellationDraft.objects.filter(account=account).prefetch_related("items").first()
-    items = active_items(subscription)
-    selected_ids = {i.pk for i in draft.items.all()} if draft else set()
+    draft = CancellationDraft.objects.filter(account=account).first()
+    selected_ids = set(draft.items.values_list("pk", flat=True)) if draft else set()
+    ending = loaded.ending_items
     candidates = []
-    for item in items:
+    for item in loaded.items:
         reason = not_removable(account, item, set(ending))
         candidates.append(
             Candidate(item, item.pk in selected_ids and reason is None, reason, ending.get(item.pk))
         )
     selected = [c.item for c in candidates if c.selected]
-    summary = removal_summary(account, subscription, items, selected, set(ending)) if selected else None
+    summary = removal_summary(loaded, selected) if selected else None
     return CancellationPage(account, subscription, None, candidates, summary, draft, None)

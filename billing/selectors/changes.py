@@ -7,9 +7,9 @@ from datetime import datetime
 from django.http import Http404
 
 from accounts.models import Account, Membership
-from billing.models import Product, ScheduledChange, Subscription, SubscriptionItem
+from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import catalog_for
-from billing.selectors.subscription import active_items, subscription_with_items
+from billing.selectors.subscription import LoadedSubscription, load_subscription
 
 # The changes made on the Manage page that wait for the next period: listed with a way to undo them.
 NEXT_PERIOD_KINDS = (
@@ -62,6 +62,7 @@ class ChangeState:
     subscription: Subscription
     lines: list[Line]
     scheduled: list[ScheduledChange]  # every pending change, removals and cancellation included
+    discounts: list[Discount]  # running now, valid in the account's currency
     prices: dict[tuple[int, str, str], int]  # (product id, edition, cycle) → unit amount
     products_for_sale: list[Product]
     seats_in_use: int
@@ -85,21 +86,20 @@ class ChangeState:
         return {(p, e): amount for (p, e, c), amount in self.prices.items() if c == cycle}
 
 
-def change_state(account: Account, *, now: datetime) -> ChangeState | None:
-    """Everything the Manage page and its quotes read, in a fixed number of queries."""
-    subscription = subscription_with_items(account, now=now)
-    if subscription is None:
+def change_state(
+    account: Account, *, now: datetime, loaded: LoadedSubscription | None = None
+) -> ChangeState | None:
+    """Everything the Manage page and its quotes read: the subscription (`loaded`, or loaded here), the
+    catalog in the account's currency and the seats in use."""
+    loaded = loaded or load_subscription(account, now=now)
+    if loaded is None:
         return None
-    pending = list(
-        ScheduledChange.objects.filter(account=account)
-        .pending()
-        .select_related("item__product", "item__bundle")
-    )
+    pending = loaded.pending
     lines: dict[object, Line] = {}
-    for item in active_items(subscription):
+    for item in loaded.items:
         key = ("suite", item.bundle_id) if item.bundle_id else item.pk
         lines.setdefault(key, Line(items=[])).items.append(item)
-    cancellation = next((c for c in pending if c.kind == ScheduledChange.Kind.CANCEL_ACCOUNT), None)
+    cancellation = loaded.cancellation
     for line in lines.values():
         ids = {i.pk for i in line.items}
         line.pending = [c for c in pending if c.item_id in ids and c.kind in NEXT_PERIOD_KINDS]
@@ -116,9 +116,10 @@ def change_state(account: Account, *, now: datetime) -> ChangeState | None:
     )
     return ChangeState(
         account=account,
-        subscription=subscription,
+        subscription=loaded.subscription,
         lines=list(lines.values()),
         scheduled=pending,
+        discounts=loaded.discounts,
         prices=catalog.prices,
         products_for_sale=for_sale,
         seats_in_use=Membership.objects.filter(account=account).count(),

@@ -26,11 +26,9 @@ from billing.models import (
 from billing.schedule import due_no_later_than
 from billing.selectors.payments import live_dunning_case
 from billing.selectors.subscription import (
-    active_items,
-    applicable_discounts,
+    load_subscription,
     price_items,
     price_table_for,
-    subscription_with_items,
 )
 from billing.services.audit import billing_event, billing_event_record
 from billing.services.dunning import dunning_case_open
@@ -257,14 +255,12 @@ def pending_charges_collect(*, account: Account, now: datetime) -> Invoice | Non
 
 
 def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
-    """One period of the subscription as invoice lines (see `lines_for`). The renewal job invoices with it."""
-    subscription = subscription_with_items(account, now=now)
-    if subscription is None:
+    """One period of the subscription, as it stands at `now`, as invoice lines (see `lines_for`)."""
+    loaded = load_subscription(account, now=now)
+    if loaded is None:
         return []
-    items = active_items(subscription)
-    return lines_for(
-        subscription, items, price_table_for(subscription, items), applicable_discounts(subscription)
-    )
+    subscription, items = loaded.subscription, loaded.items
+    return lines_for(subscription, items, price_table_for(subscription, items), loaded.discounts)
 
 
 def lines_for(subscription: Subscription, items: list, table: dict, discounts: list) -> list[LineSpec]:

@@ -15,7 +15,8 @@ from billing.forms import AccountCancelForm, ItemForm, RemovalConfirmForm
 from billing.money import format_day
 from billing.quotes import cheaper_alternatives
 from billing.selectors.cancellations import cancellation_page
-from billing.selectors.subscription import change_requests_of
+from billing.selectors.changes import change_state
+from billing.selectors.subscription import change_requests_of, load_subscription
 from billing.services import cancellations as services
 from billing.services import change_requests
 
@@ -32,6 +33,20 @@ DOWNGRADE_REQUESTED = _(
 def _page(request):
     account = request.membership.account
     return cancellation_page(account, now=now_for(account))
+
+
+def _page_with_alternatives(request, *, of_selected: bool = False):
+    """The page and its cheaper alternatives (R7.5) — for the selected products only, or for the whole
+    subscription — from one load of the subscription."""
+    account = request.membership.account
+    now = now_for(account)
+    loaded = load_subscription(account, now=now)
+    page = cancellation_page(account, now=now, loaded=loaded)
+    if page.block is not None or (of_selected and not page.selected):
+        return page, []
+    selected = {item.pk for item in page.selected} if of_selected else None
+    state = change_state(account, now=now, loaded=loaded)
+    return page, cheaper_alternatives(state, now=now, item_ids=selected)
 
 
 def _render_list(request, *, error=None, status=200):
@@ -77,10 +92,7 @@ def cancellation_unselect(request):
     return _change_selection(request, services.cancellation_draft_unselect)
 
 
-def _render_review(request, page, form, status=200):
-    account = page.account
-    selected = {item.pk for item in page.selected}
-    alternatives = cheaper_alternatives(account, now=now_for(account), item_ids=selected) if selected else []
+def _render_review(request, page, alternatives, form, status=200):
     context = {"page": page, "form": form, "alternatives": alternatives}
     return render(request, "billing/cancellations/review.html", context, status=status)
 
@@ -88,11 +100,13 @@ def _render_review(request, page, form, status=200):
 @require_action(Action.REMOVE_PRODUCTS)
 def cancellation_review(request):
     """R4.4, R4.5: each product with its effective date and prices, the warnings, and the survey."""
-    page = _page(request)
+    page, alternatives = _page_with_alternatives(request, of_selected=True)
     if page.summary is None:
         messages.info(request, services.NOTHING_SELECTED)
         return redirect("billing:cancellations")
-    return _render_review(request, page, RemovalConfirmForm(initial={"token": page.draft.token}))
+    return _render_review(
+        request, page, alternatives, RemovalConfirmForm(initial={"token": page.draft.token})
+    )
 
 
 def _already_confirmed(request, error):
@@ -111,7 +125,9 @@ def cancellation_confirm(request):
     """ "Confirm cancellations" (R4.4, R4.12): schedules the removals once."""
     form = RemovalConfirmForm(request.POST)
     if not form.is_valid():
-        return _render_review(request, _page(request), form, status=INVALID)
+        return _render_review(
+            request, *_page_with_alternatives(request, of_selected=True), form, status=INVALID
+        )
     account = request.membership.account
     try:
         cancellation = services.product_removal_schedule(
@@ -126,7 +142,9 @@ def cancellation_confirm(request):
         return _already_confirmed(request, error)
     except ValidationError as error:
         form.add_error(None, error)
-        return _render_review(request, _page(request), form, status=INVALID)
+        return _render_review(
+            request, *_page_with_alternatives(request, of_selected=True), form, status=INVALID
+        )
     messages.success(request, REMOVALS_CONFIRMED % {"date": format_day(cancellation.effective_at, "long")})
     return redirect("billing:subscription")
 
@@ -134,11 +152,10 @@ def cancellation_confirm(request):
 @require_action(Action.CANCEL_ACCOUNT)
 def account_cancel(request):
     """R5.2: a confirmation that states the effective date, before the survey; R7.5: cheaper options first."""
-    page = _page(request)
-    account = page.account
+    page, alternatives = _page_with_alternatives(request)
     context = {
         "page": page,
-        "alternatives": [] if page.block else cheaper_alternatives(account, now=now_for(account)),
+        "alternatives": alternatives,
         "removable": [c for c in page.candidates if c.not_removable is None]
         if len(page.candidates) > 1
         else [],
