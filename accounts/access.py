@@ -1,23 +1,32 @@
-"""Who may sign in to an account, as a rule another app installs.
+"""Who may sign in to an account.
 
-accounts knows people, accounts and roles, not why an account stopped: the billing app knows the lifecycle
-(cancelled, cancelled for non-payment, trial expired, a temporary reactivation) and installs its rule when
-Django starts (billing/apps.py). Without one, members of any account may sign in.
+An account that is not active may not be used: that much accounts knows. Why it stopped (cancelled,
+cancelled for non-payment, trial expired, data deleted) and the one exception (an owner under a temporary
+reactivation) belong to the billing lifecycle, which installs its rule when Django starts (billing/apps.py)
+and then decides alone.
 """
 
 from collections.abc import Callable
 
-from accounts.models import Membership
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Membership
 
 SignInRule = Callable[[Membership], str | None]  # the reason a member may not sign in, or None
-_rules: list[SignInRule] = []
+ACCOUNT_NOT_ACTIVE = _("This account is not active: nobody can sign in.")
+
+
+def _account_is_active(membership: Membership) -> str | None:
+    return None if membership.account.status == Account.Status.ACTIVE else str(ACCOUNT_NOT_ACTIVE)
+
+
+_rule: list[SignInRule] = [_account_is_active]
 
 
 def install_sign_in_rule(rule: SignInRule) -> None:
-    if rule not in _rules:
-        _rules.append(rule)
+    _rule[:] = [rule]
 
 
 def sign_in_refusal(membership: Membership) -> str | None:
     """Why this member may not sign in now, or None."""
-    return next((reason for rule in _rules if (reason := rule(membership))), None)
+    return _rule[0](membership)

@@ -1,11 +1,19 @@
 from django.apps import AppConfig
+from django.apps import apps as installed_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def install_reference_data(sender, using: str = "default", **kwargs) -> None:
-    """After every migrate — and every flush of a test database: the catalog's missing products and prices,
-    and the Support group with exactly its permissions (billing/staff.py). Both follow the code."""
+def install_reference_data(sender, apps=installed_apps, using: str = "default", **kwargs) -> None:
+    """After every migrate — and every flush of a test database — add what is missing of the catalog and of
+    the Support group's permissions (billing/catalog.py, billing/staff.py). Nothing existing is changed.
+    Skipped when the migration state has no billing tables (`migrate billing zero`, a partial migrate);
+    `flush` sends no migration state: the installed models are the state."""
+    try:
+        apps.get_model("billing", "Price")
+        apps.get_model("auth", "Permission")
+    except LookupError:
+        return
     from billing.catalog import install_catalog
     from billing.staff import ensure_support_group
 

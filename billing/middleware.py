@@ -4,6 +4,7 @@ accounts.middleware.MembershipMiddleware has found the member."""
 from django.conf import settings
 from django.contrib import auth, messages
 from django.shortcuts import redirect
+from django.utils import translation
 
 from billing.selectors.access import CLOSED_ACCOUNT_MESSAGES, Access, access_for
 
@@ -26,7 +27,9 @@ class AccountAccessMiddleware:
         access = access_for(membership) if membership is not None else Access.FULL
         if access == Access.CLOSED:
             auth.logout(request)
-            messages.error(request, CLOSED_ACCOUNT_MESSAGES[membership.account.status])
+            # In the visitor's language, as the sign-in page it leads to (not the account's).
+            with translation.override(translation.get_language_from_request(request)):
+                messages.error(request, str(CLOSED_ACCOUNT_MESSAGES[membership.account.status]))
             return redirect(settings.LOGIN_URL)
         request.limited_access = access == Access.LIMITED
         return self.get_response(request)

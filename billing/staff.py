@@ -1,6 +1,7 @@
 """The "Support" group: what support staff may do in the staff console (R1.3), by permission.
 
-Not by `is_superuser`: the group holds exactly the permissions below.
+Not by `is_superuser`: the group holds the permissions below (installed after every migrate), and whatever
+staff add to it in the console.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -46,12 +47,18 @@ SUPPORT_PERMISSIONS = {
 
 
 def ensure_support_group(*, using: str = "default") -> Group:
-    """The group with exactly SUPPORT_PERMISSIONS (created, or set back to them)."""
+    """The group, with every permission of SUPPORT_PERMISSIONS it lacks. Permissions that staff granted it
+    beyond the list are left alone: a deploy (which migrates) never takes them back."""
     group, _ = Group.objects.using(using).get_or_create(name=SUPPORT_GROUP)
-    permissions = [
-        Permission.objects.using(using).get(content_type__app_label=app_label, codename=f"{action}_{model}")
-        for (app_label, model), actions in SUPPORT_PERMISSIONS.items()
+    keys = {
+        (app, f"{action}_{model}")
+        for (app, model), actions in SUPPORT_PERMISSIONS.items()
         for action in actions
-    ]
-    group.permissions.set(permissions)
+    }
+    permissions = Permission.objects.using(using).select_related("content_type")
+    wanted = [p for p in permissions if (p.content_type.app_label, p.codename) in keys]
+    missing = keys - {(p.content_type.app_label, p.codename) for p in wanted}
+    if missing:  # a permission of the list that does not exist is a mistake in the list
+        raise LookupError(f"Unknown permissions in SUPPORT_PERMISSIONS: {sorted(missing)}")
+    group.permissions.add(*wanted)
     return group

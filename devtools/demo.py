@@ -12,7 +12,7 @@ from django.db import transaction
 from accounts.models import Account, Membership, User
 from billing import pricing
 from billing.catalog import install_catalog
-from billing.lifecycle.tick import advance_account, reschedule
+from billing.lifecycle.tick import advance_account, next_actions
 from billing.models import (
     BillingContact,
     ContractTerms,
@@ -24,7 +24,8 @@ from billing.models import (
     SubscriptionItem,
     TestClock,
 )
-from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid, subscription_lines
+from billing.selectors.subscription import load_subscription, price_table_for
+from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid, lines_for
 from billing.staff import ensure_support_group
 
 PASSWORD = "Demo-2026!"
@@ -291,7 +292,7 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime, now: dat
         account.test_clock = TestClock.objects.create(name=f"{spec.name} clock", frozen_now=now)
         account.save(update_fields=["test_clock"])
         advance_account(account.pk)
-    reschedule(account)
+    _schedule(account)
 
 
 def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccount, today: datetime) -> None:
@@ -305,7 +306,7 @@ def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccou
         end = pricing.period_end(start, spec.cycle)
         draft = invoice_draft(
             account=account,
-            lines=subscription_lines(account, now=today),
+            lines=_lines(account, now=today),
             now=start,
             period_start=start,
             period_end=end,
@@ -313,3 +314,20 @@ def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccou
         invoice = invoice_finalize(invoice=draft, now=start, notify=False)
         if spec.payment_type == "card" or back != 1:
             invoice_mark_paid(invoice=invoice, now=start + timedelta(days=1))
+
+
+def _lines(account: Account, *, now: datetime):
+    """One period of the subscription as it stands, as invoice lines."""
+    loaded = load_subscription(account, now=now)
+    return lines_for(
+        loaded.subscription,
+        loaded.items,
+        price_table_for(loaded.subscription, loaded.items),
+        loaded.discounts,
+    )
+
+
+def _schedule(account: Account) -> None:
+    """When the billing clock must first look at the account (nothing is run now)."""
+    next_at = min((action.at for action in next_actions(account)), default=None)
+    Account.objects.filter(pk=account.pk).update(next_action_at=next_at)

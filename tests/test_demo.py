@@ -14,8 +14,12 @@ from devtools.demo import DEMO_ACCOUNTS, PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent():
-    call_command("seed_demo", stdout=StringIO())
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_creates_the_demo_then_changes_nothing():
+    call_command("flush", interactive=False)  # the suite loads the demo once: start from an empty database
+    first = StringIO()
+    call_command("seed_demo", stdout=first)
+    assert "Demo loaded: Acme Self-Service" in first.getvalue()
     counts = (
         Account.objects.count(),
         User.objects.count(),

@@ -29,10 +29,11 @@ from billing.models import (
     SubscriptionPeriod,
 )
 from billing.selectors.contracts import contract_for
+from billing.selectors.subscription import discount_applies
 from billing.services.audit import billing_event, billing_event_record
 from billing.services.contracts import cancel_account_now
 from billing.services.dunning import dunning_case_open
-from billing.services.invoices import issue, issued_event, lines_for, paid_event, refused_event
+from billing.services.invoices import invoice_lines, issue, issued_event, lines_for, paid_event, refused_event
 
 BATCH_SIZE = 500
 
@@ -82,17 +83,6 @@ def _renewable(subscriptions):
     )
 
 
-def _discounts_at(subscription: Subscription, moment: datetime) -> list[Discount]:
-    currency = subscription.account.currency
-    return [
-        d
-        for d in subscription.discounts.all()
-        if d.starts_at <= moment
-        and (d.ends_at is None or d.ends_at > moment)
-        and (d.coupon.percent_off_bp is not None or d.coupon.currency == currency)
-    ]
-
-
 def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
     """Renew each subscription (loaded by `_renewable`, its account attached and locked by the caller) for
     the period that starts where its current one ends. Returns the accounts renewed."""
@@ -117,9 +107,12 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
             for (currency, cycle, product, edition), amount in prices.items()
             if currency == account.currency and cycle == subscription.cycle
         }
-        specs = lines_for(
-            subscription, list(subscription.items.all()), table, _discounts_at(subscription, start)
-        )
+        discounts = [
+            d
+            for d in subscription.discounts.all()
+            if discount_applies(d, at=start, currency=account.currency)
+        ]
+        specs = lines_for(subscription, list(subscription.items.all()), table, discounts)
         subscription.current_period_start, subscription.current_period_end = start, end
         account.next_action_at = end
         period = SubscriptionPeriod(subscription=subscription, start=start, end=end)
@@ -169,16 +162,7 @@ def _insert_invoices(invoices: list[Invoice]) -> None:
         invoice.status = Invoice.Status.DRAFT
     Invoice.objects.bulk_create(invoices)
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            description=spec.description[:300],
-            quantity=spec.quantity,
-            unit_amount=spec.unit_amount,
-            amount=spec.quantity * spec.unit_amount,
-            position=n,
-        )
-        for invoice in invoices
-        for n, spec in enumerate(invoice.specs)
+        line for invoice in invoices for line in invoice_lines(invoice, invoice.specs)
     )
     Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(status=Invoice.Status.OPEN)
     for invoice in invoices:

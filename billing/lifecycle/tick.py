@@ -90,12 +90,6 @@ def _delete_data(account: Account) -> str:
     return "data deleted"
 
 
-def reschedule(account: Account) -> None:
-    """Store when the clock must next look at the account."""
-    account.next_action_at = min((a.at for a in next_actions(account)), default=None)
-    Account.objects.filter(pk=account.pk).update(next_action_at=account.next_action_at)
-
-
 # --- The tick -----------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 
 from accounts.models import Account
 from billing import pricing
@@ -114,6 +114,12 @@ class LoadedSubscription:
         return {c.item_id: c.effective_at for c in self.pending if c.kind == ScheduledChange.Kind.REMOVE_ITEM}
 
 
+def discount_applies(discount: Discount, *, at: datetime, currency: str) -> bool:
+    """A discount counts at a moment it runs, if its coupon is a percentage or an amount in the currency."""
+    running = discount.starts_at <= at and (discount.ends_at is None or discount.ends_at > at)
+    return running and (discount.coupon.percent_off_bp is not None or discount.coupon.currency == currency)
+
+
 def _reverse_one_to_one(obj, name: str):
     try:
         return getattr(obj, name)
@@ -138,11 +144,10 @@ def load_subscription(account: Account, *, now: datetime) -> LoadedSubscription 
         )
     )
     prefetch_related_objects([i.bundle for i in items if i.bundle_id], "components")
-    running = Discount.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now), subscription=subscription)
     discounts = [
         d
-        for d in running.filter(starts_at__lte=now).select_related("coupon").order_by("id")
-        if d.coupon.percent_off_bp is not None or d.coupon.currency == account.currency
+        for d in Discount.objects.filter(subscription=subscription).select_related("coupon").order_by("id")
+        if discount_applies(d, at=now, currency=account.currency)
     ]
     pending = list(ScheduledChange.objects.filter(account=account).pending())
     by_id = {item.pk: item for item in items}

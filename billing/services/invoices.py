@@ -1,6 +1,6 @@
 """Invoices (R8.1, R8.2, R7.4): drafts, finalization (gapless numbers, buyer snapshot, immutable after), and
-collection through the gateway. The renewal job (issue 6) and the Manage page's charges use these same
-functions."""
+collection through the gateway. Renewals (billing.lifecycle.renewals) share `issue`, `lines_for` and the
+events; the Manage page's charges, refunds and final statements use the rest."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,9 +26,7 @@ from billing.models import (
 from billing.schedule import due_no_later_than
 from billing.selectors.payments import live_dunning_case
 from billing.selectors.subscription import (
-    load_subscription,
     price_items,
-    price_table_for,
 )
 from billing.services.audit import billing_event, billing_event_record
 from billing.services.dunning import dunning_case_open
@@ -66,18 +64,23 @@ def invoice_draft(
         period_end=period_end,
         credits=credits,
     )
-    InvoiceLine.objects.bulk_create(
+    InvoiceLine.objects.bulk_create(invoice_lines(invoice, lines))
+    return invoice
+
+
+def invoice_lines(invoice: Invoice, specs: list[LineSpec]) -> list[InvoiceLine]:
+    """The invoice's lines in their order, not saved (drafts and batches of renewals insert them)."""
+    return [
         InvoiceLine(
             invoice=invoice,
-            description=line.description[:300],
-            quantity=line.quantity,
-            unit_amount=line.unit_amount,
-            amount=line.quantity * line.unit_amount,
+            description=spec.description[:300],
+            quantity=spec.quantity,
+            unit_amount=spec.unit_amount,
+            amount=spec.quantity * spec.unit_amount,
             position=position,
         )
-        for position, line in enumerate(lines)
-    )
-    return invoice
+        for position, spec in enumerate(specs)
+    ]
 
 
 def invoice_number(account: Account, sequence: int, kind: str) -> str:
@@ -252,15 +255,6 @@ def pending_charges_collect(*, account: Account, now: datetime) -> Invoice | Non
             invoice_collect_or_chase(invoice=invoice, paid_through=paid_through.first() or now)
             due_no_later_than(account, now)
     return invoice
-
-
-def subscription_lines(account: Account, *, now: datetime) -> list[LineSpec]:
-    """One period of the subscription, as it stands at `now`, as invoice lines (see `lines_for`)."""
-    loaded = load_subscription(account, now=now)
-    if loaded is None:
-        return []
-    subscription, items = loaded.subscription, loaded.items
-    return lines_for(subscription, items, price_table_for(subscription, items), loaded.discounts)
 
 
 def lines_for(subscription: Subscription, items: list, table: dict, discounts: list) -> list[LineSpec]:

@@ -54,7 +54,7 @@ def _render_list(request, *, error=None, status=200):
         "#cancellation_panel" if request.htmx and request.method == "POST" else ""
     )
     page = _page(request)
-    context = {"page": page, "error": error}
+    context = {"page": page, "error": error, "pending_cancellation": page.pending_cancellation}
     if page.is_spp:
         context["requests"] = change_requests_of(page.account, request.user)
     return render(request, template, context, status=status)

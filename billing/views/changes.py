@@ -31,6 +31,7 @@ def _render(request, *, preview=None, signed=None, error=None, status=200):
     state = change_state(account, now=now_for(account))
     context = {
         "state": state,
+        "pending_cancellation": state.cancellation if state else None,  # the banner's too
         "preview": preview,
         "signed": signed,
         "error": error,

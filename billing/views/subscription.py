@@ -19,12 +19,14 @@ INVALID_FORM_STATUS = 422  # htmx is configured (base.html) to swap 422 response
 def _subscription_page(request, *, form=None, status=200, request_sent=False):
     account = request.membership.account
     can_request = Action.REQUEST_CHANGES in allowed(request.membership)
+    overview = subscription_overview(
+        account, now=now_for(account), with_requests_of=request.user if can_request else None
+    )
     context = {
-        "overview": subscription_overview(
-            account, now=now_for(account), with_requests_of=request.user if can_request else None
-        ),
+        "overview": overview,
         "form": form or ChangeRequestForm(),
         "request_sent": request_sent,
+        "pending_cancellation": overview.pending_cancellation if overview else None,  # the banner's too
     }
     template = "billing/subscription/page.html"
     if request.htmx and form is not None:

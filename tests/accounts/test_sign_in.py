@@ -69,6 +69,14 @@ def test_r5_3_members_of_a_cancelled_account_cannot_sign_in(client, sign_in):
     assert "_auth_user_id" not in signed_in.session
 
 
+def test_r5_3_a_signed_out_member_reads_why_in_the_language_of_the_sign_in_page(sign_in):
+    """The account speaks French, the browser English: the sign-in page, and its message, are in English."""
+    signed_in = sign_in("owner@legacy-suite.test")
+    Account.objects.filter(name="Legacy Suite SARL").update(status=Account.Status.CANCELLED)
+    page = signed_in.get("/admin/", HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
+    assert '<html lang="en"' in page and "This account has been cancelled" in page
+
+
 def test_r10_1_members_of_a_french_account_see_french_unless_they_switch(sign_in):
     client = sign_in("owner@legacy-suite.test")
     assert "Abonnement" in client.get("/admin/account/billing/subscription/").content.decode()

@@ -61,7 +61,7 @@ def test_online_assisted_admin_with_many_requests_costs_the_same(client_for, dja
     viewer.account.save(update_fields=["kind"])
     client = client_for(viewer)
     url = "/admin/account/billing/subscription/"
-    queries_for(client, url)  # the first page of a process loads the catalog (billing/catalog_cache.py)
+    queries_for(client, url)
     before = queries_for(client, url)
     for n in range(30):
         client.post(url + "change-requests/", {"what": f"Request {n}"}, follow=True)  # as a browser does
@@ -86,7 +86,7 @@ def test_manage_page_queries_do_not_grow_with_products_or_members(client_for, dj
     large_client = client_for(account_with(products=20, members=200))
     assert queries_for(large_client, url) == small
     # session, user, membership, two banners; subscription, items, suite products, discounts, pending
-    # changes, prices, products for sale, seats in use, members
+    # changes, the catalog (prices and products for sale), seats in use, members
     with django_assert_max_num_queries(14):
         large_client.get(url)
 

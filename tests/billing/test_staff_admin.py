@@ -2,11 +2,13 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import Membership, User
-from billing.models import BillingEvent, Charge, SubscriptionChangeRequest, SubscriptionItem
+from billing.models import BillingEvent, Charge, Price, SubscriptionChangeRequest, SubscriptionItem
 from billing.staff import SUPPORT_GROUP
 from tests.helpers import demo_member, new_events
 
@@ -23,6 +25,17 @@ def test_r1_3_support_staff_are_staff_in_the_support_group_not_superusers():
     assert user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == [SUPPORT_GROUP]
     assert not Membership.objects.filter(user=user).exists()
+
+
+def test_r1_3_a_migrate_gives_the_support_group_what_it_lacks_and_keeps_what_staff_added():
+    group = Group.objects.get(name=SUPPORT_GROUP)
+    listed = group.permissions.get(codename="view_invoice")
+    added_by_staff = Permission.objects.get(codename="delete_discount")
+    group.permissions.remove(listed)
+    group.permissions.add(added_by_staff)
+    call_command("migrate", verbosity=0)  # nothing to migrate: the reference data is installed again
+    assert {listed, added_by_staff} <= set(group.permissions.all())
+    assert Price.objects.filter(currency="EUR").count() == 80  # the catalog is complete, not doubled
 
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
