@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from billing.models import CancellationDraft, ScheduledChange, Subscription, SubscriptionItem
+from billing.selectors.catalog import Catalog
 from billing.selectors.subscription import LoadedSubscription, load_subscription, price_items, price_table_for
 
 # R4.7 and R4.9: accounts created on or after this day are "new" (multi-product rule, Phase 4 Chat).
@@ -133,16 +134,15 @@ def page_block(account: Account, subscription: Subscription | None, pending_canc
     return None
 
 
-def removal_summary(loaded: LoadedSubscription, selected: list[SubscriptionItem]) -> RemovalSummary:
+def removal_summary(
+    loaded: LoadedSubscription, selected: list[SubscriptionItem], table: dict | None = None
+) -> RemovalSummary:
     """What removing `selected` at the end of the period does: prices before and after (R4.5), the end
-    of suite pricing (R4.6), whether the account ends with them (R4.7), and the warnings to show."""
-    account, subscription, items, ending = (
-        loaded.account,
-        loaded.subscription,
-        loaded.items,
-        loaded.ending_items,
-    )
-    table = price_table_for(subscription, items)
+    of suite pricing (R4.6), whether the account ends with them (R4.7), and the warnings to show. `table`:
+    the list prices in the subscription's cycle, when the caller has them already."""
+    account, subscription, items = loaded.account, loaded.subscription, loaded.items
+    ending = loaded.ending_items
+    table = table if table is not None else price_table_for(subscription, items)
     now_quote = price_items(subscription, items, table, discounts=loaded.discounts)
     chosen = {i.pk for i in selected}
     remaining = [i for i in items if i.pk not in chosen and i.pk not in ending]
@@ -183,19 +183,31 @@ def removal_summary(loaded: LoadedSubscription, selected: list[SubscriptionItem]
     )
 
 
+def _draft_of(account: Account) -> tuple[CancellationDraft | None, set[int]]:
+    """The account's draft (its key) and the items selected in it, in one query."""
+    rows = CancellationDraft.objects.filter(account=account).values_list("pk", "token", "items")
+    if not rows:
+        return None, set()
+    pk, token, _item = rows[0]
+    return CancellationDraft(pk=pk, account=account, token=token), {item for *_, item in rows if item}
+
+
 def cancellation_page(
-    account: Account, *, now: datetime, loaded: LoadedSubscription | None = None
+    account: Account,
+    *,
+    now: datetime,
+    loaded: LoadedSubscription | None = None,
+    catalog: Catalog | None = None,
 ) -> CancellationPage:
     """The Cancellations page, its draft selection and the summary: the subscription (`loaded`, or loaded
-    here), the draft, and the prices when something is selected."""
+    here), the draft and its selection, and the prices when something is selected (`catalog`'s if given)."""
     loaded = loaded or load_subscription(account, now=now)
     subscription = loaded.subscription if loaded else None
     cancellation = loaded.cancellation if loaded else None
     block = page_block(account, subscription, cancellation)
     if block is not None:
         return CancellationPage(account, subscription, block, [], None, None, cancellation)
-    draft = CancellationDraft.objects.filter(account=account).first()
-    selected_ids = set(draft.items.values_list("pk", flat=True)) if draft else set()
+    draft, selected_ids = _draft_of(account)
     ending = loaded.ending_items
     candidates = []
     for item in loaded.items:
@@ -204,5 +216,6 @@ def cancellation_page(
             Candidate(item, item.pk in selected_ids and reason is None, reason, ending.get(item.pk))
         )
     selected = [c.item for c in candidates if c.selected]
-    summary = removal_summary(loaded, selected) if selected else None
+    table = catalog.price_table(loaded.subscription.cycle) if catalog else None
+    summary = removal_summary(loaded, selected, table) if selected else None
     return CancellationPage(account, subscription, None, candidates, summary, draft, None)

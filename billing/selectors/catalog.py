@@ -17,6 +17,14 @@ class Catalog:
     products: dict[int, Product]  # the products priced in this currency
     prices: dict[tuple[int, str, str], int]  # (product id, edition, cycle) → unit amount per month
 
+    def price_table(self, cycle: str) -> dict[tuple[int, str], int]:
+        return price_table(self.prices, cycle)
+
+
+def price_table(prices: dict[tuple[int, str, str], int], cycle: str) -> dict[tuple[int, str], int]:
+    """(product id, edition) → unit amount in one billing cycle: what `pricing.quote` reads."""
+    return {(product, edition): amount for (product, edition, c), amount in prices.items() if c == cycle}
+
 
 def catalog_for(currency: str) -> Catalog:
     """Every price in `currency` with its product, in one query."""

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from accounts.models import Account, Membership
 from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
-from billing.selectors.catalog import catalog_for
+from billing.selectors.catalog import Catalog, catalog_for, price_table
 from billing.selectors.subscription import LoadedSubscription, load_subscription
 
 # The changes made on the Manage page that wait for the next period: listed with a way to undo them.
@@ -83,14 +83,18 @@ class ChangeState:
         return [c for c in self.scheduled if c.kind in NEXT_PERIOD_KINDS]
 
     def table(self, cycle: str) -> dict[tuple[int, str], int]:
-        return {(p, e): amount for (p, e, c), amount in self.prices.items() if c == cycle}
+        return price_table(self.prices, cycle)
 
 
 def change_state(
-    account: Account, *, now: datetime, loaded: LoadedSubscription | None = None
+    account: Account,
+    *,
+    now: datetime,
+    loaded: LoadedSubscription | None = None,
+    catalog: Catalog | None = None,
 ) -> ChangeState | None:
-    """Everything the Manage page and its quotes read: the subscription (`loaded`, or loaded here), the
-    catalog in the account's currency and the seats in use."""
+    """Everything the Manage page and its quotes read: the subscription, the catalog in the account's
+    currency (each loaded here unless given) and the seats in use."""
     loaded = loaded or load_subscription(account, now=now)
     if loaded is None:
         return None
@@ -108,7 +112,7 @@ def change_state(
         )
         ending = removal or cancellation
         line.ends_on = ending.effective_at if ending else None
-    catalog = catalog_for(account.currency)
+    catalog = catalog or catalog_for(account.currency)
     active = {i.product_id for line in lines.values() for i in line.items}
     for_sale = sorted(
         (p for p in catalog.products.values() if p.kind != Product.Kind.SUITE and p.pk not in active),

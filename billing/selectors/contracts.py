@@ -10,16 +10,12 @@ from billing.models import ContractTerms, Invoice, PaymentAttempt, Subscription
 SALES_ASSISTED = (Account.Kind.MANAGED, Account.Kind.ONLINE_ASSISTED)
 
 
-def default_contract(account: Account) -> ContractTerms:
-    """The contract of an account that has none set: 30 days of notice, standard refunds (not saved)."""
-    return ContractTerms(
+def contract_for(account: Account) -> ContractTerms:
+    """The account's contract, or the default one (30 days of notice, standard refunds) if none was set."""
+    contract = ContractTerms.objects.filter(account=account).first()
+    return contract or ContractTerms(
         account=account, service_started_at=datetime.combine(account.created_on, time(), tzinfo=UTC)
     )
-
-
-def contract_for(account: Account) -> ContractTerms:
-    """The account's contract, or the default one."""
-    return ContractTerms.objects.filter(account=account).first() or default_contract(account)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from billing.forms import AccountCancelForm, ItemForm, RemovalConfirmForm
 from billing.money import format_day
 from billing.quotes import cheaper_alternatives
 from billing.selectors.cancellations import cancellation_page
+from billing.selectors.catalog import catalog_for
 from billing.selectors.changes import change_state
 from billing.selectors.subscription import change_requests_of, load_subscription
 from billing.services import cancellations as services
@@ -41,11 +42,12 @@ def _page_with_alternatives(request, *, of_selected: bool = False):
     account = request.membership.account
     now = now_for(account)
     loaded = load_subscription(account, now=now)
-    page = cancellation_page(account, now=now, loaded=loaded)
+    catalog = catalog_for(account.currency)
+    page = cancellation_page(account, now=now, loaded=loaded, catalog=catalog)
     if page.block is not None or (of_selected and not page.selected):
         return page, []
     selected = {item.pk for item in page.selected} if of_selected else None
-    state = change_state(account, now=now, loaded=loaded)
+    state = change_state(account, now=now, loaded=loaded, catalog=catalog)
     return page, cheaper_alternatives(state, now=now, item_ids=selected)
 
 
@@ -93,7 +95,12 @@ def cancellation_unselect(request):
 
 
 def _render_review(request, page, alternatives, form, status=200):
-    context = {"page": page, "form": form, "alternatives": alternatives}
+    context = {
+        "page": page,
+        "form": form,
+        "alternatives": alternatives,
+        "pending_cancellation": page.pending_cancellation,
+    }
     return render(request, "billing/cancellations/review.html", context, status=status)
 
 
@@ -156,6 +163,7 @@ def account_cancel(request):
     context = {
         "page": page,
         "alternatives": alternatives,
+        "pending_cancellation": page.pending_cancellation,
         "removable": [c for c in page.candidates if c.not_removable is None]
         if len(page.candidates) > 1
         else [],
