@@ -10,8 +10,9 @@ from billing.models import (
     Subscription,
     SubscriptionChangeRequest,
 )
-from billing.quotes import MAX_SEATS, ChangeKind, ChangeSpec
+from billing.quotes import MAX_SEATS
 from billing.selectors.cancellations import WarningCode
+from billing.selectors.changes import ChangeKind, ChangeSpec
 
 
 class OneValueEach:

@@ -7,11 +7,9 @@ is charged is always what was shown.
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +17,9 @@ from accounts.policy import Action
 from billing import pricing
 from billing.models import Cycle, Edition, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.money import format_day
-from billing.selectors.changes import ChangeState, Line
+from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line
 from billing.selectors.subscription import quote_item
+from billing.wording import change_description
 
 MAX_SEATS = 10_000  # per product line; larger orders go through sales
 MAX_TEMPORARY_EXTENSION_DAYS = 365
@@ -39,44 +38,6 @@ NO_TEMPORARY_SEATS = _("%(product)s has no temporary seats to extend.")
 BAD_EXTENSION = _("Choose a date after %(date)s and at most a year later.")
 CHOOSE_SEATS = _("Choose a number of seats from 1 to %(max)s.")
 PRORATED_LINE = _("%(what)s, prorated %(start)s – %(end)s")
-
-
-class ChangeKind(StrEnum):
-    ADD_SEATS = "add_seats"
-    REMOVE_SEATS = "remove_seats"
-    ADD_PRODUCT = "add_product"
-    CHANGE_EDITION = "change_edition"
-    CHANGE_CYCLE = "change_cycle"
-    CHANGE_PAYMENT_TYPE = "change_payment_type"
-    EXTEND_TEMPORARY = "extend_temporary"
-
-
-@dataclass(frozen=True)
-class ChangeSpec:
-    """One change asked for on the Manage page, as plain values (it travels signed inside the quote)."""
-
-    kind: ChangeKind
-    item: int | None = None  # the line's first item (a suite is one line)
-    seats: int | None = None  # seats to add or remove; seats of a new product
-    product: str | None = None
-    edition: str | None = None
-    cycle: str | None = None
-    payment_type: str | None = None
-    until: date | None = None
-
-    def to_json(self) -> dict:
-        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-        if self.until:
-            data["until"] = self.until.isoformat()
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> "ChangeSpec":
-        data = dict(data)
-        if data.get("until"):
-            data["until"] = date.fromisoformat(data["until"])
-        data["kind"] = ChangeKind(data["kind"])
-        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -345,9 +306,7 @@ def edition_options(line: Line, *, upgrade: bool, downgrade: bool) -> list[tuple
 def describe(quote: ChangeQuote, language: str) -> str:
     """The change in words, in `language`: the line of the invoice that charges it."""
     with translation.override(language):
-        what = render_to_string(
-            "billing/changes/_change_description.html", {"spec": quote.spec, "subject": quote.subject}
-        ).strip()
+        what = change_description(quote.spec, quote.subject)
         if not quote.charge_now:
             return what
         return str(

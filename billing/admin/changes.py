@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from billing.admin.base import ReadOnlyInline, refused
 from billing.clock import now_for
 from billing.models import Edition, Product, ScheduledChange, SubscriptionChangeRequest, SubscriptionItem
-from billing.quotes import MAX_SEATS, ChangeKind, ChangeSpec
+from billing.quotes import MAX_SEATS
+from billing.selectors.changes import ChangeKind, ChangeSpec
 from billing.services import change_requests, scheduled_changes
 
 

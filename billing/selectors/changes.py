@@ -1,8 +1,10 @@
 """The Manage page's reads (R6): the subscription as product lines, the changes pending for the next period,
 the list prices and the products on sale. Quotes are computed from it by `billing.quotes`."""
 
+import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from django.http import Http404
 
@@ -10,6 +12,45 @@ from accounts.models import Account, Membership
 from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import Catalog, catalog_for, price_table
 from billing.selectors.subscription import LoadedSubscription, load_subscription
+
+
+class ChangeKind(StrEnum):
+    ADD_SEATS = "add_seats"
+    REMOVE_SEATS = "remove_seats"
+    ADD_PRODUCT = "add_product"
+    CHANGE_EDITION = "change_edition"
+    CHANGE_CYCLE = "change_cycle"
+    CHANGE_PAYMENT_TYPE = "change_payment_type"
+    EXTEND_TEMPORARY = "extend_temporary"
+
+
+@dataclass(frozen=True)
+class ChangeSpec:
+    """One change asked for on the Manage page, as plain values (it travels signed inside the quote)."""
+
+    kind: ChangeKind
+    item: int | None = None  # the line's first item (a suite is one line)
+    seats: int | None = None  # seats to add or remove; seats of a new product
+    product: str | None = None
+    edition: str | None = None
+    cycle: str | None = None
+    payment_type: str | None = None
+    until: date | None = None
+
+    def to_json(self) -> dict:
+        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        if self.until:
+            data["until"] = self.until.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ChangeSpec":
+        data = dict(data)
+        if data.get("until"):
+            data["until"] = date.fromisoformat(data["until"])
+        data["kind"] = ChangeKind(data["kind"])
+        return cls(**data)
+
 
 # The changes made on the Manage page that wait for the next period: listed with a way to undo them.
 NEXT_PERIOD_KINDS = (

@@ -11,8 +11,8 @@ from accounts import policy
 from accounts.models import Account, Membership
 from billing import emails
 from billing.models import BillingEvent, SubscriptionChangeRequest
-from billing.quotes import ChangeSpec, quote_change
-from billing.selectors.changes import change_state
+from billing.quotes import quote_change
+from billing.selectors.changes import ChangeSpec, change_state
 from billing.services.audit import billing_event_record
 from billing.services.changes import subscription_change_apply
 

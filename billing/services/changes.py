@@ -15,9 +15,9 @@ from accounts import policy
 from accounts.models import Account, Membership
 from billing import gateway
 from billing.models import BillingEvent, Charge, ScheduledChange, SubscriptionItem
-from billing.quotes import ChangeKind, ChangeQuote, ChangeSpec, describe, quote_change
+from billing.quotes import ChangeQuote, describe, quote_change
 from billing.schedule import due_no_later_than
-from billing.selectors.changes import ChangeState, Line, change_state
+from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line, change_state
 from billing.services.audit import billing_event_record
 from billing.services.invoices import pending_charges_collect
 

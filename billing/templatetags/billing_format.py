@@ -2,6 +2,7 @@ from django import template
 
 from billing.models import Cycle, Edition, Subscription
 from billing.money import format_day, format_money
+from billing.wording import change_description, scheduled_change_description
 
 register = template.Library()
 CHOICES = {"edition": Edition, "cycle": Cycle, "payment_type": Subscription.PaymentType}
@@ -28,3 +29,15 @@ def choice(value, kind):
     """The label of a stored choice: {{ spec.edition|choice:"edition" }} → "Professional"."""
     choices = CHOICES[kind]
     return choices(value).label if value in choices.values else value
+
+
+@register.simple_tag
+def describe_change(spec, subject):
+    """{% describe_change preview.spec preview.subject %}: a previewed or suggested change, in words."""
+    return change_description(spec, subject)
+
+
+@register.simple_tag
+def describe_scheduled_change(change):
+    """{% describe_scheduled_change change %}: a change waiting for the next period, in words."""
+    return scheduled_change_description(change)

@@ -1,0 +1,80 @@
+"""Changes to a subscription in words, in the active language: the Manage page's preview and pending
+changes, the cheaper alternatives, and the invoice line of a change charged now. Plain functions rather than
+included templates: a page shows several, and an include costs more than the words."""
+
+from django.utils.translation import gettext, ngettext
+
+from billing.models import Cycle, Edition, ScheduledChange, Subscription
+from billing.money import format_day
+from billing.selectors.changes import ChangeKind, ChangeSpec
+
+
+def _label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def change_description(spec: ChangeSpec, subject: str) -> str:
+    """The change in words, in the active language: the preview, the cheaper alternatives, invoice lines."""
+    values = {"product": subject, "counter": spec.seats}
+    if spec.kind == ChangeKind.ADD_SEATS:
+        return (
+            ngettext(
+                "Add %(counter)s agent seat to %(product)s",
+                "Add %(counter)s agent seats to %(product)s",
+                spec.seats,
+            )
+            % values
+        )
+    if spec.kind == ChangeKind.REMOVE_SEATS:
+        return (
+            ngettext(
+                "Remove %(counter)s agent seat from %(product)s",
+                "Remove %(counter)s agent seats from %(product)s",
+                spec.seats,
+            )
+            % values
+        )
+    if spec.kind == ChangeKind.ADD_PRODUCT:
+        what = gettext("Add %(product)s %(edition)s") % {**values, "edition": _label(Edition, spec.edition)}
+        if not spec.seats:
+            return what
+        seats = ngettext("%(counter)s agent seat", "%(counter)s agent seats", spec.seats) % values
+        return f"{what} · {seats}"
+    if spec.kind == ChangeKind.CHANGE_EDITION:
+        return gettext("Change %(product)s to %(edition)s") % {
+            **values,
+            "edition": _label(Edition, spec.edition),
+        }
+    if spec.kind == ChangeKind.CHANGE_CYCLE:
+        return gettext("New billing cycle: %(cycle)s") % {"cycle": _label(Cycle, spec.cycle)}
+    if spec.kind == ChangeKind.CHANGE_PAYMENT_TYPE:
+        return gettext("Pay by: %(payment_type)s") % {
+            "payment_type": _label(Subscription.PaymentType, spec.payment_type)
+        }
+    return gettext("Extend the temporary seats of %(product)s until %(date)s") % {
+        **values,
+        "date": format_day(spec.until, "long"),
+    }
+
+
+def scheduled_change_description(change: ScheduledChange) -> str:
+    """A change waiting for the next period, in words (the Manage page's pending changes)."""
+    date = format_day(change.effective_at, "long")
+    if change.kind == ScheduledChange.Kind.SET_CYCLE:
+        return gettext("Billing cycle: %(cycle)s from %(date)s") % {
+            "cycle": _label(Cycle, change.payload["cycle"]),
+            "date": date,
+        }
+    item = change.item
+    values = {"product": item.bundle.name if item.bundle_id else item.product.name, "date": date}
+    if change.kind == ScheduledChange.Kind.SET_SEATS:
+        seats = change.payload["seats"]
+        return ngettext(
+            "%(product)s: %(counter)s agent seat from %(date)s",
+            "%(product)s: %(counter)s agent seats from %(date)s",
+            seats,
+        ) % {**values, "counter": seats}
+    return gettext("%(product)s: %(edition)s from %(date)s") % {
+        **values,
+        "edition": _label(Edition, change.payload["edition"]),
+    }
