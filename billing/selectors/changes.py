@@ -11,6 +11,7 @@ from django.http import Http404
 from accounts.models import Account, Membership
 from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import Catalog, catalog_for, price_table
+from billing.selectors.rows import tuples
 from billing.selectors.subscription import LoadedSubscription, load_subscription
 
 
@@ -153,7 +154,7 @@ def change_state(
         )
         ending = removal or cancellation
         line.ends_on = ending.effective_at if ending else None
-    catalog = catalog or catalog_for(account.currency)
+    catalog = catalog or catalog_for(account.currency, products=loaded.products)
     active = {i.product_id for line in lines.values() for i in line.items}
     for_sale = sorted(
         (p for p in catalog.products.values() if p.kind != Product.Kind.SUITE and p.pk not in active),
@@ -167,7 +168,7 @@ def change_state(
         discounts=loaded.discounts,
         prices=catalog.prices,
         products_for_sale=for_sale,
-        seats_in_use=Membership.objects.filter(account=account).count(),
+        seats_in_use=seats_in_use(account),
         cancellation=cancellation,
     )
 
@@ -175,3 +176,11 @@ def change_state(
 def members_by_role(account: Account):
     """The members the owner may make billing admins (R6.4), with their user."""
     return Membership.objects.filter(account=account).select_related("user").order_by("role", "user__email")
+
+
+def seats_in_use(account: Account) -> int:
+    """Every member uses an agent seat (README: seats in use)."""
+    ((count,),) = tuples(
+        f"SELECT COUNT(*) FROM {Membership._meta.db_table} WHERE account_id = %s", account.pk
+    )
+    return count
