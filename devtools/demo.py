@@ -322,7 +322,7 @@ def _lines(account: Account, *, now: datetime):
     return lines_for(
         loaded.subscription,
         loaded.items,
-        price_table_for(loaded.subscription, loaded.items),
+        price_table_for(loaded.subscription),
         loaded.discounts,
     )
 

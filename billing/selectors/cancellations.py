@@ -143,7 +143,7 @@ def removal_summary(
     the list prices in the subscription's cycle, when the caller has them already."""
     account, subscription, items = loaded.account, loaded.subscription, loaded.items
     ending = loaded.ending_items
-    table = table if table is not None else price_table_for(subscription, items)
+    table = table if table is not None else price_table_for(subscription)
     now_quote = price_items(subscription, items, table, discounts=loaded.discounts)
     chosen = {i.pk for i in selected}
     remaining = [i for i in items if i.pk not in chosen and i.pk not in ending]

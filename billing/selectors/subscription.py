@@ -20,7 +20,7 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.selectors.contracts import contract_for
-from billing.selectors.rows import rows
+from billing.selectors.rows import rows, tuples
 
 
 class MissingPrice(LookupError):
@@ -179,14 +179,12 @@ def price_items(
         raise MissingPrice(f"No {subscription.account.currency} price for {missing}") from None
 
 
-def price_table_for(subscription: Subscription, items: list[SubscriptionItem]) -> dict[tuple[int, str], int]:
-    """(product id, edition) → unit amount of the items' products and suites, in the subscription's cycle and
-    currency: one query."""
-    product_ids = {i.product_id for i in items} | {i.bundle_id for i in items if i.bundle_id}
-    prices = Price.objects.filter(
-        currency=subscription.account.currency, cycle=subscription.cycle, product__in=product_ids
-    ).values_list("product_id", "edition", "unit_amount")
-    return {(product, edition): amount for product, edition, amount in prices}
+def price_table_for(subscription: Subscription) -> dict[tuple[int, str], int]:
+    """(product id, edition) → unit amount in the subscription's cycle and currency: one plain read."""
+    table = Price._meta.db_table
+    sql = f"SELECT product_id, edition, unit_amount FROM {table} WHERE currency = %s AND cycle = %s"
+    found = tuples(sql, subscription.account.currency, subscription.cycle)
+    return {(product, edition): amount for product, edition, amount in found}
 
 
 def subscription_overview(
@@ -199,7 +197,7 @@ def subscription_overview(
         return None
     subscription, items = loaded.subscription, loaded.items
     ending_items, cancellation = loaded.ending_items, loaded.cancellation
-    quote = price_items(subscription, items, price_table_for(subscription, items), discounts=loaded.discounts)
+    quote = price_items(subscription, items, price_table_for(subscription), discounts=loaded.discounts)
     rows = [
         ProductRow(
             item=item,

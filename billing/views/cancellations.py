@@ -177,7 +177,8 @@ def account_cancel_survey(request):
     if page.block is not None:
         return redirect("billing:account_cancel")
     form = AccountCancelForm(initial={"token": uuid.uuid4()})
-    return render(request, "billing/cancellations/account_cancel_survey.html", {"page": page, "form": form})
+    context = {"page": page, "form": form, "pending_cancellation": page.pending_cancellation}
+    return render(request, "billing/cancellations/account_cancel_survey.html", context)
 
 
 @require_POST
