@@ -161,3 +161,8 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.account}"
+
+    @property
+    def role_label(self):
+        """The role's name, without rebuilding the translated choices (every page shows the member's)."""
+        return self.Role(self.role).label

@@ -104,6 +104,12 @@ class BillingEvent(models.Model):
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} · {self.account} · {self.get_kind_display()}"
 
+    @property
+    def kind_label(self):
+        """What `get_kind_display` says, without rebuilding the 46 translated choices for each event (the
+        billing history shows 25 a page)."""
+        return self.Kind(self.kind).label
+
 
 class EmailLog(models.Model):
     """An email the billing clock decided to send, recorded before it is sent: a rerun never sends twice."""

@@ -76,6 +76,11 @@ class Invoice(models.Model):
         return self.number or f"Draft {self.pk}"
 
     @property
+    def status_label(self):
+        """The status's name, without rebuilding the translated choices for each invoice of a list."""
+        return self.Status(self.status).label
+
+    @property
     def is_finalized(self) -> bool:
         return self.status != self.Status.DRAFT
 

@@ -75,6 +75,12 @@ class SubscriptionItem(models.Model):
     def __str__(self):
         return f"{self.product} {self.get_edition_display()} × {self.seats}"
 
+    @property
+    def edition_label(self):
+        """The edition's name; unlike `get_edition_display`, without rebuilding the translated choices
+        (pages show it once per product line)."""
+        return Edition(self.edition).label
+
 
 class Coupon(models.Model):
     """A promotion or coupon: a percentage (in basis points) or a fixed amount off each period."""

@@ -216,7 +216,7 @@ def subscription_overview(
     suites = [
         SuiteRow(
             suite=item.bundle,
-            edition_label=item.get_edition_display(),
+            edition_label=item.edition_label,
             seats=max(i.seats for i in items if i.bundle_id == suite_id),
             amount=quote.suites[suite_id],
             components=[c.name for c in item.bundle.components.all()],

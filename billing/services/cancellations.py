@@ -196,7 +196,7 @@ def product_removal_schedule(
             account=account,
             kind=BillingEvent.Kind.PRODUCT_REMOVAL_SCHEDULED,
             by=user,
-            summary=f"{item.product.name} {item.get_edition_display()} ends on {page.effective_at:%Y-%m-%d}",
+            summary=f"{item.product.name} {item.edition_label} ends on {page.effective_at:%Y-%m-%d}",
             before={
                 "product": item.product.code,
                 "edition": item.edition,

@@ -171,7 +171,7 @@ def cancel_account_now(account: Account, *, at: datetime, credit_notes=()) -> Fi
     items = SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).select_related(
         "product"
     )
-    ended = [f"{item.product.name} {item.get_edition_display()}" for item in items]
+    ended = [f"{item.product.name} {item.edition_label}" for item in items]
     items.update(ended_at=at)
     Account.objects.filter(pk=account.pk).update(
         status=Account.Status.CANCELLED, cancelled_at=at, next_action_at=None

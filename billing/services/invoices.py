@@ -269,14 +269,14 @@ def lines_for(subscription: Subscription, items: list, table: dict, discounts: l
             head = next(i for i in items if i.bundle_id == suite_id)
             count = max(i.seats for i in items if i.bundle_id == suite_id)
             lines.append(
-                LineSpec(f"{head.bundle.name} {head.get_edition_display()} · {seats(count)}", amount)
+                LineSpec(f"{head.bundle.name} {head.edition_label} · {seats(count)}", amount)
             )
         for item in items:
             amount = quote.lines[item.pk]
             if amount is None:
                 continue
             details = seats(item.seats) if item.product.unit == "seat" else _("for the whole account")
-            lines.append(LineSpec(f"{item.product.name} {item.get_edition_display()} · {details}", amount))
+            lines.append(LineSpec(f"{item.product.name} {item.edition_label} · {details}", amount))
         for discount, amount in zip(discounts, quote.discounts, strict=True):
             if amount:
                 lines.append(LineSpec(str(discount.coupon.name), -amount))
