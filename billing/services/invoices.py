@@ -268,9 +268,7 @@ def lines_for(subscription: Subscription, items: list, table: dict, discounts: l
         for suite_id, amount in quote.suites.items():
             head = next(i for i in items if i.bundle_id == suite_id)
             count = max(i.seats for i in items if i.bundle_id == suite_id)
-            lines.append(
-                LineSpec(f"{head.bundle.name} {head.edition_label} · {seats(count)}", amount)
-            )
+            lines.append(LineSpec(f"{head.bundle.name} {head.edition_label} · {seats(count)}", amount))
         for item in items:
             amount = quote.lines[item.pk]
             if amount is None:
