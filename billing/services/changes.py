@@ -53,10 +53,11 @@ def _state(account: Account, now: datetime) -> ChangeState:
 
 
 def subscription_change_preview(
-    *, membership: Membership, spec: ChangeSpec, now: datetime
+    *, membership: Membership, spec: ChangeSpec, now: datetime, state: ChangeState | None = None
 ) -> tuple[ChangeQuote, str]:
-    """R6.3: what the change does and costs, and the signed quote that confirming it needs."""
-    quote = quote_change(_state(membership.account, now), spec, now=now)
+    """R6.3: what the change does and costs, and the signed quote that confirming it needs. `state`: the
+    Manage page's, when the caller has loaded it at `now` already."""
+    quote = quote_change(state or _state(membership.account, now), spec, now=now)
     policy.require(membership, quote.action)
     return quote, _sign(membership.account, quote)
 

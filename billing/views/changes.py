@@ -25,16 +25,17 @@ UNDONE = _("The pending change was undone.")
 ROLE_CHANGED = _("%(email)s is now %(role)s.")
 
 
-def _render(request, *, preview=None, signed=None, error=None, status=200):
+def _render(request, *, preview=None, signed=None, error=None, status=200, state=None):
+    """The Manage page, or with htmx only its preview (which needs no state)."""
+    context = {"preview": preview, "signed": signed, "error": error}
+    if request.htmx and request.method == "POST":
+        return render(request, "billing/changes/manage.html#manage_preview", context, status=status)
     account, membership = request.membership.account, request.membership
     can = Capabilities(membership)
-    state = change_state(account, now=now_for(account))
-    context = {
+    state = state or change_state(account, now=now_for(account))
+    context |= {
         "state": state,
         "pending_cancellation": state.cancellation if state else None,  # the banner's too
-        "preview": preview,
-        "signed": signed,
-        "error": error,
         "editions": Edition.choices,
     }
     if state is not None:
@@ -44,10 +45,7 @@ def _render(request, *, preview=None, signed=None, error=None, status=200):
         ]
     if can.create_billing_admins:
         context["members"] = members_by_role(account)
-    template = "billing/changes/manage.html" + (
-        "#manage_preview" if request.htmx and request.method == "POST" else ""
-    )
-    return render(request, template, context, status=status)
+    return render(request, "billing/changes/manage.html", context, status=status)
 
 
 def _errors(form) -> str:
@@ -71,13 +69,15 @@ def manage_preview(request):
     if not form.is_valid():
         return _render(request, error=_errors(form), status=INVALID)
     account = request.membership.account
+    now = now_for(account)
+    state = change_state(account, now=now)
     try:
         quote, signed = services.subscription_change_preview(
-            membership=request.membership, spec=form.spec(), now=now_for(account)
+            membership=request.membership, spec=form.spec(), now=now, state=state
         )
     except ValidationError as error:
-        return _render(request, error=" ".join(error.messages), status=INVALID)
-    return _render(request, preview=quote, signed=signed)
+        return _render(request, error=" ".join(error.messages), status=INVALID, state=state)
+    return _render(request, preview=quote, signed=signed, state=state)
 
 
 @require_POST
