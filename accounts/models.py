@@ -165,4 +165,4 @@ class Membership(models.Model):
     @property
     def role_label(self):
         """The role's name, without rebuilding the translated choices (every page shows the member's)."""
-        return self.Role(self.role).label
+        return self.Role(self.role).label if self.role in self.Role.values else self.role

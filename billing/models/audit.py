@@ -108,7 +108,7 @@ class BillingEvent(models.Model):
     def kind_label(self):
         """What `get_kind_display` says, without rebuilding the 46 translated choices for each event (the
         billing history shows 25 a page)."""
-        return self.Kind(self.kind).label
+        return self.Kind(self.kind).label if self.kind in self.Kind.values else self.kind
 
 
 class EmailLog(models.Model):

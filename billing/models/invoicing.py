@@ -78,7 +78,7 @@ class Invoice(models.Model):
     @property
     def status_label(self):
         """The status's name, without rebuilding the translated choices for each invoice of a list."""
-        return self.Status(self.status).label
+        return self.Status(self.status).label if self.status in self.Status.values else self.status
 
     @property
     def is_finalized(self) -> bool:

@@ -79,7 +79,7 @@ class SubscriptionItem(models.Model):
     def edition_label(self):
         """The edition's name; unlike `get_edition_display`, without rebuilding the translated choices
         (pages show it once per product line)."""
-        return Edition(self.edition).label
+        return Edition(self.edition).label if self.edition in Edition.values else self.edition
 
 
 class Coupon(models.Model):

@@ -22,6 +22,8 @@ def dunning_banner_case(membership: Membership) -> DunningCase | None:
     if not open_cases.order_by().values_list("pk", flat=True)[:1]:
         return None
     case = open_cases.select_related("invoice").first()
+    if case is None:  # closed between the two reads
+        return None
     reached = set(case.steps.values_list("step", flat=True))
     roles = frozenset().union(*(roles for step, roles in BANNER_FROM.items() if step in reached))
     return case if membership.role in roles else None

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from billing.models import CancellationDraft, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import Catalog
-from billing.selectors.rows import tuples
+from billing.selectors.rows import table, tuples
 from billing.selectors.subscription import LoadedSubscription, load_subscription, price_items, price_table_for
 
 # R4.7 and R4.9: accounts created on or after this day are "new" (multi-product rule, Phase 4 Chat).
@@ -186,10 +186,10 @@ def removal_summary(
 
 def _draft_of(account: Account) -> tuple[CancellationDraft | None, set[int]]:
     """The account's draft (its key) and the items selected in it, in one read."""
-    through = CancellationDraft.items.through._meta
     sql = (
-        f"SELECT d.id, d.token, i.subscriptionitem_id FROM {CancellationDraft._meta.db_table} d "
-        f"LEFT JOIN {through.db_table} i ON i.cancellationdraft_id = d.id WHERE d.account_id = %s"
+        f"SELECT d.id, d.token, i.subscriptionitem_id FROM {table(CancellationDraft)} d "
+        f"LEFT JOIN {table(CancellationDraft.items.through)} i ON i.cancellationdraft_id = d.id "
+        "WHERE d.account_id = %s"
     )
     found = tuples(sql, account.pk)
     if not found:

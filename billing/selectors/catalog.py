@@ -8,7 +8,7 @@ replaced an in-memory copy of the catalog that needed a version table and nine d
 from dataclasses import dataclass
 
 from billing.models import Price, Product
-from billing.selectors.rows import rows, tuples
+from billing.selectors.rows import rows, table, tuples
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def price_table(prices: dict[tuple[int, str, str], int], cycle: str) -> dict[tup
 def catalog_for(currency: str, *, products: dict[int, Product] | None = None) -> Catalog:
     """Every price in `currency`, and the products that have one (`products`: all of them, if loaded)."""
     products = products if products is not None else {p.pk: p for p in rows(Product, "1 = 1")}
-    sql = f"SELECT product_id, edition, cycle, unit_amount FROM {Price._meta.db_table} WHERE currency = %s"
+    sql = f"SELECT product_id, edition, cycle, unit_amount FROM {table(Price)} WHERE currency = %s"
     prices = {(product, edition, cycle): amount for product, edition, cycle, amount in tuples(sql, currency)}
     priced = {product for product, _edition, _cycle in prices}
     return Catalog({pk: product for pk, product in products.items() if pk in priced}, prices)

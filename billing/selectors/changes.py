@@ -11,7 +11,7 @@ from django.http import Http404
 from accounts.models import Account, Membership
 from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import Catalog, catalog_for, price_table
-from billing.selectors.rows import tuples
+from billing.selectors.rows import columns, table, tuples
 from billing.selectors.subscription import LoadedSubscription, load_subscription
 
 
@@ -175,17 +175,15 @@ def change_state(
 
 def members_by_role(account: Account) -> list[Membership]:
     """The members the owner may make billing admins (R6.4), by role then `email` (one plain read)."""
-    members, users = Membership._meta.db_table, Membership.user.field.related_model._meta.db_table
+    users = table(Membership.user.field.related_model)
     sql = (
-        f"SELECT m.*, u.email AS email FROM {members} m JOIN {users} u ON u.id = m.user_id "
-        "WHERE m.account_id = %s ORDER BY m.role, u.email"
+        f"SELECT {columns(Membership, 'm')}, u.email AS email FROM {table(Membership)} m "
+        f"JOIN {users} u ON u.id = m.user_id WHERE m.account_id = %s ORDER BY m.role, u.email"
     )
     return list(Membership.objects.raw(sql, [account.pk]))
 
 
 def seats_in_use(account: Account) -> int:
     """Every member uses an agent seat (README: seats in use)."""
-    ((count,),) = tuples(
-        f"SELECT COUNT(*) FROM {Membership._meta.db_table} WHERE account_id = %s", account.pk
-    )
+    ((count,),) = tuples(f"SELECT COUNT(*) FROM {table(Membership)} WHERE account_id = %s", account.pk)
     return count

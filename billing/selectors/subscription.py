@@ -20,7 +20,7 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.selectors.contracts import contract_for
-from billing.selectors.rows import rows, tuples
+from billing.selectors.rows import rows, table, tuples
 
 
 class MissingPrice(LookupError):
@@ -134,14 +134,8 @@ def load_subscription(account: Account, *, now: datetime) -> LoadedSubscription 
     items.sort(key=lambda item: (item.product.position, item.pk))
     prefetch_related_objects([i.bundle for i in items if i.bundle_id], "components")
     discounts = rows(Discount, "subscription_id = %s", subscription.pk)
-    coupons = {
-        c.pk: c
-        for c in rows(
-            Coupon,
-            "id IN (SELECT coupon_id FROM billing_discount WHERE subscription_id = %s)",
-            subscription.pk,
-        )
-    }
+    in_use = f"id IN (SELECT coupon_id FROM {table(Discount)} WHERE subscription_id = %s)"
+    coupons = {coupon.pk: coupon for coupon in rows(Coupon, in_use, subscription.pk)}
     for discount in discounts:
         discount.coupon = coupons[discount.coupon_id]
     discounts = [d for d in discounts if discount_applies(d, at=now, currency=account.currency)]
@@ -181,8 +175,7 @@ def price_items(
 
 def price_table_for(subscription: Subscription) -> dict[tuple[int, str], int]:
     """(product id, edition) → unit amount in the subscription's cycle and currency: one plain read."""
-    table = Price._meta.db_table
-    sql = f"SELECT product_id, edition, unit_amount FROM {table} WHERE currency = %s AND cycle = %s"
+    sql = f"SELECT product_id, edition, unit_amount FROM {table(Price)} WHERE currency = %s AND cycle = %s"
     found = tuples(sql, subscription.account.currency, subscription.cycle)
     return {(product, edition): amount for product, edition, amount in found}
 

@@ -42,7 +42,9 @@ def _page_with_alternatives(request, *, of_selected: bool = False):
     account = request.membership.account
     now = now_for(account)
     loaded = load_subscription(account, now=now)
-    catalog = catalog_for(account.currency, products=loaded.products if loaded else None)
+    if loaded is None:  # the page says there is nothing to cancel
+        return cancellation_page(account, now=now), []
+    catalog = catalog_for(account.currency, products=loaded.products)
     page = cancellation_page(account, now=now, loaded=loaded, catalog=catalog)
     if page.block is not None or (of_selected and not page.selected):
         return page, []
