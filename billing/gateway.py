@@ -1,10 +1,10 @@
-"""The only module that talks to a payment provider (R8.4).
+"""The only module that talks to a payment provider (R8.4, R8.8).
 
 One interface — tokenize, authorize, void, capture, charge, refund — every money call carrying an
 idempotency key, and every call recorded as a PaymentAttempt: calling again with the same key returns the
-recorded result instead of moving money twice. The sandbox provider is the default; its test card numbers
-decide the outcome. Card numbers never leave this module: only the token, brand, last 4 digits and expiry
-are returned and stored.
+recorded result instead of moving money twice, and the provider itself (billing/sandbox.py, outside our
+database) answers a key it has seen with its first answer. The sandbox's test card numbers decide outcomes.
+Card numbers never leave this module: only the token, brand, last 4 digits and expiry are returned and stored.
 """
 
 import hashlib
@@ -13,22 +13,12 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 
+from billing import sandbox
 from billing.models import PaymentAttempt
+from billing.sandbox import DECLINED, EXPIRED, INSUFFICIENT_FUNDS, INVALID_NUMBER, IdempotencyConflict
 
 Operation = PaymentAttempt.Operation
-
-# Sandbox test cards: the number decides what every later call with the card's token does.
-DECLINED = "card_declined"
-INSUFFICIENT_FUNDS = "insufficient_funds"
-EXPIRED = "expired_card"
-INVALID_NUMBER = "invalid_number"
-SANDBOX_OUTCOMES = {
-    "4242424242424242": None,
-    "5555555555554444": None,
-    "378282246310005": None,
-    "4000000000000002": DECLINED,
-    "4000000000009995": INSUFFICIENT_FUNDS,
-}
+__all__ = ["DECLINED", "EXPIRED", "INSUFFICIENT_FUNDS", "INVALID_NUMBER", "IdempotencyConflict"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +28,6 @@ class Card:
     last4: str
     exp_month: int
     exp_year: int
-
-
-@dataclass(frozen=True)
-class Result:
-    succeeded: bool
-    failure_code: str = ""
-    reference: str = ""
 
 
 class NoChargeAfterCancellation(Exception):
@@ -83,44 +66,19 @@ def _brand(number: str) -> str:
     return "Card"
 
 
-class SandboxProvider:
-    """A provider with no network: outcomes follow the test card numbers (see SANDBOX_OUTCOMES)."""
-
-    def tokenize(self, *, number: str, exp_month: int, exp_year: int, today: date) -> Card:
-        number = "".join(ch for ch in number if ch.isdigit())
-        if not 13 <= len(number) <= 19 or not _luhn_ok(number):
-            raise CardRefused(INVALID_NUMBER)
-        if (exp_year, exp_month) < (today.year, today.month):
-            raise CardRefused(EXPIRED)
-        outcome = SANDBOX_OUTCOMES.get(number) or "ok"
-        # The token carries the test outcome, never the number itself.
-        digest = hashlib.sha256(f"{number}:{exp_month}:{exp_year}".encode()).hexdigest()[:16]
-        return Card(f"sandbox_{outcome}_{digest}", _brand(number), number[-4:], exp_month, exp_year)
-
-    def _outcome(self, token: str) -> Result:
-        for code in (DECLINED, INSUFFICIENT_FUNDS):
-            if token.startswith(f"sandbox_{code}_"):
-                return Result(False, code)
-        return Result(True, reference=f"sbx_{hashlib.sha256(token.encode()).hexdigest()[:12]}")
-
-    def call(
-        self, operation: str, *, token: str, amount: int, currency: str, key: str, reference: str = ""
-    ) -> Result:
-        if operation in (Operation.VOID, Operation.REFUND, Operation.CAPTURE):
-            return Result(True, reference=f"{operation}_{reference or key}"[:100])
-        result = self._outcome(token)
-        return Result(
-            result.succeeded,
-            result.failure_code,
-            f"{result.reference}_{key[-8:]}" if result.succeeded else "",
-        )
-
-
-provider = SandboxProvider()
+provider = sandbox.SandboxProvider()
 
 
 def tokenize(*, number: str, exp_month: int, exp_year: int, today: date) -> Card:
-    return provider.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, today=today)
+    """The card as the sandbox keeps it: a token that carries the test outcome, never the number."""
+    number = "".join(ch for ch in number if ch.isdigit())
+    if not 13 <= len(number) <= 19 or not _luhn_ok(number):
+        raise CardRefused(INVALID_NUMBER)
+    if (exp_year, exp_month) < (today.year, today.month):
+        raise CardRefused(EXPIRED)
+    outcome = sandbox.OUTCOMES.get(number) or "ok"
+    digest = hashlib.sha256(f"{number}:{exp_month}:{exp_year}".encode()).hexdigest()[:16]
+    return Card(f"sandbox_{outcome}_{digest}", _brand(number), number[-4:], exp_month, exp_year)
 
 
 def call(
@@ -134,17 +92,19 @@ def call(
     now: datetime,
     invoice=None,
     reference: str = "",
+    against: str = "",
 ) -> PaymentAttempt:
     """Run one gateway operation once per key and record it. A second call with the same key returns the
-    first attempt, whatever happened in between (a crash, a double click, a retry)."""
+    first attempt, whatever happened in between (a crash, a double click, a retry). `reference` is ours (the
+    invoice's or credit note's number, the quote's key); `against`, the provider's reference of the operation
+    a void or a refund acts on."""
     existing = PaymentAttempt.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
     if operation in (Operation.CHARGE, Operation.CAPTURE):
         ensure_chargeable(account)
-    result = provider.call(
-        operation, token=token, amount=amount, currency=currency, key=key, reference=reference
-    )
+    request = sandbox.Request(operation, key, amount, currency, token, reference or key, against)
+    result = provider.send([request])[key]
     try:
         with transaction.atomic():
             return PaymentAttempt.objects.create(
@@ -181,18 +141,25 @@ def charge_many(requests: list[ChargeRequest]) -> dict[str, PaymentAttempt]:
         a.idempotency_key: a
         for a in PaymentAttempt.objects.filter(idempotency_key__in=[r.key for r in requests])
     }
-    new = []
-    for request in requests:
-        if request.key in known:
-            continue
+    pending = [request for request in requests if request.key not in known]
+    for request in pending:
         ensure_chargeable(request.account)
-        result = provider.call(
-            Operation.CHARGE,
-            token=request.token,
-            amount=request.amount,
-            currency=request.currency,
-            key=request.key,
-        )
+    answers = provider.send(
+        [
+            sandbox.Request(
+                Operation.CHARGE,
+                r.key,
+                r.amount,
+                r.currency,
+                r.token,
+                r.invoice.number if r.invoice else r.key,
+            )
+            for r in pending
+        ]
+    )
+    new = []
+    for request in pending:
+        result = answers[request.key]
         new.append(
             PaymentAttempt(
                 account=request.account,

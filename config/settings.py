@@ -143,6 +143,11 @@ STORAGES = {
 TASKS = {
     "default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}
 }
+# The sandbox payment provider's own ledger (billing/sandbox.py): a SQLite file of its own, outside the app's
+# database, as a real provider's records are.
+PAYMENT_SANDBOX_LEDGER = env.path(
+    "PAYMENT_SANDBOX_LEDGER", default=BASE_DIR / "var" / "sandbox-ledger.sqlite3"
+)
 # Files the app writes (data exports). They are served only through views that check who asks.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # The address of the site, for links in emails.

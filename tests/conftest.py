@@ -23,6 +23,7 @@ def _fast_tests(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "en"
     settings.MEDIA_ROOT = tmp_path / "media"  # data exports
+    settings.PAYMENT_SANDBOX_LEDGER = tmp_path / "sandbox-ledger.sqlite3"  # the provider's own, per test
 
 
 @pytest.fixture
@@ -30,26 +31,28 @@ def now():
     return NOW
 
 
-def _load_demo() -> None:
-    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+def _load_demo(ledger_folder) -> None:
+    with override_settings(
+        PASSWORD_HASHERS=FAST_HASHER, PAYMENT_SANDBOX_LEDGER=ledger_folder / "demo-ledger.sqlite3"
+    ):
         seed_demo(now=NOW)
     DEMO["last_event"] = BillingEvent.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, loaded once into the test database. Every test runs in a transaction rolled back after it,
     so each one — reading the demo or writing to it — starts from the same demo without loading it again."""
     with django_db_blocker.unblock():
-        _load_demo()
+        _load_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, tmp_path):
     """The demo data of the README, loaded at NOW. Tests that commit (live server, several connections)
     empty the database when they end: the next one loads the demo again."""
     if not Account.objects.filter(name="Acme Self-Service").exists():
-        _load_demo()
+        _load_demo(tmp_path)
 
 
 @pytest.fixture

@@ -152,7 +152,7 @@ def _refund(account: Account, credit: Invoice, quote, now: datetime) -> None:
         currency=credit.currency,
         key=f"refund-{credit.pk}",
         now=now,
-        reference=charge.reference,
+        against=charge.reference,
     )
     billing_event_record(
         account=account,

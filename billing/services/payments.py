@@ -69,7 +69,7 @@ def payment_method_update(
         currency=currency,
         key=f"{check}-void",
         now=now,
-        reference=authorization.reference,
+        against=authorization.reference,
     )
     with transaction.atomic():
         previous = PaymentMethod.objects.select_for_update().filter(account=account).first()

@@ -1,0 +1,81 @@
+"""R8.8: the payment provider is outside our database. The sandbox keeps its own ledger, in a file our
+transactions cannot roll back, and honours idempotency keys as a real provider does."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from billing import gateway
+from billing.models import PaymentAttempt
+from billing.sandbox import IdempotencyConflict, Request
+from tests.helpers import NOW, demo_member
+
+pytestmark = pytest.mark.usefixtures("demo")
+OK, DECLINED = "sandbox_ok_test", "sandbox_card_declined_test"
+
+
+def ledger() -> list[dict]:
+    out = io.StringIO()
+    call_command("provider_ledger", "--json", stdout=out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def charge(key: str, amount: int = 1000, token: str = OK) -> PaymentAttempt:
+    account = demo_member("owner@acme.test").account
+    return gateway.call(
+        "charge", account=account, token=token, amount=amount, currency="USD", key=key, now=NOW
+    )
+
+
+def test_r8_8_the_same_key_answers_the_first_answer_and_moves_money_once():
+    first = gateway.provider.send([Request("charge", "k-1", 1000, "USD", OK, "INV-1")])["k-1"]
+    again = gateway.provider.send([Request("charge", "k-1", 1000, "USD", DECLINED, "INV-1")])["k-1"]
+    assert first == again and first.succeeded  # the first answer, whatever the card does now
+    assert [m["key"] for m in ledger()] == ["k-1"]
+
+
+@pytest.mark.parametrize("change", [{"amount": 999}, {"currency": "EUR"}, {"operation": "refund"}])
+def test_r8_8_the_same_key_for_another_request_is_refused(change):
+    gateway.provider.send([Request("charge", "k-2", 1000, "USD", OK, "INV-2")])
+    other = {"operation": "charge", "key": "k-2", "amount": 1000, "currency": "USD", "token": OK} | change
+    with pytest.raises(IdempotencyConflict):
+        gateway.provider.send([Request(**other, reference="INV-2")])
+    assert len(ledger()) == 1
+
+
+def test_r8_8_a_charge_outlives_our_rollback_and_is_not_made_again():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        charge("renewal-x")
+        raise RuntimeError("the process dies before our transaction commits")
+    assert not PaymentAttempt.objects.filter(idempotency_key="renewal-x").exists()  # we forgot it…
+    assert [(m["key"], m["outcome"]) for m in ledger()] == [
+        ("renewal-x", "succeeded")
+    ]  # … the provider did not
+    attempt = charge("renewal-x")  # sent again with the same key: recorded, not charged again
+    assert attempt.succeeded and len(ledger()) == 1
+
+
+def test_r8_8_provider_ledger_prints_one_json_object_per_movement():
+    charge("k-3", amount=4200)
+    charge("k-4", token=DECLINED)
+    assert ledger() == [
+        {
+            "key": "k-3",
+            "operation": "charge",
+            "amount": 4200,
+            "currency": "USD",
+            "outcome": "succeeded",
+            "reference": "k-3",
+        },
+        {
+            "key": "k-4",
+            "operation": "charge",
+            "amount": 1000,
+            "currency": "USD",
+            "outcome": "card_declined",
+            "reference": "k-4",
+        },
+    ]
