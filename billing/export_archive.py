@@ -100,7 +100,7 @@ def datasets(account: Account) -> list[Dataset]:
                 "operation",
                 "amount",
                 "currency",
-                "succeeded",
+                "status",
                 "failure_code",
                 "reference",
                 "invoice__number",

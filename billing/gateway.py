@@ -1,23 +1,25 @@
 """The only module that talks to a payment provider (R8.4, R8.8).
 
-One interface — tokenize, authorize, void, capture, charge, refund — every money call carrying an
-idempotency key, and every call recorded as a PaymentAttempt: calling again with the same key returns the
-recorded result instead of moving money twice, and the provider itself (billing/sandbox.py, outside our
-database) answers a key it has seen with its first answer. The sandbox's test card numbers decide outcomes.
-Card numbers never leave this module: only the token, brand, last 4 digits and expiry are returned and stored.
+One interface — tokenize, authorize, void, capture, charge, refund — and one way to call it: intent, call,
+outcome (docs/payments.md). `intend` records a pending PaymentAttempt under an idempotency key made from the
+business fact, in the caller's transaction; once it is committed, `send` asks the provider; `record` writes
+the answer, in the transaction that also records what it means. The provider (billing/sandbox.py, outside
+our database) answers a key it has seen with its first answer, so sending an intent again never moves money
+twice. Card numbers never leave this module: only the token, brand, last 4 digits and expiry are kept.
 """
 
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from billing import sandbox
+from billing import crash, sandbox
 from billing.models import PaymentAttempt
 from billing.sandbox import DECLINED, EXPIRED, INSUFFICIENT_FUNDS, INVALID_NUMBER, IdempotencyConflict
+from billing.services.rows import update_each
 
-Operation = PaymentAttempt.Operation
+Operation, Status = PaymentAttempt.Operation, PaymentAttempt.Status
 __all__ = ["DECLINED", "EXPIRED", "INSUFFICIENT_FUNDS", "INVALID_NUMBER", "IdempotencyConflict"]
 
 
@@ -81,30 +83,26 @@ def tokenize(*, number: str, exp_month: int, exp_year: int, today: date) -> Card
     return Card(f"sandbox_{outcome}_{digest}", _brand(number), number[-4:], exp_month, exp_year)
 
 
-def call(
+def intend(
     operation: str,
     *,
     account,
-    token: str,
+    key: str,
     amount: int,
     currency: str,
-    key: str,
     now: datetime,
     invoice=None,
-    reference: str = "",
+    token: str = "",
     against: str = "",
 ) -> PaymentAttempt:
-    """Run one gateway operation once per key and record it. A second call with the same key returns the
-    first attempt, whatever happened in between (a crash, a double click, a retry). `reference` is ours (the
-    invoice's or credit note's number, the quote's key); `against`, the provider's reference of the operation
-    a void or a refund acts on."""
+    """The intent of a call: a pending attempt, written in the caller's transaction — which must commit
+    before the call is sent (`send`). The same key returns the attempt already recorded, answered or not.
+    Nothing is charged after a cancellation took effect (R7.4)."""
     existing = PaymentAttempt.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
     if operation in (Operation.CHARGE, Operation.CAPTURE):
         ensure_chargeable(account)
-    request = sandbox.Request(operation, key, amount, currency, token, reference or key, against)
-    result = provider.send([request])[key]
     try:
         with transaction.atomic():
             return PaymentAttempt.objects.create(
@@ -114,65 +112,88 @@ def call(
                 amount=amount,
                 currency=currency,
                 idempotency_key=key,
-                succeeded=result.succeeded,
-                failure_code=result.failure_code,
-                reference=result.reference,
+                token=token,
+                against=against,
                 created_at=now,
             )
-    except IntegrityError:  # the same key recorded by a racing call: theirs is the answer
+    except IntegrityError:  # the same intent, recorded by a racing request: theirs is the one
         return PaymentAttempt.objects.get(idempotency_key=key)
 
 
-@dataclass(frozen=True)
-class ChargeRequest:
-    account: object
-    invoice: object
-    token: str
-    amount: int
-    currency: str
-    key: str
-    at: datetime
+class CalledInsideTransaction(RuntimeError):
+    """The provider was about to be called inside a transaction of ours that could still roll back."""
 
 
-def charge_many(requests: list[ChargeRequest]) -> dict[str, PaymentAttempt]:
-    """Charge many invoices at once (the billing clock's renewals), with the same guarantees as `call`:
-    one attempt per key, recorded; a key already recorded returns its attempt without calling again."""
-    known = {
-        a.idempotency_key: a
-        for a in PaymentAttempt.objects.filter(idempotency_key__in=[r.key for r in requests])
-    }
-    pending = [request for request in requests if request.key not in known]
-    for request in pending:
-        ensure_chargeable(request.account)
-    answers = provider.send(
-        [
-            sandbox.Request(
-                Operation.CHARGE,
-                r.key,
-                r.amount,
-                r.currency,
-                r.token,
-                r.invoice.number if r.invoice else r.key,
-            )
-            for r in pending
-        ]
-    )
-    new = []
-    for request in pending:
-        result = answers[request.key]
-        new.append(
-            PaymentAttempt(
-                account=request.account,
-                invoice=request.invoice,
-                operation=Operation.CHARGE,
-                amount=request.amount,
-                currency=request.currency,
-                idempotency_key=request.key,
-                succeeded=result.succeeded,
-                failure_code=result.failure_code,
-                reference=result.reference,
-                created_at=request.at,
-            )
+def send(attempts: list[PaymentAttempt]) -> dict[str, sandbox.Answer]:
+    """Send the pending attempts to the provider, in one request, and return its answers by key. Never
+    inside a transaction of ours: the intents must be committed first, and a rollback must not be able to
+    forget money that moved (docs/payments.md). Record the answers with `record`."""
+    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise CalledInsideTransaction("Commit the intent before calling the payment provider.")
+    crash.point("intent-committed")
+    requests = [
+        sandbox.Request(
+            a.operation,
+            a.idempotency_key,
+            a.amount,
+            a.currency,
+            a.token,
+            a.invoice.number if a.invoice_id else a.idempotency_key,
+            a.against,
         )
-    PaymentAttempt.objects.bulk_create(new)
-    return {**known, **{a.idempotency_key: a for a in new}}
+        for a in attempts
+        if a.pending
+    ]
+    answers = provider.send(requests) if requests else {}
+    crash.point("provider-answered")
+    return answers
+
+
+def record(attempts: list[PaymentAttempt], answers: dict[str, sandbox.Answer]) -> list[PaymentAttempt]:
+    """Write the provider's answers on the attempts still pending, locked: when two processes send the same
+    intent, one records it. Returns the attempts settled by this call, with their invoice and account, for
+    the caller to record what each answer means in the same transaction."""
+    settled = list(
+        PaymentAttempt.objects.select_for_update(of=("self",))
+        .select_related("invoice", "account")
+        .filter(pk__in=[a.pk for a in attempts if a.idempotency_key in answers], status=Status.PENDING)
+    )
+    for attempt in settled:
+        answer = answers[attempt.idempotency_key]
+        attempt.status = Status.SUCCEEDED if answer.succeeded else Status.FAILED
+        attempt.failure_code, attempt.reference = answer.failure_code, answer.reference
+    update_each(settled, ["status", "failure_code", "reference"])
+    return settled
+
+
+def call(
+    operation: str,
+    *,
+    account,
+    key: str,
+    amount: int,
+    currency: str,
+    now: datetime,
+    token: str = "",
+    against: str = "",
+) -> PaymentAttempt:
+    """Intent, call, outcome for one call whose answer means nothing more than itself (a card check and its
+    void). Outside any transaction. A second call with the same key returns the first attempt — sent again
+    if its answer was lost (a crash), never sent twice to move money."""
+    with transaction.atomic():
+        attempt = intend(
+            operation,
+            account=account,
+            key=key,
+            amount=amount,
+            currency=currency,
+            now=now,
+            token=token,
+            against=against,
+        )
+    if attempt.pending:
+        answers = send([attempt])
+        with transaction.atomic():
+            record([attempt], answers)
+        attempt.refresh_from_db()
+    return attempt

@@ -30,6 +30,7 @@ SUPPORT_PERMISSIONS = {
     ("billing", "invoiceline"): VIEW,
     ("billing", "invoicesequence"): VIEW,
     ("billing", "paymentattempt"): VIEW,
+    ("billing", "paymentmismatch"): VIEW,
     ("billing", "billingcontact"): VIEW,
     ("billing", "billingcontactrequest"): VIEW,
     ("billing", "subscriptionperiod"): VIEW,

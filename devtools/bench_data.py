@@ -9,8 +9,11 @@ CYCLES = ["monthly", "monthly", "monthly", "annual"]  # three monthly accounts f
 EDITIONS = ["team", "growth", "professional", "enterprise"]
 
 
-def create_bench_accounts(count: int, *, now, due_every: int, prefix: str = "Bench") -> list[Account]:
-    """`count` self-service accounts with one Support subscription and a card; one in `due_every` is due."""
+def create_bench_accounts(
+    count: int, *, now, due_every: int, declined_every: int = 0, prefix: str = "Bench"
+) -> list[Account]:
+    """`count` self-service accounts with one Support subscription and a card; one in `due_every` is due,
+    and one in `declined_every` (if given) has a card the sandbox declines."""
     support = Product.objects.get(code="support")
     if not Price.objects.filter(product=support).exists():
         raise SystemExit("Run the migrations first: the catalog is missing.")
@@ -38,6 +41,7 @@ def create_bench_accounts(count: int, *, now, due_every: int, prefix: str = "Ben
         SubscriptionItem(subscription=s, product=support, edition=EDITIONS[n % 4], seats=1 + n % 40)
         for n, s in enumerate(subscriptions)
     )
+    declined = lambda n: declined_every and n % declined_every == 0  # noqa: E731
     PaymentMethod.objects.bulk_create(
         PaymentMethod(
             account=a,
@@ -45,9 +49,9 @@ def create_bench_accounts(count: int, *, now, due_every: int, prefix: str = "Ben
             last4="4242",
             exp_month=12,
             exp_year=now.year + 2,
-            gateway_token=f"sandbox_ok_{a.pk}",
+            gateway_token=f"sandbox_{'card_declined' if declined(n) else 'ok'}_{a.pk}",
         )
-        for a in accounts
+        for n, a in enumerate(accounts)
     )
     return accounts
 

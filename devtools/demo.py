@@ -200,27 +200,34 @@ def _user(email: str, **fields) -> User:
     return user or User.objects.create_user(email, PASSWORD, **fields)
 
 
-@transaction.atomic
 def seed_demo(*, now: datetime) -> list[str]:
-    """Create what is missing of the demo; return the names of the accounts created."""
+    """Create what is missing of the demo; return the names of the accounts created. An account is created
+    in a transaction of its own; the one whose renewal is declined is then advanced by the real billing
+    clock, which calls the payment provider only outside transactions (R8.8)."""
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    install_catalog()  # also installed after every migrate: here for a database flushed since
-    support_group = ensure_support_group()
-    for email, superuser in STAFF:
-        user = _user(email, is_staff=True, is_superuser=superuser)
-        if not superuser:
-            user.groups.add(support_group)
+    with transaction.atomic():
+        install_catalog()  # also installed after every migrate: here for a database flushed since
+        support_group = ensure_support_group()
+        for email, superuser in STAFF:
+            user = _user(email, is_staff=True, is_superuser=superuser)
+            if not superuser:
+                user.groups.add(support_group)
     products = {p.code: p for p in Product.objects.all()}
     created = []
     for spec in DEMO_ACCOUNTS:
         if Account.objects.filter(name=spec.name).exists():
             continue
         created.append(spec.name)
-        _create_account(spec, products, today, now)
+        with transaction.atomic():
+            account = _create_account(spec, products, today, now)
+        if spec.renewal_failed_days_ago:
+            advance_account(account.pk)  # on its test clock, at "now": declined, dunning reaches D+4
+        with transaction.atomic():
+            _schedule(account)
     return created
 
 
-def _create_account(spec: DemoAccount, products: dict, today: datetime, now: datetime) -> None:
+def _create_account(spec: DemoAccount, products: dict, today: datetime, now: datetime) -> Account:
     account = Account.objects.create(
         name=spec.name,
         kind=spec.kind,
@@ -287,12 +294,10 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime, now: dat
     for contact in spec.billing_contacts:
         BillingContact.objects.create(account=account, email=contact, created_at=today)
     _past_invoices(account, subscription, spec, today)
-    if spec.renewal_failed_days_ago:
-        # The real lifecycle, on a test clock at "now": the renewal is declined, dunning reaches D+4.
+    if spec.renewal_failed_days_ago:  # the real lifecycle will run on a test clock at "now"
         account.test_clock = TestClock.objects.create(name=f"{spec.name} clock", frozen_now=now)
         account.save(update_fields=["test_clock"])
-        advance_account(account.pk)
-    _schedule(account)
+    return account
 
 
 def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccount, today: datetime) -> None:

@@ -184,7 +184,7 @@ def bench_pages(database_url: str, label: str) -> list[tuple[str, dict]]:
 
 
 def bench_tick(database_url: str, accounts: int) -> str:
-    env = app_env(database_url)
+    env = {**app_env(database_url), "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}  # as in production
     manage(env, "migrate", "--noinput")
     output = manage(env, "bench_tick", "--accounts", str(accounts))
     found = re.search(r"Finding the due accounts: ([\d,]+) of [\d,]+ in (\d+) ms", output)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.admin.base import ReadOnlyAdmin, refused
 from billing.clock import now_for
-from billing.models import DunningCase, DunningStep, PaymentAttempt, PaymentMethod
+from billing.models import DunningCase, DunningStep, PaymentAttempt, PaymentMethod, PaymentMismatch
 from billing.services.support import temporary_reactivation_grant
 
 
@@ -27,13 +27,23 @@ class PaymentAttemptAdmin(ReadOnlyAdmin):
         "operation",
         "amount",
         "currency",
-        "succeeded",
+        "status",
         "failure_code",
         "invoice",
     ]
-    list_filter = ["operation", "succeeded", "failure_code"]
+    list_filter = ["operation", "status", "failure_code"]
     search_fields = ["account__name", "idempotency_key", "reference"]
     list_select_related = ["account", "invoice"]
+
+
+@admin.register(PaymentMismatch)
+class PaymentMismatchAdmin(ReadOnlyAdmin):
+    """What the last reconciliation of the provider's ledger with our records found (R8.8): each is money
+    to look at — refund, mark paid or contact the provider. The billing clock refreshes the list."""
+
+    list_display = ["kind", "reference", "amount", "currency", "detail", "keys", "found_at"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "keys"]
 
 
 class DunningStepInline(admin.TabularInline):

@@ -10,8 +10,8 @@ from billing.lifecycle.deletion import DATA_KEPT_DAYS
 from billing.lifecycle.due import Due
 from billing.models import BillingEvent, DunningCase, DunningStep, Invoice
 from billing.services.audit import billing_event_record
+from billing.services.collection import charge_intent
 from billing.services.dunning import dunning_step_reach
-from billing.services.invoices import invoice_collect
 
 Step = DunningStep.Step
 # R8.5, from the failed invoice's date D: (step, days after D). D+29 is the case's `suspend_at`.
@@ -43,32 +43,41 @@ def _open_invoices(account: Account):
     return Invoice.objects.filter(account=account, status=Invoice.Status.OPEN, kind=Invoice.Kind.INVOICE)
 
 
-def _try_to_recover(case: DunningCase, at: datetime) -> bool:
-    """Retry every open invoice of the account; when all are paid, the case is recovered (R8.7)."""
-    for invoice in _open_invoices(case.account):
-        invoice_collect(invoice=invoice, now=at)
-    if _open_invoices(case.account).exists():
-        return False
-    _recover(case, at)
-    return True
+def _retries_answered(case: DunningCase, label: str, at: datetime) -> bool:
+    """Retry every open invoice of the account, each under a key made of the case, the step and the
+    invoice (R8.8). The first run records the intents and returns False: the clock sends them once this
+    transaction commits, then runs the step again — which finds them answered."""
+    intents = [
+        charge_intent(invoice, key=f"dunning-{case.invoice.number}-{label}-{invoice.number}", now=at)
+        for invoice in _open_invoices(case.account)
+    ]
+    return not any(intent is not None and intent.pending for intent in intents)
 
 
-def _dunning_step(case: DunningCase, step: str, at: datetime) -> str:
+def _dunning_step(case: DunningCase, step: str, at: datetime) -> str | None:
     if step == Step.D29:
         dunning_step_reach(case=case, step=step, at=at)
         _suspend(case, at)
         return "suspended"
-    if _try_to_recover(case, at):
+    if not _retries_answered(case, step, at):
+        return None  # waiting for the provider's answers
+    if not _open_invoices(case.account).exists():  # every open invoice is paid: R8.7
+        _recover(case, at)
         return "recovered"
     dunning_step_reach(case=case, step=step, at=at)
     return f"dunning {step}"
 
 
-def _retry(case: DunningCase, now: datetime) -> str:
-    """The owner updated the card: the next batch retries (R8.7)."""
+def _retry(case: DunningCase, now: datetime) -> str | None:
+    """The owner updated the card: the next batch retries (R8.7), under keys made of the moment they did."""
+    if not _retries_answered(case, f"card-{case.retry_requested_at:%Y%m%dT%H%M%S%f}", now):
+        return None  # waiting for the provider's answers
     DunningCase.objects.filter(pk=case.pk).update(retry_requested_at=None)
     case.retry_requested_at = None
-    return "recovered" if _try_to_recover(case, now) else "retry failed"
+    if _open_invoices(case.account).exists():
+        return "retry failed"
+    _recover(case, now)
+    return "recovered"
 
 
 def _suspend(case: DunningCase, at: datetime) -> None:

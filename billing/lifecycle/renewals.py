@@ -3,9 +3,11 @@ then (scheduled changes already applied) and charge it; a refused card starts du
 without auto-renewal ends instead, with its final statement (R7.1, R7.4).
 
 One path for one account and for many: `renew_subscriptions` opens the periods, numbers the invoices in
-their series, writes their lines, events and charges for a list of subscriptions in a few statements. The
-clock renews an account on its own (`renewal`) inside that account's transaction, and in batches
-(`renew_in_bulk`) the accounts whose only due action is a plain renewal — most of them.
+their series, writes their lines, events and the intents to charge them for a list of subscriptions in a few
+statements. The clock renews an account on its own (`renewal`) inside that account's transaction, and in
+batches (`renew_in_bulk`) the accounts whose only due action is a plain renewal — most of them. Either way
+the card is charged after the transaction commits (R8.8): the clock sends the intents and records the
+answers (billing.services.collection), which pay the invoices or start dunning (R8.5).
 """
 
 from datetime import datetime
@@ -14,13 +16,14 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 
 from accounts.models import Account
-from billing import gateway, pricing, tasks
+from billing import crash, pricing, tasks
 from billing.models import (
     BillingEvent,
     Discount,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
+    PaymentAttempt,
     PaymentMethod,
     Price,
     ScheduledChange,
@@ -32,8 +35,8 @@ from billing.selectors.contracts import contract_for
 from billing.selectors.subscription import discount_applies
 from billing.services.audit import billing_event, billing_event_record
 from billing.services.contracts import cancel_account_now
-from billing.services.dunning import dunning_case_open
-from billing.services.invoices import invoice_lines, issue, issued_event, lines_for, paid_event, refused_event
+from billing.services.invoices import invoice_lines, issue, issued_event, lines_for, paid_event
+from billing.services.rows import update_each
 
 BATCH_SIZE = 500
 
@@ -50,8 +53,8 @@ def renewal(account: Account, subscription: Subscription) -> str:
 
 def renew_in_bulk(pks: list[int], *, real_now: datetime) -> set[int]:
     """Renew, in one transaction, the accounts among `pks` whose only due action is one renewal: active, not
-    on a trial or a test clock, no payment being chased, no scheduled change due. Returns the accounts
-    renewed; the others are left for the clock to advance one by one."""
+    on a trial or a test clock, no payment being chased or waiting for an answer, no scheduled change due.
+    Returns the accounts renewed; the others are left for the clock to advance one by one."""
     with transaction.atomic():
         accounts = {
             a.pk: a
@@ -59,6 +62,8 @@ def renew_in_bulk(pks: list[int], *, real_now: datetime) -> set[int]:
             .filter(pk__in=pks, status=Account.Status.ACTIVE, trial_ends_on=None, test_clock=None)
             .exclude(contract__auto_renew=False)  # those end instead (`renewal`)
             .exclude(dunning_cases__status__in=["open", "suspended"])
+            # Answers to record first: the tick records them before anything else (R8.8).
+            .exclude(pk__in=PaymentAttempt.objects.pending().values("account"))
             .exclude(
                 pk__in=ScheduledChange.objects.pending().filter(effective_at__lte=real_now).values("account")
             )
@@ -135,25 +140,25 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
         invoice.specs, invoice.subscription, period.invoice = specs, subscription, invoice
         invoices.append(invoice)
     _insert_invoices(invoices)
+    crash.point("mid-batch")
     SubscriptionPeriod.objects.bulk_create(periods)
-    Subscription.objects.bulk_update(subscriptions, ["current_period_start", "current_period_end"])
-    InvoiceSequence.objects.bulk_update(sequences.values(), ["last"])
+    update_each(subscriptions, ["current_period_start", "current_period_end"])
+    update_each(list(sequences.values()), ["last"])
     events = [issued_event(invoice, invoice.issued_at) for invoice in invoices]
     events += [_renewed_event(period) for period in periods]
-    paid, refused = _charge(invoices, cards)
-    events += [paid_event(invoice, invoice.issued_at, attempt) for invoice, attempt in paid]
-    events += [
-        refused_event(invoice, cards[invoice.account_id], attempt, 1, invoice.issued_at)
-        for invoice, attempt in refused
-    ]
+    events += [paid_event(invoice, invoice.issued_at) for invoice in _settle_free(invoices)]
     BillingEvent.objects.bulk_create(events)
-    for invoice, _attempt in refused:
-        dunning_case_open(invoice=invoice, paid_through=invoice.period_start)
-        invoice.account.next_action_at = invoice.issued_at  # due again at once: the clock plans the next step
-    Account.objects.bulk_update([s.account for s in subscriptions], ["next_action_at"])
+    PaymentAttempt.objects.bulk_create(_charge_intents(invoices, cards))
+    update_each([s.account for s in subscriptions], ["next_action_at"])
     for invoice in invoices:
         transaction.on_commit(lambda pk=invoice.pk: tasks.send_invoice_issued.enqueue(pk))
     return {s.account_id for s in subscriptions}
+
+
+def renewal_charge_key(subscription: Subscription, start: datetime) -> str:
+    """The renewal's charge: the subscription, the period's start, and the attempt (the first: retries are
+    dunning's, under their own keys). A rerun after a crash rebuilds the same key (R8.8)."""
+    return f"renewal-{subscription.pk}-{start:%Y%m%dT%H%M%SZ}-1"
 
 
 def _insert_invoices(invoices: list[Invoice]) -> None:
@@ -186,11 +191,22 @@ def _renewed_event(period: SubscriptionPeriod) -> BillingEvent:
     )
 
 
-def _charge(invoices: list[Invoice], cards: dict) -> tuple[list, list]:
-    """Charge the renewals paid by card, each at its own renewal date: (paid, refused), as (invoice,
-    attempt) pairs. Nothing to charge (a zero total) is paid at once; invoices paid by transfer wait."""
+def _settle_free(invoices: list[Invoice]) -> list[Invoice]:
+    """Nothing to charge (a zero total) is paid at once."""
     free = [invoice for invoice in invoices if not invoice.total]
-    by_key, requests = {}, []
+    Invoice.objects.filter(pk__in=[i.pk for i in free]).update(
+        status=Invoice.Status.PAID, paid_at=F("issued_at")
+    )
+    for invoice in free:
+        invoice.status, invoice.paid_at = Invoice.Status.PAID, invoice.issued_at
+    return free
+
+
+def _charge_intents(invoices: list[Invoice], cards: dict) -> list[PaymentAttempt]:
+    """The intents to charge the renewals paid by card, each at its renewal date, committed with the
+    invoices; the clock sends them once they are (billing.services.collection). Invoices paid by transfer
+    wait for it."""
+    intents = []
     for invoice in invoices:
         card = cards.get(invoice.account_id)
         if (
@@ -199,29 +215,19 @@ def _charge(invoices: list[Invoice], cards: dict) -> tuple[list, list]:
             or not invoice.total
         ):
             continue
-        key = f"invoice-{invoice.pk}-charge-1"
-        by_key[key] = invoice
-        requests.append(
-            gateway.ChargeRequest(
-                invoice.account,
-                invoice,
-                card.gateway_token,
-                invoice.total,
-                invoice.currency,
-                key,
-                invoice.issued_at,
+        intents.append(
+            PaymentAttempt(
+                account=invoice.account,
+                invoice=invoice,
+                operation=PaymentAttempt.Operation.CHARGE,
+                amount=invoice.total,
+                currency=invoice.currency,
+                idempotency_key=renewal_charge_key(invoice.subscription, invoice.period_start),
+                token=card.gateway_token,
+                created_at=invoice.issued_at,
             )
         )
-    attempts = gateway.charge_many(requests)
-    paid = [(by_key[key], attempt) for key, attempt in attempts.items() if attempt.succeeded]
-    refused = [(by_key[key], attempt) for key, attempt in attempts.items() if not attempt.succeeded]
-    settled = free + [invoice for invoice, _attempt in paid]
-    Invoice.objects.filter(pk__in=[i.pk for i in settled]).update(
-        status=Invoice.Status.PAID, paid_at=F("issued_at")
-    )
-    for invoice in settled:
-        invoice.status, invoice.paid_at = Invoice.Status.PAID, invoice.issued_at
-    return [(invoice, None) for invoice in free] + paid, refused
+    return intents
 
 
 def _end_contract(account: Account, *, at: datetime) -> str:

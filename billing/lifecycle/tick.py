@@ -2,8 +2,10 @@
 forward (R9.2).
 
 Idempotent by construction: each account is processed under a row lock (PostgreSQL skips the accounts
-another tick holds), inside one transaction; a tick that crashes midway rolls back the account it was on and
-does that work again next time.
+another tick holds), in transactions that end where money is asked of the provider: the intent commits, the
+provider is called, the answer is recorded in a new transaction (R8.8). A tick that crashes midway rolls back
+what the account's open transaction did, and the next tick first sends again every intent left without an
+answer — under the same keys, so the provider never moves money twice — then does the rest.
 """
 
 import logging
@@ -25,10 +27,12 @@ from billing.lifecycle.due import Due
 from billing.lifecycle.dunning import dunning_actions
 from billing.lifecycle.renewals import BATCH_SIZE, renew_in_bulk, renewal
 from billing.lifecycle.trials import midnight, trial_end
-from billing.models import BillingEvent, ScheduledChange, Subscription, TestClock
+from billing.models import BillingEvent, PaymentAttempt, ScheduledChange, Subscription, TestClock
 from billing.selectors.payments import live_dunning_case
 from billing.services.audit import billing_event_record
+from billing.services.collection import attempts_send, payments_resume
 from billing.services.exports import data_exports_prune
+from billing.services.reconciliation import payments_reconcile
 from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_apply
 
 logger = logging.getLogger(__name__)
@@ -43,6 +47,7 @@ class TickReport:
     accounts: int = 0
     actions: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
+    mismatches: int = 0  # between the provider's ledger and our records, found at the end (R8.8)
 
 
 # --- What is due --------------------------------------------------------------------------------------
@@ -105,6 +110,7 @@ def billing_tick(
     does not stop the others: its failure is reported and its work rolled back, to be done again next time.
     On PostgreSQL, `workers` threads share the accounts done one by one."""
     real_now = real_now or timezone.now()
+    payments_resume()  # R8.8: first, the intents a crash left without an answer
     data_exports_prune(real_now=real_now)  # R7.6: export links expire after 7 days, their files go
     report, lock = TickReport(), threading.Lock()
     ids = account_ids if account_ids is not None else due_account_ids(real_now)
@@ -127,7 +133,14 @@ def billing_tick(
     if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         for pk in ids:
             advance(pk)
-        return report
+    else:
+        _in_threads(advance, ids, workers)
+    report.mismatches = len(payments_reconcile(now=real_now))  # R8.8: logged, and listed for staff
+    return report
+
+
+def _in_threads(advance, ids: list[int], workers: int) -> None:
+    """On PostgreSQL, `workers` threads share the accounts; each thread has its own connection."""
 
     def worker(chunk: list[int]) -> None:
         try:
@@ -138,7 +151,6 @@ def billing_tick(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(worker, [ids[i::workers] for i in range(workers)]))
-    return report
 
 
 def _bulk_renewals(ids: list[int], real_now: datetime, report: TickReport) -> tuple[list[int], set[int]]:
@@ -152,6 +164,10 @@ def _bulk_renewals(ids: list[int], real_now: datetime, report: TickReport) -> tu
             logger.exception("Bulk renewal failed; advancing these %s accounts one by one", len(chunk))
             renewed = set()
         all_renewed |= renewed
+        # Their charges, now that the renewals are committed (R8.8): paid, or chased from now on.
+        attempts_send(
+            list(PaymentAttempt.objects.pending().filter(account__in=renewed).select_related("invoice"))
+        )
         report.accounts += len(renewed)
         report.actions += len(renewed)
         # Not renewed in bulk, or with more to do by now (a refused renewal's next dunning steps).
@@ -163,29 +179,47 @@ def _bulk_renewals(ids: list[int], real_now: datetime, report: TickReport) -> tu
 
 def advance_account(pk: int, *, real_now: datetime | None = None) -> list[str] | None:
     """Do, in order, everything due for one account up to its now (catching up missed days). Returns the
-    actions done, or None when another tick holds the account."""
-    with transaction.atomic():
-        account = (
-            Account.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("test_clock")
-            .filter(pk=pk)
-            .first()
-        )
-        if account is None:
-            return None
-        now = now_for(account, real_now=real_now)
-        done = []
-        for _ in range(MAX_ACTIONS_PER_ACCOUNT):
-            actions = next_actions(account)
-            due = sorted((a for a in actions if a.at <= now), key=lambda a: (a.at, a.order))
-            if not due:
-                break
-            done.append(due[0].run(now))
-            account.refresh_from_db()
-        next_at = min((a.at for a in actions), default=None)
-        if next_at != account.next_action_at:
-            Account.objects.filter(pk=account.pk).update(next_action_at=next_at)
-        return done
+    actions done, or None when another tick holds the account.
+
+    Not one transaction (R8.8): the actions run in the account's transaction until one leaves an intent
+    to charge (a renewal, a dunning retry); that transaction commits, the intents are sent and their answers
+    recorded, and the account's next actions run in a new one — they depend on those answers."""
+    done: list[str] = []
+    for _round in range(MAX_ACTIONS_PER_ACCOUNT):
+        with transaction.atomic():
+            account = (
+                Account.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("test_clock")
+                .filter(pk=pk)
+                .first()
+            )
+            if account is None:
+                return done or None
+            waiting = _advance_until_an_intent(account, now_for(account, real_now=real_now), done)
+        if not waiting:
+            break
+        attempts_send(list(PaymentAttempt.objects.pending().filter(account_id=pk).select_related("invoice")))
+    return done
+
+
+def _advance_until_an_intent(account: Account, now: datetime, done: list[str]) -> bool:
+    """Run the account's due actions in order and plan its next one; stop at the first action that leaves
+    an intent to send, and say so (the account stays due)."""
+    for _step in range(MAX_ACTIONS_PER_ACCOUNT):
+        actions = next_actions(account)
+        due = sorted((a for a in actions if a.at <= now), key=lambda a: (a.at, a.order))
+        if not due:
+            break
+        name = due[0].run(now)
+        if name is not None:
+            done.append(name)
+        if PaymentAttempt.objects.pending().filter(account=account).exists():
+            return True
+        account.refresh_from_db()
+    next_at = min((a.at for a in actions), default=None)
+    if next_at != account.next_action_at:
+        Account.objects.filter(pk=account.pk).update(next_action_at=next_at)
+    return False
 
 
 def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[str]]:

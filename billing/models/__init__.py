@@ -11,7 +11,7 @@ from billing.models.contacts import BillingContact, BillingContactRequest
 from billing.models.contracts import ContractTerms, FinalStatement
 from billing.models.exports import DataDeletion, DataExport
 from billing.models.invoicing import Charge, Invoice, InvoiceLine, InvoiceSequence
-from billing.models.payments import DunningCase, DunningStep, PaymentAttempt, PaymentMethod
+from billing.models.payments import DunningCase, DunningStep, PaymentAttempt, PaymentMethod, PaymentMismatch
 from billing.models.subscriptions import Coupon, Discount, Subscription, SubscriptionItem, SubscriptionPeriod
 from billing.models.support import TestClock
 
@@ -41,6 +41,7 @@ __all__ = [
     "InvoiceSequence",
     "PaymentAttempt",
     "PaymentMethod",
+    "PaymentMismatch",
     "Price",
     "Product",
     "ScheduledChange",

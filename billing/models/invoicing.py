@@ -64,6 +64,8 @@ class Invoice(models.Model):
         permissions = [("close_invoice", _("Can void an invoice or mark it uncollectible"))]
         constraints = [
             models.UniqueConstraint(fields=["account", "sequence"], name="invoice_one_number_per_account"),
+            # Numbers name invoices outside: on the PDF, in the provider's ledger (reconciliation reads it).
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_number_unique"),
             models.CheckConstraint(
                 condition=Q(total=models.F("subtotal") + models.F("tax")), name="invoice_total"
             ),

@@ -31,8 +31,15 @@ class PaymentMethod(models.Model):
         return f"{self.brand} •••• {self.last4}"
 
 
+class PaymentAttemptQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=PaymentAttempt.Status.PENDING)
+
+
 class PaymentAttempt(models.Model):
-    """Every call to the payment gateway: what was asked, with which idempotency key, and what came back."""
+    """Every call to the payment provider (R8.8): first its intent — what will be asked, under which
+    idempotency key — committed before the call, then the provider's answer. An attempt left pending by a
+    crash is sent again, with the same key, by the next billing clock (docs/payments.md)."""
 
     class Operation(models.TextChoices):
         AUTHORIZE = "authorize", _("Authorization")
@@ -41,6 +48,11 @@ class PaymentAttempt(models.Model):
         CHARGE = "charge", _("Charge")
         REFUND = "refund", _("Refund")
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Sent, no answer recorded yet")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payment_attempts")
     invoice = models.ForeignKey(
         "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="payment_attempts"
@@ -48,20 +60,42 @@ class PaymentAttempt(models.Model):
     operation = models.CharField(_("operation"), max_length=10, choices=Operation.choices)
     amount = models.PositiveIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3)
+    # Made from the business fact (the subscription and period, the quote, the credit note…), never from a
+    # row created in the same transaction: a rerun after a crash rebuilds the same key (docs/payments.md).
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
-    succeeded = models.BooleanField(_("succeeded"))
+    # What the request is sent with again if the answer is lost: the card's token, and the provider's
+    # reference of the authorization or charge that a void or a refund acts on.
+    token = models.CharField(_("gateway token"), max_length=100, blank=True)
+    against = models.CharField(_("acts on (gateway reference)"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
     reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("at"))
+
+    objects = PaymentAttemptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment attempt")
         verbose_name_plural = _("payment attempts")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The clock looks for intents left pending at every tick: there are few, the index stays small.
+            models.Index(fields=["account"], condition=Q(status="pending"), name="payment_attempt_pending"),
+        ]
 
     def __str__(self):
-        outcome = "ok" if self.succeeded else self.failure_code
-        return f"{self.get_operation_display()} {self.amount} {self.currency} · {outcome}"
+        outcome = {self.Status.SUCCEEDED: "ok", self.Status.PENDING: "pending"}.get(self.status)
+        return (
+            f"{self.get_operation_display()} {self.amount} {self.currency} · {outcome or self.failure_code}"
+        )
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == self.Status.SUCCEEDED
+
+    @property
+    def pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 class DunningCase(models.Model):
@@ -121,3 +155,30 @@ class DunningStep(models.Model):
 
     def __str__(self):
         return f"{self.case_id} · {self.get_step_display()}"
+
+
+class PaymentMismatch(models.Model):
+    """A disagreement between the provider's ledger and our records, as the last reconciliation found it
+    (R8.8). Each run replaces the list: what is listed is what is still wrong."""
+
+    class Kind(models.TextChoices):
+        UNRECORDED = "unrecorded", _("Money moved with no paid invoice or credit note")
+        MISSING = "missing", _("Paid invoice with no money moved")
+        DUPLICATE = "duplicate", _("Two movements for one invoice or credit note")
+        DIFFERENT = "different", _("The provider's record differs from ours")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    reference = models.CharField(_("invoice, credit note or quote"), max_length=100)
+    keys = models.CharField(_("idempotency keys"), max_length=500, blank=True)
+    amount = models.BigIntegerField(_("amount (minor units)"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    detail = models.CharField(_("detail"), max_length=300)
+    found_at = models.DateTimeField(_("found at"))
+
+    class Meta:
+        verbose_name = _("payment mismatch")
+        verbose_name_plural = _("payment mismatches")
+        ordering = ["kind", "reference"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.reference}"

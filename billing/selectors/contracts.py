@@ -97,4 +97,6 @@ def termination_quote(account: Account, subscription: Subscription, *, at: datet
 
 
 def original_charge(invoice: Invoice) -> PaymentAttempt | None:
-    return invoice.payment_attempts.filter(operation=PaymentAttempt.Operation.CHARGE, succeeded=True).first()
+    return invoice.payment_attempts.filter(
+        operation=PaymentAttempt.Operation.CHARGE, status=PaymentAttempt.Status.SUCCEEDED
+    ).first()

@@ -19,7 +19,7 @@ from billing.quotes import ChangeQuote, describe, quote_change
 from billing.schedule import due_no_later_than
 from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line, change_state
 from billing.services.audit import billing_event_record
-from billing.services.invoices import pending_charges_collect
+from billing.services.collection import attempts_send, change_charge_invoice
 
 QUOTE_SALT = "billing.quotes.change"
 QUOTE_MAX_AGE_SECONDS = 15 * 60
@@ -127,7 +127,8 @@ def subscription_change_apply(
     *, state: ChangeState, quote: ChangeQuote, by, key: uuid.UUID, now: datetime
 ) -> BillingEvent:
     """Apply a quote: now (with its charge) or as a change scheduled for the next period. Used by the Manage
-    page and by support staff approving a change request."""
+    page and by support staff approving a change request. Runs in the caller's transaction; a charge is
+    invoiced in it, and sent to the provider only after it commits (R8.8)."""
     spec = quote.spec
     line = state.line_of(spec.item) if spec.item else None
     before, after, kind = _APPLIERS[spec.kind](state, quote, line, by, now)
@@ -144,7 +145,7 @@ def subscription_change_apply(
     )
     if quote.charge_now:
         gateway.ensure_chargeable(state.account)
-        Charge.objects.create(
+        charge = Charge.objects.create(
             account=state.account,
             amount=quote.charge_now,
             currency=quote.currency,
@@ -152,8 +153,11 @@ def subscription_change_apply(
             event=event,
             created_at=now,
         )
-        # Invoiced and collected once the change is committed, by the same services as renewals.
-        transaction.on_commit(lambda: pending_charges_collect(account=state.account, now=now))
+        # Invoiced with the change, and the intent to charge it committed with them; the card is charged
+        # once they are (R8.8). If that never happens (a crash), the billing clock sends the intent.
+        attempt = change_charge_invoice(charge)
+        if attempt is not None:
+            transaction.on_commit(lambda: attempts_send([attempt]), robust=True)
     return event
 
 

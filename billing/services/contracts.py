@@ -29,6 +29,7 @@ from billing.selectors.contracts import (
     termination_quote,
 )
 from billing.services.audit import billing_event_record
+from billing.services.collection import attempts_send
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 
 NEEDS_PERMISSION = _("You need the permission to change accounts.")
@@ -103,7 +104,8 @@ def staff_cancellation_schedule(
 def early_termination(*, account: Account, by, now: datetime) -> FinalStatement:
     """R7.3: end the prepaid term now. The refund (full in the first 30 days of service, else the unused
     part minus the early termination fee) is a credit note against the paid invoice and a gateway refund
-    with an idempotency key; the account is cancelled now, with its final statement (R7.4)."""
+    under the credit note's number; the account is cancelled now, with its final statement (R7.4). Not one
+    transaction: the refund is sent once everything else is committed (R8.8)."""
     with transaction.atomic():
         subscription = _check(account, by)
         Account.objects.select_for_update().filter(pk=account.pk).first()
@@ -133,35 +135,27 @@ def early_termination(*, account: Account, by, now: datetime) -> FinalStatement:
             now=now,
         )
         statement = cancel_account_now(account, at=now, credit_notes=[credit] if credit else [])
-    if credit is not None:
-        _refund(account, credit, quote, now)
+        refund = _refund_intent(account, credit, quote, now) if credit is not None else None
+    attempts_send([refund])  # once committed: the refund and its event, or the billing clock's retry
     return statement
 
 
-def _refund(account: Account, credit: Invoice, quote, now: datetime) -> None:
-    """Money back through the gateway, once (its key is the credit note's), outside the transaction."""
+def _refund_intent(account: Account, credit: Invoice, quote, now: datetime) -> PaymentAttempt | None:
+    """In the termination's transaction: the intent to refund the credit note to the card that paid, under
+    the credit note's number. Paid by transfer, nothing is sent: the credit note is what the customer
+    claims."""
     charge = original_charge(quote.invoice)
-    if charge is None:  # paid by transfer: the credit note is what the customer claims
-        return
-    attempt = gateway.call(
+    if charge is None:
+        return None
+    return gateway.intend(
         PaymentAttempt.Operation.REFUND,
         account=account,
         invoice=credit,
-        token="",
         amount=credit.total,
         currency=credit.currency,
-        key=f"refund-{credit.pk}",
+        key=f"refund-{credit.number}",
         now=now,
         against=charge.reference,
-    )
-    billing_event_record(
-        account=account,
-        kind=BillingEvent.Kind.REFUND_ISSUED,
-        by=None,
-        summary=f"{credit.number}: {credit.total} refunded to the card ({attempt.reference})",
-        after={"credit_note": credit.number},
-        amount=-credit.total,
-        now=now,
     )
 
 

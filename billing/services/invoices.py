@@ -1,6 +1,7 @@
 """Invoices (R8.1, R8.2, R7.4): drafts, finalization (gapless numbers, buyer snapshot, immutable after), and
-collection through the gateway. Renewals (billing.lifecycle.renewals) share `issue`, `lines_for` and the
-events; the Manage page's charges, refunds and final statements use the rest."""
+their payment state. Renewals (billing.lifecycle.renewals) share `issue`, `lines_for` and the events; the
+Manage page's charges, refunds and final statements use the rest. Collecting them is
+billing.services.collection's job."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,6 @@ from accounts.models import Account
 from billing import gateway, pricing, tasks
 from billing.models import (
     BillingEvent,
-    Charge,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
@@ -23,13 +23,10 @@ from billing.models import (
     PaymentMethod,
     Subscription,
 )
-from billing.schedule import due_no_later_than
-from billing.selectors.payments import live_dunning_case
 from billing.selectors.subscription import (
     price_items,
 )
 from billing.services.audit import billing_event, billing_event_record
-from billing.services.dunning import dunning_case_open
 
 INVOICE_DUE_DAYS = 30
 ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
@@ -174,38 +171,6 @@ def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttemp
     return invoice
 
 
-def invoice_collect(*, invoice: Invoice, now: datetime) -> PaymentAttempt | None:
-    """Charge the card on file for an open invoice. Nothing to charge (0) marks it paid; the invoice payment
-    type waits for the customer's transfer. Each attempt has its own idempotency key: a retry of the same
-    attempt (crash, race) never charges twice. Runs outside any transaction: money is not rolled back."""
-    if invoice.status != Invoice.Status.OPEN:
-        return None
-    if invoice.total == 0:
-        invoice_mark_paid(invoice=invoice, now=now)
-        return None
-    account = invoice.account
-    payment_type = Subscription.objects.filter(account=account).values_list("payment_type", flat=True).first()
-    card = PaymentMethod.objects.filter(account=account).first()
-    if payment_type == Subscription.PaymentType.INVOICE or card is None:
-        return None
-    attempt_number = invoice.payment_attempts.filter(operation=PaymentAttempt.Operation.CHARGE).count() + 1
-    attempt = gateway.call(
-        PaymentAttempt.Operation.CHARGE,
-        account=account,
-        invoice=invoice,
-        token=card.gateway_token,
-        amount=invoice.total,
-        currency=invoice.currency,
-        key=f"invoice-{invoice.pk}-charge-{attempt_number}",
-        now=now,
-    )
-    if attempt.succeeded:
-        invoice_mark_paid(invoice=invoice, now=now, attempt=attempt)
-    else:
-        refused_event(invoice, card, attempt, attempt_number, now).save(force_insert=True)
-    return attempt
-
-
 def refused_event(
     invoice: Invoice, card: PaymentMethod, attempt: PaymentAttempt, number: int, now
 ) -> BillingEvent:
@@ -218,43 +183,6 @@ def refused_event(
         amount=invoice.total,
         now=now,
     )
-
-
-@transaction.atomic(savepoint=False)
-def invoice_pending_charges(*, account: Account, now: datetime) -> Invoice | None:
-    """Invoice every charge of the account not yet invoiced (the Manage page's prorated changes). Safe to
-    call again: charges are locked and linked to their invoice once. Collecting it is the caller's job."""
-    charges = list(Charge.objects.select_for_update().filter(account=account, invoice=None).order_by("id"))
-    if not charges:
-        return None
-    invoice = invoice_draft(
-        account=account, lines=[LineSpec(c.description, c.amount) for c in charges], now=now
-    )
-    Charge.objects.filter(pk__in=[c.pk for c in charges]).update(invoice=invoice)
-    return invoice_finalize(invoice=invoice, now=now)
-
-
-def invoice_collect_or_chase(*, invoice: Invoice, paid_through: datetime) -> None:
-    """Charge the invoice; if the card is refused, chase it (R8.5), within the live case if there is one."""
-    attempt = invoice_collect(invoice=invoice, now=invoice.issued_at)
-    if attempt is None or attempt.succeeded or live_dunning_case(invoice.account) is not None:
-        return
-    dunning_case_open(invoice=invoice, paid_through=paid_through)
-
-
-def pending_charges_collect(*, account: Account, now: datetime) -> Invoice | None:
-    """Invoice and charge what the Manage page's changes cost now. A refused card starts dunning, but the
-    period already paid is never cut short (suspension waits for its end); the billing clock looks at the
-    account at once to plan the next step."""
-    with transaction.atomic():
-        invoice = invoice_pending_charges(account=account, now=now)
-        if invoice is not None:
-            paid_through = Subscription.objects.filter(account=account).values_list(
-                "current_period_end", flat=True
-            )
-            invoice_collect_or_chase(invoice=invoice, paid_through=paid_through.first() or now)
-            due_no_later_than(account, now)
-    return invoice
 
 
 def lines_for(subscription: Subscription, items: list, table: dict, discounts: list) -> list[LineSpec]:

@@ -24,6 +24,23 @@ CARD_REFUSED = {
 }
 
 
+AUTHORIZE, VOID = "-authorize", "-void"  # the two calls of one card check, under one key
+
+
+def card_check_release(authorization: PaymentAttempt) -> PaymentAttempt:
+    """Void a card check's authorization: the one unit is never captured. Outside any transaction."""
+    return gateway.call(
+        PaymentAttempt.Operation.VOID,
+        account=authorization.account,
+        token=authorization.token,
+        amount=authorization.amount,
+        currency=authorization.currency,
+        key=authorization.idempotency_key.removesuffix(AUTHORIZE) + VOID,
+        now=authorization.created_at,
+        against=authorization.reference,
+    )
+
+
 def verification_amount(currency: str) -> int:
     """One unit of the currency (1 USD = 100 cents, 1 JPY = 1), as the source document describes."""
     return 10 ** get_currency_precision(currency)
@@ -40,7 +57,8 @@ def payment_method_update(
 ) -> PaymentMethod:
     """R8.4: the owner replaces the card. The card is authorized for one unit of the account's currency,
     then the authorization is voided; both calls are recorded. Only the token, brand, last 4 digits and
-    expiry are kept — never the number. `attempt_key` (one per form) makes a double submit harmless."""
+    expiry are kept — never the number. `attempt_key` (one per form) makes a double submit harmless. Not one
+    transaction: each provider call commits its intent first and records its answer after (R8.8)."""
     policy.require(membership, policy.Action.UPDATE_PAYMENT_METHOD)
     account = membership.account
     try:
@@ -56,21 +74,12 @@ def payment_method_update(
         token=card.token,
         amount=amount,
         currency=currency,
-        key=f"{check}-authorize",
+        key=f"{check}{AUTHORIZE}",
         now=now,
     )
     if not authorization.succeeded:
         raise ValidationError(CARD_REFUSED.get(authorization.failure_code, CARD_REFUSED[gateway.DECLINED]))
-    gateway.call(
-        PaymentAttempt.Operation.VOID,
-        account=account,
-        token=card.token,
-        amount=amount,
-        currency=currency,
-        key=f"{check}-void",
-        now=now,
-        against=authorization.reference,
-    )
+    card_check_release(authorization)
     with transaction.atomic():
         previous = PaymentMethod.objects.select_for_update().filter(account=account).first()
         before = {"card": f"{previous.brand} {previous.last4}"} if previous else {}

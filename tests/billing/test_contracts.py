@@ -161,7 +161,7 @@ def test_r7_3_r7_4_early_termination_refunds_by_credit_note_and_gateway_and_issu
     refund = PaymentAttempt.objects.get(operation="refund")
     assert (refund.amount, refund.idempotency_key, refund.succeeded) == (
         credit.total,
-        f"refund-{credit.pk}",
+        f"refund-{credit.number}",  # R8.8: the credit note's number, not a row id
         True,
     )
     account.refresh_from_db()
@@ -191,7 +191,7 @@ def test_r7_4_a_scheduled_cancellation_ends_with_a_final_statement():
 
 
 @pytest.mark.usefixtures("demo")
-@pytest.mark.parametrize("path", ["invoice", "card charge", "bulk charge"])
+@pytest.mark.parametrize("path", ["invoice", "card charge", "charge intent"])
 def test_r7_4_no_charge_can_be_created_after_the_effective_date(path):
     account = Account.objects.get(name="Acme Self-Service")
     early_termination(account=account, by=root(), now=NOW)
@@ -209,8 +209,14 @@ def test_r7_4_no_charge_can_be_created_after_the_effective_date(path):
             key="after-cancel",
             now=NOW,
         ),
-        "bulk charge": lambda: gateway.charge_many(
-            [gateway.ChargeRequest(account, None, "sandbox_ok_x", 100, "USD", "after-cancel-bulk", NOW)]
+        "charge intent": lambda: gateway.intend(
+            PaymentAttempt.Operation.CHARGE,
+            account=account,
+            token="sandbox_ok_x",
+            amount=100,
+            currency="USD",
+            key="after-cancel-intent",
+            now=NOW,
         ),
     }
     with pytest.raises(gateway.NoChargeAfterCancellation), transaction.atomic():

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.db import transaction
 
 from accounts.models import Account, Membership, User
+from billing import gateway
 from billing.lifecycle.tick import billing_tick, due_account_ids
 from billing.models import (
     Coupon,
@@ -24,7 +24,7 @@ from billing.models import (
 )
 from billing.services.support import temporary_reactivation_grant
 from devtools.demo import PASSWORD
-from tests.helpers import change, item, new_events, text
+from tests.helpers import change, item, new_events, rolled_back_like_the_test, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 D = datetime(2026, 12, 11, tzinfo=UTC)  # the end of Acme's demo period: its renewal date
@@ -300,39 +300,42 @@ class Killed(BaseException):
 
 
 @pytest.mark.parametrize("bulk", [True, False], ids=["bulk renewals", "one by one"])
-def test_r9_1_a_tick_killed_midway_then_rerun_charges_and_emails_nothing_twice(
-    monkeypatch, django_capture_on_commit_callbacks, bulk
+def test_r9_1_r8_8_a_tick_killed_after_the_provider_answered_charges_and_emails_nothing_twice(
+    monkeypatch, django_capture_on_commit_callbacks, bulk, settings
 ):
-    from billing.lifecycle import renewals
+    """In-process, the tick dies between the provider's answer and our record of it (the subprocess tests
+    in test_crash_safety.py kill real processes at every point)."""
+    original = gateway.send
 
-    target = (renewals.gateway, "charge_many")  # one renewal path: in bulk or for one account
-    original = getattr(*target)
-
-    def charge_then_die(*args, **kwargs):
+    def answered_then_die(*args, **kwargs):
         original(*args, **kwargs)
-        raise Killed  # after the card was charged, before anything was committed
+        raise Killed  # the card was charged; our record of it is never written
 
-    monkeypatch.setattr(*target, charge_then_die)
+    monkeypatch.setattr(gateway, "send", answered_then_die)
     with (
         pytest.raises(Killed),
         time_machine.travel(D, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
         billing_tick(bulk=bulk)
-    assert not renewal_invoices().exists()  # rolled back: no period, no invoice, no event, no email
-    assert not PaymentAttempt.objects.filter(account__name=ACME, operation="charge").exists()
-    monkeypatch.setattr(*target, original)
+    (invoice,) = renewal_invoices()  # the intent was committed with the invoice…
+    assert invoice.status == "open" and PaymentAttempt.objects.get(invoice=invoice).status == "pending"
+    monkeypatch.setattr(gateway, "send", original)
     emails_before = len(mail.outbox)
-    report = tick(D, django_capture_on_commit_callbacks)
-    assert report.failed == []
-    (invoice,) = renewal_invoices()
+    report = tick(D, django_capture_on_commit_callbacks)  # … and is sent again first, under its key
+    assert report.failed == [] and report.mismatches == 0
+    invoice.refresh_from_db()
     assert invoice.status == "paid"
-    charges = PaymentAttempt.objects.filter(account__name=ACME, operation="charge")
-    assert charges.count() == 1 and charges.get().idempotency_key == f"invoice-{invoice.pk}-charge-1"
-    assert len([m for m in mail.outbox[emails_before:] if invoice.number in m.subject]) == 1
+    charge = PaymentAttempt.objects.get(account__name=ACME, operation="charge")
+    subscription = invoice.account.subscription
+    assert charge.idempotency_key == f"renewal-{subscription.pk}-20261211T000000Z-1"
+    assert [m["key"] for m in gateway.provider.movements() if m["reference"] == invoice.number] == [
+        charge.idempotency_key
+    ]
+    assert not [m for m in mail.outbox[emails_before:] if invoice.number in m.subject]  # sent before
 
 
-def test_r9_1_bulk_renewals_give_exactly_what_one_by_one_renewals_give():
+def test_r9_1_bulk_renewals_give_exactly_what_one_by_one_renewals_give(settings, tmp_path):
     def snapshot():
         invoices = Invoice.objects.filter(period__start__gte=D).order_by("account__name")
         return (
@@ -351,7 +354,7 @@ def test_r9_1_bulk_renewals_give_exactly_what_one_by_one_renewals_give():
             ],
             sorted((e.account.name, e.kind, e.amount, e.occurred_at) for e in new_events()),
             sorted(
-                (a.account.name, a.operation, a.amount, a.succeeded)
+                (a.account.name, a.operation, a.amount, a.status)
                 for a in PaymentAttempt.objects.filter(created_at__gte=D)
             ),
             sorted(Account.objects.values_list("name", "next_action_at", "status")),
@@ -362,12 +365,13 @@ def test_r9_1_bulk_renewals_give_exactly_what_one_by_one_renewals_give():
 
     decline_acme_card()  # one refused renewal among the others
     try:
-        with transaction.atomic():
+        with rolled_back_like_the_test():
             report = billing_tick(real_now=D + timedelta(hours=1), bulk=False)
             one_by_one = snapshot()
             raise Undo
     except Undo:
         pass
+    settings.PAYMENT_SANDBOX_LEDGER = tmp_path / "another-ledger.sqlite3"  # the provider forgets it too
     bulk_report = billing_tick(real_now=D + timedelta(hours=1), bulk=True)
     assert snapshot() == one_by_one
     assert len(one_by_one[0]) == 4 and report.accounts == bulk_report.accounts

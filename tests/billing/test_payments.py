@@ -84,7 +84,7 @@ def test_r8_4_every_sandbox_outcome_is_refused_with_a_reason_and_keeps_the_old_c
     response = submit_card(sign_in("owner@acme.test"), number, month, year)
     assert response.status_code == 422 and says in text(response)
     assert PaymentMethod.objects.get(account__name="Acme Self-Service").last4 == "4242"
-    failed = PaymentAttempt.objects.filter(account__name="Acme Self-Service", succeeded=False)
+    failed = PaymentAttempt.objects.filter(account__name="Acme Self-Service", status="failed")
     assert failed.count() == attempts and not new_events().exists()
 
 
@@ -142,7 +142,8 @@ def test_a_prorated_change_is_invoiced_and_charged_to_the_card(sign_in, django_c
     assert invoice.status == "paid" and invoice.total == 12_110
     assert invoice.lines.get().description.startswith("Add 3 agent seats to Support, prorated")
     charge = PaymentAttempt.objects.get(account__name="Acme Self-Service", operation="charge")
-    assert (charge.amount, charge.idempotency_key) == (12_110, f"invoice-{invoice.pk}-charge-1")
+    event = invoice.charges.get().event  # R8.8: the key is the quote's, the one the confirmation applied
+    assert (charge.amount, charge.idempotency_key) == (12_110, f"change-{event.idempotency_key}")
     assert mail.outbox[-1].subject == f"Invoice {invoice.number}"
 
 

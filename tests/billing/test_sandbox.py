@@ -11,7 +11,7 @@ from django.db import transaction
 from billing import gateway
 from billing.models import PaymentAttempt
 from billing.sandbox import IdempotencyConflict, Request
-from tests.helpers import NOW, demo_member
+from tests.helpers import NOW, demo_member, rolled_back_like_the_test
 
 pytestmark = pytest.mark.usefixtures("demo")
 OK, DECLINED = "sandbox_ok_test", "sandbox_card_declined_test"
@@ -46,14 +46,18 @@ def test_r8_8_the_same_key_for_another_request_is_refused(change):
     assert len(ledger()) == 1
 
 
+def test_r8_8_the_provider_is_never_called_inside_a_transaction_that_can_roll_back():
+    with pytest.raises(gateway.CalledInsideTransaction), transaction.atomic():
+        charge("inside")
+    assert ledger() == []
+
+
 def test_r8_8_a_charge_outlives_our_rollback_and_is_not_made_again():
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), rolled_back_like_the_test():
         charge("renewal-x")
-        raise RuntimeError("the process dies before our transaction commits")
+        raise RuntimeError("our records are lost after the provider answered")
     assert not PaymentAttempt.objects.filter(idempotency_key="renewal-x").exists()  # we forgot it…
-    assert [(m["key"], m["outcome"]) for m in ledger()] == [
-        ("renewal-x", "succeeded")
-    ]  # … the provider did not
+    assert [(m["key"], m["outcome"]) for m in ledger()] == [("renewal-x", "succeeded")]  # … it did not
     attempt = charge("renewal-x")  # sent again with the same key: recorded, not charged again
     assert attempt.succeeded and len(ledger()) == 1
 

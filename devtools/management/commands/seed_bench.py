@@ -15,13 +15,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--accounts", type=int, default=10_000)
+        parser.add_argument("--due-every", type=int, default=20, help="One account in N is due now.")
+        parser.add_argument("--declined-every", type=int, default=0, help="One card in N is declined.")
 
     @transaction.atomic
-    def handle(self, *args, accounts, **options):
+    def handle(self, *args, accounts, due_every, declined_every, **options):
         existing = Account.objects.filter(name__startswith="Bench ").count()
         if existing >= accounts:
             self.stdout.write(f"{existing:,} bench accounts already there; nothing changed.")
             return
-        created = create_bench_accounts(accounts - existing, now=timezone.now(), due_every=20)
+        created = create_bench_accounts(
+            accounts - existing, now=timezone.now(), due_every=due_every, declined_every=declined_every
+        )
         create_bench_owners(created, password_hash=make_password(PASSWORD))
         self.stdout.write(f"Added {len(created):,} accounts with their owners.")
