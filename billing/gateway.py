@@ -9,18 +9,21 @@ twice. Card numbers never leave this module: only the token, brand, last 4 digit
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, connection, transaction
 
 from billing import crash, sandbox
+from billing.clock import now_for
 from billing.models import PaymentAttempt
-from billing.sandbox import DECLINED, EXPIRED, INSUFFICIENT_FUNDS, INVALID_NUMBER, IdempotencyConflict
+from billing.sandbox import DECLINED, EXPIRED, IDEMPOTENCY_CONFLICT, INSUFFICIENT_FUNDS, INVALID_NUMBER
 from billing.services.rows import update_each
 
+logger = logging.getLogger(__name__)
 Operation, Status = PaymentAttempt.Operation, PaymentAttempt.Status
-__all__ = ["DECLINED", "EXPIRED", "INSUFFICIENT_FUNDS", "INVALID_NUMBER", "IdempotencyConflict"]
+__all__ = ["DECLINED", "EXPIRED", "INSUFFICIENT_FUNDS", "INVALID_NUMBER"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ def intend(
     Nothing is charged after a cancellation took effect (R7.4)."""
     existing = PaymentAttempt.objects.filter(idempotency_key=key).first()
     if existing is not None:
+        _same_intent(existing, operation, amount, currency, invoice)
         return existing
     if operation in (Operation.CHARGE, Operation.CAPTURE):
         ensure_chargeable(account)
@@ -120,6 +124,16 @@ def intend(
         return PaymentAttempt.objects.get(idempotency_key=key)
 
 
+class KeyReused(ValueError):
+    """A key made from one business fact was built again for another: a bug in how the key is made."""
+
+
+def _same_intent(existing: PaymentAttempt, operation: str, amount: int, currency: str, invoice) -> None:
+    asked = (operation, amount, currency, invoice.pk if invoice is not None else None)
+    if (existing.operation, existing.amount, existing.currency, existing.invoice_id) != asked:
+        raise KeyReused(f"The key {existing.idempotency_key} was used for another payment.")
+
+
 class CalledInsideTransaction(RuntimeError):
     """The provider was about to be called inside a transaction of ours that could still roll back."""
 
@@ -128,6 +142,8 @@ def send(attempts: list[PaymentAttempt]) -> dict[str, sandbox.Answer]:
     """Send the pending attempts to the provider, in one request, and return its answers by key. Never
     inside a transaction of ours: the intents must be committed first, and a rollback must not be able to
     forget money that moved (docs/payments.md). Record the answers with `record`."""
+    # Django's TestCase (and pytest-django's `db`) wraps each test in atomic blocks it marks
+    # `_from_testcase`; they stand for "no transaction" in production and are the only ones allowed.
     if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
         raise CalledInsideTransaction("Commit the intent before calling the payment provider.")
     crash.point("intent-committed")
@@ -149,51 +165,34 @@ def send(attempts: list[PaymentAttempt]) -> dict[str, sandbox.Answer]:
     return answers
 
 
+def unanswered(answer: sandbox.Answer | None) -> bool:
+    """No answer, or a refusal of the request itself (not an outcome): the intent stays pending."""
+    return answer is None or answer.failure_code == IDEMPOTENCY_CONFLICT
+
+
 def record(attempts: list[PaymentAttempt], answers: dict[str, sandbox.Answer]) -> list[PaymentAttempt]:
     """Write the provider's answers on the attempts still pending, locked: when two processes send the same
     intent, one records it. Returns the attempts settled by this call, with their invoice and account, for
-    the caller to record what each answer means in the same transaction."""
+    the caller to record what each answer means in the same transaction. A request the provider refused as
+    a reused key stays pending, logged: nothing moved, and what to do is a person's decision."""
+    answered, answered_at = [], now_for()
+    for attempt in attempts:
+        answer = answers.get(attempt.idempotency_key)
+        if answer is not None and answer.failure_code == IDEMPOTENCY_CONFLICT:
+            logger.error(
+                "The provider refused %s: its key was used for another request", attempt.idempotency_key
+            )
+        elif answer is not None:
+            answered.append(attempt.pk)
     settled = list(
         PaymentAttempt.objects.select_for_update(of=("self",))
         .select_related("invoice", "account")
-        .filter(pk__in=[a.pk for a in attempts if a.idempotency_key in answers], status=Status.PENDING)
+        .filter(pk__in=answered, status=Status.PENDING)
     )
     for attempt in settled:
         answer = answers[attempt.idempotency_key]
         attempt.status = Status.SUCCEEDED if answer.succeeded else Status.FAILED
         attempt.failure_code, attempt.reference = answer.failure_code, answer.reference
-    update_each(settled, ["status", "failure_code", "reference"])
+        attempt.answered_at = answered_at
+    update_each(settled, ["status", "failure_code", "reference", "answered_at"])
     return settled
-
-
-def call(
-    operation: str,
-    *,
-    account,
-    key: str,
-    amount: int,
-    currency: str,
-    now: datetime,
-    token: str = "",
-    against: str = "",
-) -> PaymentAttempt:
-    """Intent, call, outcome for one call whose answer means nothing more than itself (a card check and its
-    void). Outside any transaction. A second call with the same key returns the first attempt — sent again
-    if its answer was lost (a crash), never sent twice to move money."""
-    with transaction.atomic():
-        attempt = intend(
-            operation,
-            account=account,
-            key=key,
-            amount=amount,
-            currency=currency,
-            now=now,
-            token=token,
-            against=against,
-        )
-    if attempt.pending:
-        answers = send([attempt])
-        with transaction.atomic():
-            record([attempt], answers)
-        attempt.refresh_from_db()
-    return attempt

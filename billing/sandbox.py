@@ -43,12 +43,18 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS movements (
     provider_reference TEXT NOT NULL,
     created_at TEXT NOT NULL
 )"""
+# What reconciliation looks up: the movements made since a moment, and every movement of a document.
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS movements_created_at ON movements (created_at)",
+    "CREATE INDEX IF NOT EXISTS movements_reference ON movements (reference)",
+)
 COLUMNS = "key, operation, amount, currency, token, reference, outcome, provider_reference, created_at"
 CHUNK = 500  # keys per lookup (SQLite's limit on parameters is 999 on older builds)
 
 
-class IdempotencyConflict(Exception):
-    """The key was used before for a different request: a real provider refuses it, and so does this one."""
+# The key was used before for a different request: a real provider refuses that request (and only that
+# one, not the others sent with it), and so does this one. It is an error, not an outcome: nothing moved.
+IDEMPOTENCY_CONFLICT = "idempotency_conflict"
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,11 @@ def decide(request: Request) -> Answer:
     return Answer(True, reference=f"sbx_{digest}")
 
 
+def _instant(moment: datetime) -> str:
+    """The ledger's times: UTC, to the microsecond, so that they sort as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 class SandboxProvider:
     def __init__(self):
         self._local = threading.local()  # a connection per thread (the clock may run several)
@@ -91,13 +102,14 @@ class SandboxProvider:
             connection = sqlite3.connect(path, timeout=60, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
-            connection.execute(SCHEMA)
+            for statement in (SCHEMA, *INDEXES):
+                connection.execute(statement)
             self._local.connection, self._local.path = connection, path
         return self._local.connection
 
     def send(self, requests: list[Request]) -> dict[str, Answer]:
         """Answer each request once: a key seen before returns its first answer (the same request) or is
-        refused (IdempotencyConflict); new ones are decided and written, in one transaction of the ledger."""
+        refused (IDEMPOTENCY_CONFLICT); new ones are decided and written, in one transaction of the ledger."""
         ledger = self._ledger()
         ledger.execute("BEGIN IMMEDIATE")
         try:
@@ -120,7 +132,7 @@ class SandboxProvider:
                         request.reference,
                         outcome,
                         answer.reference,
-                        datetime.now(UTC).isoformat(),  # the provider's own clock
+                        _instant(datetime.now(UTC)),  # the provider's own clock
                     )
                 )
                 known[request.key] = new[-1]
@@ -150,12 +162,25 @@ class SandboxProvider:
             request.currency,
             request.reference,
         ):
-            raise IdempotencyConflict(f"The key {request.key} was used for another request.")
+            return Answer(False, IDEMPOTENCY_CONFLICT)
         succeeded = outcome == "succeeded"
         return Answer(succeeded, "" if succeeded else outcome, provider_reference)
 
-    def movements(self) -> list[dict]:
-        """The whole ledger, oldest first: what `provider_ledger` prints and reconciliation compares."""
+    def movements(self, *, since: datetime | None = None, references: list[str] | None = None) -> list[dict]:
+        """The ledger, oldest first (what `provider_ledger` prints and reconciliation compares): all of it,
+        the movements made since a moment (by the provider's clock), or every movement of some documents."""
         names = [name.strip() for name in COLUMNS.split(",")]
-        rows = self._ledger().execute(f"SELECT {COLUMNS} FROM movements ORDER BY created_at, key")
+        ledger, select = self._ledger(), f"SELECT {COLUMNS} FROM movements"
+        if references is not None:
+            rows = []
+            for start in range(0, len(references), CHUNK):
+                chunk = references[start : start + CHUNK]
+                rows += ledger.execute(f"{select} WHERE reference IN ({', '.join('?' * len(chunk))})", chunk)
+            rows.sort(key=lambda row: (row[-1], row[0]))
+        elif since is not None:
+            rows = ledger.execute(
+                f"{select} WHERE created_at >= ? ORDER BY created_at, key", [_instant(since)]
+            )
+        else:
+            rows = ledger.execute(f"{select} ORDER BY created_at, key")
         return [dict(zip(names, row, strict=True)) for row in rows]

@@ -30,6 +30,7 @@ class PaymentAttemptAdmin(ReadOnlyAdmin):
         "status",
         "failure_code",
         "invoice",
+        "answered_at",
     ]
     list_filter = ["operation", "status", "failure_code"]
     search_fields = ["account__name", "idempotency_key", "reference"]

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin.base import refused
@@ -52,11 +53,13 @@ class TestClockAdmin(admin.ModelAdmin):
         self._advance_all(request, queryset, timedelta(days=30))
 
     def save_model(self, request, obj, form, change):
-        """Setting the clock's time in the form moves it there (forward only) and runs the lifecycle."""
+        """Setting the clock's time in the form moves it there (forward only) and runs the lifecycle — once
+        the form's transaction has committed: moving a clock charges cards, never inside a transaction that
+        can still roll back (R8.8)."""
         if change and "frozen_now" in form.changed_data:
             target = obj.frozen_now
             obj.frozen_now = form.initial["frozen_now"]
             obj.save(update_fields=["name"])
-            self._advance(request, obj, target)
+            transaction.on_commit(lambda: self._advance(request, obj, target))
         else:
             super().save_model(request, obj, form, change)

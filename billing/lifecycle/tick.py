@@ -12,12 +12,11 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -37,9 +36,18 @@ from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_appl
 
 logger = logging.getLogger(__name__)
 MAX_ACTIONS_PER_ACCOUNT = 400  # a catch-up of years of monthly periods stays bounded
+# Each tick compares what the provider and we recorded over this span (by the real clock), not the whole
+# history: ticks run every few minutes, the span covers a clock stopped for a long weekend, and
+# `billing_reconcile` run daily compares everything.
+RECONCILED_AT_EACH_TICK = timedelta(days=3)
 CLOSED = (Account.Status.CANCELLED, Account.Status.SUSPENDED, Account.Status.EXPIRED)
 NEEDS_CLOCK_PERMISSION = _("You need the permission to change test clocks.")
 FORWARD_ONLY = _("A test clock only moves forward.")
+
+
+class ProviderUnanswered(Exception):
+    """A payment of the account got no answer: its next actions depend on it, so they wait for the next
+    tick (which sends it again, under the same key)."""
 
 
 @dataclass
@@ -48,6 +56,7 @@ class TickReport:
     actions: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
     mismatches: int = 0  # between the provider's ledger and our records, found at the end (R8.8)
+    unanswered: int = 0  # payments the provider did not answer (down?): sent again by the next tick
 
 
 # --- What is due --------------------------------------------------------------------------------------
@@ -109,10 +118,10 @@ def billing_tick(
     renewal code, far fewer statements); every other account is advanced on its own. One account failing
     does not stop the others: its failure is reported and its work rolled back, to be done again next time.
     On PostgreSQL, `workers` threads share the accounts done one by one."""
-    real_now = real_now or timezone.now()
-    payments_resume()  # R8.8: first, the intents a crash left without an answer
-    data_exports_prune(real_now=real_now)  # R7.6: export links expire after 7 days, their files go
+    real_now = real_now or now_for()
     report, lock = TickReport(), threading.Lock()
+    report.unanswered = payments_resume()  # R8.8: first, the intents a crash left without an answer
+    data_exports_prune(real_now=real_now)  # R7.6: export links expire after 7 days, their files go
     ids = account_ids if account_ids is not None else due_account_ids(real_now)
     renewed: set[int] = set()  # counted once, even when advanced again after their bulk renewal
     if bulk:
@@ -135,7 +144,8 @@ def billing_tick(
             advance(pk)
     else:
         _in_threads(advance, ids, workers)
-    report.mismatches = len(payments_reconcile(now=real_now))  # R8.8: logged, and listed for staff
+    # R8.8: what changed lately, logged and listed for staff (`billing_reconcile` compares everything).
+    report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
     return report
 
 
@@ -165,7 +175,7 @@ def _bulk_renewals(ids: list[int], real_now: datetime, report: TickReport) -> tu
             renewed = set()
         all_renewed |= renewed
         # Their charges, now that the renewals are committed (R8.8): paid, or chased from now on.
-        attempts_send(
+        report.unanswered += attempts_send(
             list(PaymentAttempt.objects.pending().filter(account__in=renewed).select_related("invoice"))
         )
         report.accounts += len(renewed)
@@ -198,7 +208,9 @@ def advance_account(pk: int, *, real_now: datetime | None = None) -> list[str] |
             waiting = _advance_until_an_intent(account, now_for(account, real_now=real_now), done)
         if not waiting:
             break
-        attempts_send(list(PaymentAttempt.objects.pending().filter(account_id=pk).select_related("invoice")))
+        pending = PaymentAttempt.objects.pending().filter(account_id=pk).select_related("invoice")
+        if attempts_send(list(pending)):
+            raise ProviderUnanswered(f"no answer from the payment provider after: {', '.join(done) or '—'}")
     return done
 
 
@@ -223,7 +235,8 @@ def _advance_until_an_intent(account: Account, now: datetime, done: list[str]) -
 
 
 def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[str]]:
-    """R9.2: move a test clock forward and run the lifecycle of its accounts, and only theirs, up to it."""
+    """R9.2: move a test clock forward and run the lifecycle of its accounts, and only theirs, up to it.
+    Outside any transaction, like the tick: it charges cards (R8.8)."""
     if not by.has_perm("billing.change_testclock"):
         raise PermissionDenied(NEEDS_CLOCK_PERMISSION)
     with transaction.atomic():
@@ -244,4 +257,5 @@ def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[
                 after={"now": to.isoformat()},
                 now=to,
             )
+    payments_resume(account_ids=[account.pk for account in accounts])  # R8.8, as a tick does first
     return {account.name: advance_account(account.pk) or [] for account in accounts}

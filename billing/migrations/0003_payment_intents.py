@@ -1,5 +1,6 @@
 """R8.8: payment attempts become intents with an outcome (pending, succeeded, failed), sent again with what
-they were sent with (the token, the reference they act on); reconciliation's findings are kept for staff.
+they were sent with (the token, the reference they act on), answered when; reconciliation's findings are
+kept for staff.
 Attempts made before were all answered: their outcome is the old `succeeded` flag. Invoice numbers, which
 the provider's ledger refers to, become unique and indexed."""
 
@@ -58,6 +59,11 @@ class Migration(migrations.Migration):
             name='token',
             field=models.CharField(blank=True, max_length=100, verbose_name='gateway token'),
         ),
+        migrations.AddField(
+            model_name='paymentattempt',
+            name='answered_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='answered at'),
+        ),
         migrations.RunPython(outcomes_from_succeeded, succeeded_from_outcomes, elidable=False),
         migrations.RemoveField(
             model_name='paymentattempt',
@@ -66,6 +72,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='paymentattempt',
             index=models.Index(condition=models.Q(('status', 'pending')), fields=['account'], name='payment_attempt_pending'),
+        ),
+        migrations.AddIndex(
+            model_name='paymentattempt',
+            index=models.Index(fields=['answered_at'], name='payment_attempt_answered'),
         ),
         migrations.AddConstraint(
             model_name='invoice',

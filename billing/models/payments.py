@@ -71,6 +71,8 @@ class PaymentAttempt(models.Model):
     failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
     reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("at"))
+    # When the answer was recorded, by the real clock: reconciliation at each tick looks at what changed.
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     objects = PaymentAttemptQuerySet.as_manager()
 
@@ -81,6 +83,7 @@ class PaymentAttempt(models.Model):
         indexes = [
             # The clock looks for intents left pending at every tick: there are few, the index stays small.
             models.Index(fields=["account"], condition=Q(status="pending"), name="payment_attempt_pending"),
+            models.Index(fields=["answered_at"], name="payment_attempt_answered"),
         ]
 
     def __str__(self):
@@ -158,8 +161,8 @@ class DunningStep(models.Model):
 
 
 class PaymentMismatch(models.Model):
-    """A disagreement between the provider's ledger and our records, as the last reconciliation found it
-    (R8.8). Each run replaces the list: what is listed is what is still wrong."""
+    """A disagreement between the provider's ledger and our records, as the last reconciliation of its
+    document found it (R8.8). Each run replaces what it looked at: what is listed is what is still wrong."""
 
     class Kind(models.TextChoices):
         UNRECORDED = "unrecorded", _("Money moved with no paid invoice or credit note")

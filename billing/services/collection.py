@@ -33,20 +33,27 @@ from billing.services.invoices import (
     paid_event,
     refused_event,
 )
-from billing.services.payments import card_check_release
 from billing.services.rows import update_each
 
 logger = logging.getLogger(__name__)
 Operation = PaymentAttempt.Operation
 BATCH_SIZE = 500  # intents per request to the provider, and per transaction recording the answers
+AUTHORIZE, VOID = "-authorize", "-void"  # the two calls of a card check (R8.4), under one key
 
 
 def charge_intent(invoice: Invoice, *, key: str, now: datetime) -> PaymentAttempt | None:
     """In the caller's transaction: the intent to charge the card on file for an open invoice, under `key`
-    (made from the business fact). Nothing to charge (0) marks the invoice paid; an invoice paid by
-    transfer, or an account without a card, sends nothing: None."""
+    (made from the business fact). An invoice with a charge already in flight returns that intent. Nothing
+    to charge (0) marks the invoice paid; an invoice paid by transfer, or an account without a card, sends
+    nothing: None."""
+    # Locked, and read again: one charge in flight per invoice, whoever asks (a change's charge left
+    # pending by a crash, then a dunning retry, must not both reach the card).
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status != Invoice.Status.OPEN:
         return None
+    in_flight = PaymentAttempt.objects.pending().filter(invoice=invoice, operation=Operation.CHARGE).first()
+    if in_flight is not None:
+        return in_flight
     if invoice.total == 0:
         invoice_mark_paid(invoice=invoice, now=now)
         return None
@@ -67,34 +74,60 @@ def charge_intent(invoice: Invoice, *, key: str, now: datetime) -> PaymentAttemp
     )
 
 
-def attempts_send(attempts: list[PaymentAttempt]) -> None:
+def attempts_send(attempts: list[PaymentAttempt]) -> int:
     """Send the pending intents to the provider, a batch per request, and record each answer with what it
-    means, a transaction per batch. Outside any transaction: money is never rolled back."""
+    means, a transaction per batch. Outside any transaction: money is never rolled back. A batch that gets
+    no answer (the provider is down, or an error of ours) is logged and stays pending for the next tick; it
+    does not stop the other batches. Returns how many intents were left without an answer."""
     pending = [a for a in attempts if a is not None and a.pending]
+    unanswered = 0
     for start in range(0, len(pending), BATCH_SIZE):
         batch = pending[start : start + BATCH_SIZE]
-        answers = gateway.send(batch)
-        with transaction.atomic():
-            _settle(gateway.record(batch, answers))
+        try:
+            answers = gateway.send(batch)
+            with transaction.atomic():
+                _settle(gateway.record(batch, answers))
+        except gateway.CalledInsideTransaction:
+            raise  # a mistake in our code, not the provider's trouble
+        except Exception:
+            logger.exception(
+                "%s payment(s) sent without an answer; the next tick sends them again", len(batch)
+            )
+            unanswered += len(batch)
+            continue
         crash.point("answer-recorded")
+        unanswered += sum(1 for a in batch if gateway.unanswered(answers.get(a.idempotency_key)))
+    return unanswered
 
 
-def payments_resume() -> int:
-    """The billing clock's first step: every intent left pending (a crash between commit and answer) is
-    sent again under its key — the provider answers what it answered, or moves the money now, once — and
-    every change's charge left without an invoice is invoiced and charged. Returns the intents sent."""
-    for charge in Charge.objects.filter(invoice=None).select_related("event", "account").order_by("id"):
-        with transaction.atomic():
-            change_charge_invoice(charge)
-    pending = list(PaymentAttempt.objects.pending().select_related("invoice").order_by("id"))
-    attempts_send(pending)
-    _release_card_checks([a.pk for a in pending if a.operation == Operation.AUTHORIZE])
-    return len(pending)
+def payments_resume(*, account_ids: list[int] | None = None) -> int:
+    """The billing clock's first step: every change's charge left without an invoice is invoiced and its
+    intent recorded, then every intent left pending (a crash between commit and answer) is sent again under
+    its key — the provider answers what it answered, or moves the money now, once — and recorded with what
+    it means. Only the given accounts', if any (a test clock's). Returns the intents left without an
+    answer; one that fails is logged and does not stop the others."""
+    charges = Charge.objects.filter(invoice=None)
+    pending = PaymentAttempt.objects.pending()
+    if account_ids is not None:
+        charges, pending = charges.filter(account__in=account_ids), pending.filter(account__in=account_ids)
+    for charge in charges.order_by("id"):
+        try:
+            with transaction.atomic():
+                change_charge_invoice(charge)
+        except Exception:  # e.g. the account was cancelled since: nothing more is charged (R7.4)
+            logger.exception("The charge of %s could not be invoiced", charge.event.idempotency_key)
+    unanswered = attempts_send(list(pending.select_related("invoice").order_by("id")))
+    # The voids of the card checks just answered (a request that died after its authorization).
+    voids = pending.filter(operation=Operation.VOID).select_related("invoice").order_by("id")
+    return unanswered + attempts_send(list(voids))
 
 
 def change_charge_key(charge: Charge) -> str:
-    """A change's charge is keyed by its quote (the confirmation's key, unique in the billing history)."""
-    return f"change-{charge.event.idempotency_key or charge.event_id}"
+    """A change's charge is keyed by its quote: the confirmation's key, unique in the billing history (every
+    change is applied with one, `subscription_change_apply`)."""
+    if charge.event.idempotency_key is None:
+        raise ValueError(f"The change behind charge {charge.pk} has no confirmation key.")
+    return f"change-{charge.event.idempotency_key}"
 
 
 def change_charge_invoice(charge: Charge) -> PaymentAttempt | None:
@@ -113,12 +146,15 @@ def change_charge_invoice(charge: Charge) -> PaymentAttempt | None:
 
 def _settle(attempts: list[PaymentAttempt]) -> None:
     """What the answers mean, recorded with them: charged invoices are paid; a refused one is chased
-    (R8.5) unless a payment of the account is chased already; a refund made is in the billing history."""
+    (R8.5) unless a payment of the account is chased already; a card check's authorization is to be voided;
+    a refund made is in the billing history."""
     charges = [a for a in attempts if a.operation == Operation.CHARGE and a.invoice_id]
     _invoices_paid([a for a in charges if a.succeeded])
     refused = [a for a in charges if not a.succeeded]
     if refused:
         _invoices_refused(refused)
+    for authorization in (a for a in attempts if a.operation == Operation.AUTHORIZE and a.succeeded):
+        card_check_void_intent(authorization)
     events = [_refunded_event(a) for a in attempts if a.operation == Operation.REFUND and a.succeeded]
     BillingEvent.objects.bulk_create(events)
     for attempt in attempts:
@@ -185,8 +221,16 @@ def _refunded_event(attempt: PaymentAttempt) -> BillingEvent:
     )
 
 
-def _release_card_checks(authorizations: list[int]) -> None:
-    """A card check whose request died after its authorization: the authorization is voided, as the
-    request would have done (the card itself was never saved; the owner sends the form again)."""
-    for authorization in PaymentAttempt.objects.filter(pk__in=authorizations, status="succeeded"):
-        card_check_release(authorization)
+def card_check_void_intent(authorization: PaymentAttempt) -> PaymentAttempt:
+    """In the transaction that records a card check's authorization: the intent to void it (R8.4: the one
+    unit is never captured). Committed with the answer, so no crash can leave the hold on the card."""
+    return gateway.intend(
+        Operation.VOID,
+        account=authorization.account,
+        token=authorization.token,
+        amount=authorization.amount,
+        currency=authorization.currency,
+        key=authorization.idempotency_key.removesuffix(AUTHORIZE) + VOID,
+        now=authorization.created_at,
+        against=authorization.reference,
+    )

@@ -1,4 +1,6 @@
-"""The card on file (R8.4): checked with a one-unit authorization that is voided, never captured."""
+"""The card on file (R8.4): checked with a one-unit authorization that is voided, never captured. The void's
+intent commits with the authorization's answer (billing.services.collection), so it is sent by this request
+or, if it dies, by the next tick."""
 
 import hashlib
 import uuid
@@ -15,6 +17,7 @@ from billing import gateway
 from billing.models import BillingEvent, DunningCase, PaymentAttempt, PaymentMethod
 from billing.schedule import due_no_later_than
 from billing.services.audit import billing_event_record
+from billing.services.collection import AUTHORIZE, VOID, attempts_send
 
 CARD_REFUSED = {
     gateway.DECLINED: _("The card was declined. Try another card."),
@@ -22,23 +25,7 @@ CARD_REFUSED = {
     gateway.EXPIRED: _("This card has expired."),
     gateway.INVALID_NUMBER: _("This card number is not valid."),
 }
-
-
-AUTHORIZE, VOID = "-authorize", "-void"  # the two calls of one card check, under one key
-
-
-def card_check_release(authorization: PaymentAttempt) -> PaymentAttempt:
-    """Void a card check's authorization: the one unit is never captured. Outside any transaction."""
-    return gateway.call(
-        PaymentAttempt.Operation.VOID,
-        account=authorization.account,
-        token=authorization.token,
-        amount=authorization.amount,
-        currency=authorization.currency,
-        key=authorization.idempotency_key.removesuffix(AUTHORIZE) + VOID,
-        now=authorization.created_at,
-        against=authorization.reference,
-    )
+PROVIDER_SILENT = _("The payment provider did not answer. Nothing was charged; try again in a moment.")
 
 
 def verification_amount(currency: str) -> int:
@@ -68,18 +55,23 @@ def payment_method_update(
     amount, currency = verification_amount(account.currency), account.currency
     # One check per form and card: a double submit reuses it, another card in the same form gets its own.
     check = f"card-check-{attempt_key}-{hashlib.sha256(card.token.encode()).hexdigest()[:16]}"
-    authorization = gateway.call(
-        PaymentAttempt.Operation.AUTHORIZE,
-        account=account,
-        token=card.token,
-        amount=amount,
-        currency=currency,
-        key=f"{check}{AUTHORIZE}",
-        now=now,
-    )
+    with transaction.atomic():
+        authorization = gateway.intend(
+            PaymentAttempt.Operation.AUTHORIZE,
+            account=account,
+            token=card.token,
+            amount=amount,
+            currency=currency,
+            key=f"{check}{AUTHORIZE}",
+            now=now,
+        )
+    attempts_send([authorization])  # its answer, and the intent to void it, commit together
+    authorization.refresh_from_db()
+    if authorization.pending:
+        raise ValidationError(PROVIDER_SILENT)
     if not authorization.succeeded:
         raise ValidationError(CARD_REFUSED.get(authorization.failure_code, CARD_REFUSED[gateway.DECLINED]))
-    card_check_release(authorization)
+    attempts_send(list(PaymentAttempt.objects.pending().filter(idempotency_key=f"{check}{VOID}")))
     with transaction.atomic():
         previous = PaymentMethod.objects.select_for_update().filter(account=account).first()
         before = {"card": f"{previous.brand} {previous.last4}"} if previous else {}

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Membership, User
 from billing.lifecycle.tick import billing_tick
-from billing.models import BillingEvent, Charge, Invoice, PaymentAttempt, PaymentMethod
+from billing.models import BillingEvent, Charge, DunningCase, Invoice, PaymentAttempt, PaymentMethod
 from billing.selectors.changes import ChangeKind, ChangeSpec
 from billing.services.changes import AlreadyApplied, subscription_change_confirm, subscription_change_preview
 from billing.services.contracts import early_termination
@@ -53,8 +53,16 @@ def renewal_facts() -> None:
     charged = Counter(
         PaymentAttempt.objects.filter(account__in=bench, operation="charge").values_list("invoice", flat=True)
     )
+    events = BillingEvent.objects.filter(account__in=bench)
+
+    def per_account(rows) -> list:  # [[how many per account, for how many accounts]]
+        return sorted(Counter(Counter(rows.values_list("account", flat=True)).values()).items())
+
     _say(
         accounts=bench.count(),
+        paid_events_per_account=per_account(events.filter(kind=BillingEvent.Kind.INVOICE_PAID)),
+        refused_events_per_account=per_account(events.filter(kind=BillingEvent.Kind.PAYMENT_FAILED)),
+        cases_per_account=per_account(DunningCase.objects.filter(account__in=bench)),
         invoices_per_account=sorted(Counter(invoices[a.pk] for a in bench).items()),
         intents_per_invoice=sorted(Counter(charged.values()).items()),
         paid=Invoice.objects.filter(account__in=bench, status="paid").count(),

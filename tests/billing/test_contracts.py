@@ -191,7 +191,7 @@ def test_r7_4_a_scheduled_cancellation_ends_with_a_final_statement():
 
 
 @pytest.mark.usefixtures("demo")
-@pytest.mark.parametrize("path", ["invoice", "card charge", "charge intent"])
+@pytest.mark.parametrize("path", ["invoice", "charge intent"])
 def test_r7_4_no_charge_can_be_created_after_the_effective_date(path):
     account = Account.objects.get(name="Acme Self-Service")
     early_termination(account=account, by=root(), now=NOW)
@@ -199,15 +199,6 @@ def test_r7_4_no_charge_can_be_created_after_the_effective_date(path):
     attempts = {
         "invoice": lambda: invoice_finalize(
             invoice=invoice_draft(account=account, lines=[LineSpec("x", 100)], now=NOW), now=NOW
-        ),
-        "card charge": lambda: gateway.call(
-            PaymentAttempt.Operation.CHARGE,
-            account=account,
-            token="sandbox_ok_x",
-            amount=100,
-            currency="USD",
-            key="after-cancel",
-            now=NOW,
         ),
         "charge intent": lambda: gateway.intend(
             PaymentAttempt.Operation.CHARGE,

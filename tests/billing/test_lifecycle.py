@@ -390,12 +390,31 @@ def test_r9_2_a_test_clock_advanced_from_the_admin_runs_only_its_accounts(sign_i
     assert "renewed" in text(response)
     assert renewal_invoices().count() == 1
     assert not Invoice.objects.filter(account__name="SPP Corp", period__isnull=False).exists()  # same date
-    going_back = staff.post(
+
+
+def set_clock(staff, clock, day: str):
+    return staff.post(
         f"/staff/billing/testclock/{clock.pk}/change/",
-        {"name": clock.name, "frozen_now_0": "2026-01-01", "frozen_now_1": "00:00:00"},
+        {"name": clock.name, "frozen_now_0": day, "frozen_now_1": "00:00:00"},
         follow=True,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r9_2_r8_8_a_test_clock_set_in_its_form_moves_after_the_form_commits(sign_in):
+    """The admin's change form runs in a transaction: the clock (which charges cards) moves once it has
+    committed, never inside it. Real commits here, as in production."""
+    clock = TestClock.objects.create(name="Acme clock", frozen_now=D - timedelta(days=1))
+    Account.objects.filter(name=ACME).update(test_clock=clock)
+    staff = sign_in("support@staff.test")
+    response = set_clock(staff, clock, "2026-12-12")
+    assert "renewed" in text(response)
+    assert [i.status for i in renewal_invoices()] == ["paid"]
+    assert PaymentAttempt.objects.get(invoice=renewal_invoices().get()).succeeded
+    going_back = set_clock(staff, clock, "2026-01-01")
     assert "only moves forward" in text(going_back)
+    clock.refresh_from_db()
+    assert clock.frozen_now.date().isoformat() == "2026-12-12"
 
 
 def test_past_due_chat_is_on_its_test_clock_with_the_d4_banner(sign_in):

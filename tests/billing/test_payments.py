@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from billing import gateway
 from billing.models import (
     BillingContact,
     BillingContactRequest,
@@ -93,6 +94,17 @@ def test_r8_4_after_a_refusal_another_card_in_the_same_form_is_checked(sign_in):
     assert submit_card(client, "4000000000009995", key=key).status_code == 422
     assert submit_card(client, "5555555555554444", key=key).status_code == 302
     assert PaymentMethod.objects.get(account__name="Acme Self-Service").last4 == "4444"
+
+
+def test_r8_4_r8_8_the_provider_silent_keeps_the_old_card_and_says_so(sign_in, monkeypatch):
+    def unreachable(requests):
+        raise ConnectionError("the provider does not answer")
+
+    monkeypatch.setattr(gateway.provider, "send", unreachable)
+    response = submit_card(sign_in("owner@acme.test"), "5555555555554444")
+    assert response.status_code == 422 and "payment provider did not answer" in text(response)
+    assert PaymentMethod.objects.get(account__name="Acme Self-Service").last4 == "4242"
+    assert PaymentAttempt.objects.get(operation="authorize").pending  # sent again, then voided, by the tick
 
 
 def test_r8_4_a_double_submit_checks_the_card_once(sign_in):

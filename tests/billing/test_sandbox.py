@@ -10,7 +10,8 @@ from django.db import transaction
 
 from billing import gateway
 from billing.models import PaymentAttempt
-from billing.sandbox import IdempotencyConflict, Request
+from billing.sandbox import IDEMPOTENCY_CONFLICT, Answer, Request
+from billing.services.collection import attempts_send
 from tests.helpers import NOW, demo_member, rolled_back_like_the_test
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -24,10 +25,15 @@ def ledger() -> list[dict]:
 
 
 def charge(key: str, amount: int = 1000, token: str = OK) -> PaymentAttempt:
+    """Intent, call, outcome, as every charge is made."""
     account = demo_member("owner@acme.test").account
-    return gateway.call(
-        "charge", account=account, token=token, amount=amount, currency="USD", key=key, now=NOW
-    )
+    with transaction.atomic():
+        attempt = gateway.intend(
+            "charge", account=account, token=token, amount=amount, currency="USD", key=key, now=NOW
+        )
+    attempts_send([attempt])
+    attempt.refresh_from_db()
+    return attempt
 
 
 def test_r8_8_the_same_key_answers_the_first_answer_and_moves_money_once():
@@ -41,9 +47,12 @@ def test_r8_8_the_same_key_answers_the_first_answer_and_moves_money_once():
 def test_r8_8_the_same_key_for_another_request_is_refused(change):
     gateway.provider.send([Request("charge", "k-2", 1000, "USD", OK, "INV-2")])
     other = {"operation": "charge", "key": "k-2", "amount": 1000, "currency": "USD", "token": OK} | change
-    with pytest.raises(IdempotencyConflict):
-        gateway.provider.send([Request(**other, reference="INV-2")])
-    assert len(ledger()) == 1
+    answers = gateway.provider.send(
+        [Request(**other, reference="INV-2"), Request("charge", "k-3", 500, "USD", OK, "INV-3")]
+    )
+    assert answers["k-2"] == Answer(False, IDEMPOTENCY_CONFLICT)  # that request is refused…
+    assert answers["k-3"].succeeded  # … not the others sent with it
+    assert [m["key"] for m in ledger()] == ["k-2", "k-3"]
 
 
 def test_r8_8_the_provider_is_never_called_inside_a_transaction_that_can_roll_back():

@@ -1,8 +1,8 @@
 """Compare the payment provider's ledger with our invoices, credit notes and payments (R8.8)."""
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from billing.clock import now_for
 from billing.services.reconciliation import payments_reconcile
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        found = payments_reconcile(now=timezone.now())
+        found = payments_reconcile(now=now_for())
         for m in found:
             amount = f"{m.amount} {m.currency}" if m.amount is not None else "-"
             self.stdout.write(f"{m.kind}\t{m.reference}\t{amount}\t{', '.join(m.keys)}\t{m.detail}")

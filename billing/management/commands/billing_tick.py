@@ -21,6 +21,11 @@ class Command(BaseCommand):
                 f"{report.mismatches} payment mismatch(es) between the provider and our records: "
                 "see `billing_reconcile` or Payment mismatches in /staff/."
             )
+        if report.unanswered:
+            self.stderr.write(
+                f"{report.unanswered} payment(s) got no answer from the provider: "
+                "the next tick sends them again."
+            )
         for pk, error in report.failed:
             self.stderr.write(f"Account {pk} failed: {error}")
         if report.failed:
