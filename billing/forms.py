@@ -1,4 +1,7 @@
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -95,6 +98,27 @@ class WidgetRenderer(DjangoTemplates):
         return super().render(template_name, context, request)
 
 
+class WholeNumberField(forms.IntegerField):
+    """A whole number typed in the digits 0-9 only (a minus sign is left to the field's minimum to refuse).
+    Python's int() also reads "1_000", "３" and "٣", which nobody types as a seat count and which must not
+    price a change (a preview once read "1_000" as 1000)."""
+
+    default_error_messages = {"invalid": _("Enter a whole number, in the digits 0 to 9.")}
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(r"\s*-?[0-9]+\s*", str(value)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class NeverSentBack(forms.TextInput):
+    """An input whose value a page never carries back: the card number is typed, sent to the gateway and
+    forgotten — a refused card's page shows the form empty (the security code is a PasswordInput)."""
+
+    def format_value(self, value):
+        return None
+
+
 class Form(OneValueEach, forms.Form):
     default_renderer = WidgetRenderer()
 
@@ -113,7 +137,7 @@ class ChangeRequestForm(ModelForm):
 class ItemForm(Form):
     """The product a "Remove" or "Put back" button posts. Anything but a positive id is refused."""
 
-    item = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    item = WholeNumberField(min_value=1, max_value=2**63 - 1)
 
 
 class SurveyForm(Form):
@@ -149,8 +173,8 @@ class ChangeForm(Form):
     """Any change of the Manage page (R6.2); which fields matter depends on `kind`."""
 
     kind = forms.ChoiceField(choices=[(kind.value, kind.value) for kind in ChangeKind])
-    item = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, required=False)
+    item = WholeNumberField(min_value=1, max_value=2**63 - 1, required=False)
+    seats = WholeNumberField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, required=False)
     product = forms.SlugField(label=_("Product"), required=False)
     edition = forms.ChoiceField(label=_("Edition"), choices=[("", "—"), *Edition.choices], required=False)
     cycle = forms.ChoiceField(choices=[("", "—"), *Cycle.choices], required=False)
@@ -171,7 +195,7 @@ def flag_field():
 
 
 class MemberRoleForm(Form):
-    member = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    member = WholeNumberField(min_value=1, max_value=2**63 - 1)
     grant = flag_field()
 
 
@@ -181,10 +205,10 @@ class CardForm(Form):
     number = forms.CharField(
         label=_("Card number"),
         max_length=23,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+        widget=NeverSentBack(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
     )
-    exp_month = forms.IntegerField(label=_("Expiry month"), min_value=1, max_value=12)
-    exp_year = forms.IntegerField(label=_("Expiry year"), min_value=2000, max_value=2100)
+    exp_month = WholeNumberField(label=_("Expiry month"), min_value=1, max_value=12)
+    exp_year = WholeNumberField(label=_("Expiry year"), min_value=2000, max_value=2100)
     cvc = forms.RegexField(label=_("Security code"), regex=r"^[0-9]{3,4}$", widget=forms.PasswordInput)
     attempt_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -209,11 +233,11 @@ class ContactForm(Form):
 
 
 class ContactRemoveForm(Form):
-    contact = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    contact = WholeNumberField(min_value=1, max_value=2**63 - 1)
 
 
 class DecisionForm(Form):
-    request = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    request = WholeNumberField(min_value=1, max_value=2**63 - 1)
     approve = flag_field()
 
 

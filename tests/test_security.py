@@ -140,3 +140,40 @@ def test_client_ip_trusts_only_the_proxys_own_entry(rf, settings):
     assert client_ip(request) == "10.0.0.2"
     settings.BEHIND_PROXY = True
     assert client_ip(request) == "203.0.113.9"
+
+
+BILLING = "/admin/account/billing/"
+PRIVATE = [
+    BILLING + "subscription/",
+    BILLING + "subscription/manage/",
+    BILLING + "invoices/",
+    BILLING + "history/",
+    BILLING + "payment/",
+    BILLING + "contacts/",
+    BILLING + "export/",
+    BILLING + "cancellations/",
+    "/admin/",
+]
+
+
+@pytest.mark.usefixtures("demo")
+def test_nothing_a_signed_in_user_sees_is_kept_by_a_cache_on_the_way(sign_in):
+    from billing.models import Invoice
+
+    client = sign_in("owner@acme.test")
+    invoice = Invoice.objects.filter(account__name="Acme Self-Service").exclude(number="").first()
+    for path in [*PRIVATE, f"{BILLING}invoices/{invoice.pk}/pdf/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        cache = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"private", "no-store"} <= cache, path
+        assert "camera=()" in response["Permissions-Policy"], path
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_read_only_pages_answer_other_methods_with_405(sign_in, method):
+    client = sign_in("owner@acme.test")
+    for path in PRIVATE:
+        response = getattr(client, method)(path)
+        assert response.status_code == 405, (method, path, response.status_code)

@@ -132,7 +132,9 @@ def check(response, name, url, persona, method):
     elif not guard_allows(name, url, persona):
         assert status == 403, where
     elif persona == OTHER_ACCOUNT_OWNER and name in ACME_OBJECT_URLS:
-        assert status == 404, where
+        # Another account's object is a 404; a read-only URL refuses a POST (405) before any lookup, the
+        # same for every object, so that tells nothing either.
+        assert status == 404 or (method == "POST" and status == 405), where
 
 
 def test_r2_5_every_url_refuses_what_the_visitor_may_not_see(acme_objects):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.admin.base import ReadOnlyInline, refused
 from billing.clock import now_for
+from billing.forms import WholeNumberField
 from billing.models import Edition, Product, ScheduledChange, SubscriptionChangeRequest, SubscriptionItem
 from billing.quotes import MAX_SEATS
 from billing.selectors.changes import ChangeKind, ChangeSpec
@@ -88,7 +89,7 @@ class ChangeRequestDecisionForm(forms.ModelForm):
     apply_edition = forms.ChoiceField(
         label=_("Edition"), choices=[("", "—"), *Edition.choices], required=False
     )
-    apply_seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, required=False)
+    apply_seats = WholeNumberField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, required=False)
 
     class Meta:
         model = SubscriptionChangeRequest

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
-from accounts.models import Membership
+from accounts.models import Account, Membership
 from billing import gateway
 from billing.models import BillingEvent, DunningCase, PaymentAttempt, PaymentMethod
 from billing.schedule import due_no_later_than
@@ -44,8 +44,9 @@ def payment_method_update(
 ) -> PaymentMethod:
     """R8.4: the owner replaces the card. The card is authorized for one unit of the account's currency,
     then the authorization is voided; both calls are recorded. Only the token, brand, last 4 digits and
-    expiry are kept — never the number. `attempt_key` (one per form) makes a double submit harmless. Not one
-    transaction: each provider call commits its intent first and records its answer after (R8.8)."""
+    expiry are kept — never the number. `attempt_key` (one per form) makes a double submit harmless: one
+    check, one update, one event. Not one transaction: each provider call commits its intent first and
+    records its answer after (R8.8)."""
     policy.require(membership, policy.Action.UPDATE_PAYMENT_METHOD)
     account = membership.account
     try:
@@ -54,7 +55,8 @@ def payment_method_update(
         raise ValidationError(CARD_REFUSED[refused.code]) from None
     amount, currency = verification_amount(account.currency), account.currency
     # One check per form and card: a double submit reuses it, another card in the same form gets its own.
-    check = f"card-check-{attempt_key}-{hashlib.sha256(card.token.encode()).hexdigest()[:16]}"
+    fingerprint = hashlib.sha256(card.token.encode()).hexdigest()[:16]
+    check = f"card-check-{attempt_key}-{fingerprint}"
     with transaction.atomic():
         authorization = gateway.intend(
             PaymentAttempt.Operation.AUTHORIZE,
@@ -72,8 +74,12 @@ def payment_method_update(
     if not authorization.succeeded:
         raise ValidationError(CARD_REFUSED.get(authorization.failure_code, CARD_REFUSED[gateway.DECLINED]))
     attempts_send(list(PaymentAttempt.objects.pending().filter(idempotency_key=f"{check}{VOID}")))
+    update = uuid.uuid5(attempt_key, fingerprint)  # the same form and card: one update, one event
     with transaction.atomic():
-        previous = PaymentMethod.objects.select_for_update().filter(account=account).first()
+        Account.objects.select_for_update().filter(pk=account.pk).first()  # one update of the card at a time
+        if BillingEvent.objects.filter(idempotency_key=update).exists():
+            return PaymentMethod.objects.get(account=account)  # sent twice: the first one did it
+        previous = PaymentMethod.objects.filter(account=account).first()
         before = {"card": f"{previous.brand} {previous.last4}"} if previous else {}
         method, _created = PaymentMethod.objects.update_or_create(
             account=account,
@@ -93,6 +99,7 @@ def payment_method_update(
             before=before,
             after={"card": f"{card.brand} {card.last4}", "verified_with": authorization.reference},
             now=now,
+            idempotency_key=update,
         )
         # R8.7: a payment being chased is retried by the next batch with the new card.
         chased = DunningCase.objects.filter(account=account, status__in=["open", "suspended"])

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action
 from accounts.policy import Action
@@ -65,6 +65,7 @@ def _render_list(request, *, error=None, status=200):
 
 
 @require_action(Action.REMOVE_PRODUCTS)
+@require_safe
 def cancellation_list(request):
     """R4.3: the products that can be cancelled, the selection and its summary."""
     return _render_list(request)
@@ -107,6 +108,7 @@ def _render_review(request, page, alternatives, form, status=200):
 
 
 @require_action(Action.REMOVE_PRODUCTS)
+@require_safe
 def cancellation_review(request):
     """R4.4, R4.5: each product with its effective date and prices, the warnings, and the survey."""
     page, alternatives = _page_with_alternatives(request, of_selected=True)
@@ -159,6 +161,7 @@ def cancellation_confirm(request):
 
 
 @require_action(Action.CANCEL_ACCOUNT)
+@require_safe
 def account_cancel(request):
     """R5.2: a confirmation that states the effective date, before the survey; R7.5: cheaper options first."""
     page, alternatives = _page_with_alternatives(request)
@@ -174,6 +177,7 @@ def account_cancel(request):
 
 
 @require_action(Action.CANCEL_ACCOUNT)
+@require_safe
 def account_cancel_survey(request):
     page = _page(request)
     if page.block is not None:

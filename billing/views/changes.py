@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action, require_manage_access
 from accounts.policy import Action, Capabilities
@@ -56,6 +56,7 @@ def _errors(form) -> str:
 
 
 @require_manage_access
+@require_safe
 def manage_page(request):
     """R6.1: only the changes R2 allows this account and user."""
     return _render(request)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action, require_membership
 from accounts.policy import Action
@@ -30,6 +30,7 @@ def _contacts_page(request, form=None, status=200):
 
 
 @require_action(Action.MANAGE_BILLING_CONTACTS)
+@require_safe
 def contact_list(request):
     return _contacts_page(request)
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action
 from accounts.policy import Action
@@ -19,6 +19,7 @@ GONE = 410
 
 
 @require_action(Action.EXPORT_DATA)
+@require_safe
 def data_export(request):
     exports = recent_exports(request.membership.account)
     building = any(e.status in (DataExport.Status.QUEUED, DataExport.Status.BUILDING) for e in exports)
@@ -36,6 +37,7 @@ def data_export_create(request):
 
 
 @require_action(Action.EXPORT_DATA)
+@require_safe
 def data_export_download(request, export_id: int):
     """The owner only; another account's export is a 404, an expired one is refused (410)."""
     account = request.membership.account

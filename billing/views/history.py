@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import require_action
 from accounts.policy import Action
@@ -12,6 +13,7 @@ PAGE_SIZE = 25
 
 
 @require_action(Action.VIEW_BILLING_HISTORY)
+@require_safe
 def billing_history(request):
     """Every billing event of the account, newest first, 25 a page, filterable by kind."""
     form = HistoryFilterForm(request.GET)

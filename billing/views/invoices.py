@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action
 from accounts.policy import Action
@@ -27,11 +27,13 @@ def _invoices_page(request, form=None, status=200):
 
 
 @require_action(Action.VIEW_INVOICES)
+@require_safe
 def invoice_list(request):
     return _invoices_page(request)
 
 
 @require_action(Action.VIEW_INVOICES)
+@require_safe
 def invoice_download(request, invoice_id: int):
     """The invoice as PDF; another account's invoice, or a draft, is a 404."""
     invoice = get_object_or_404(invoices_of(request.membership.account), pk=invoice_id)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action
 from accounts.policy import Action
@@ -32,6 +32,7 @@ def _payment_page(request, form=None, status=200):
 
 
 @require_action(Action.UPDATE_PAYMENT_METHOD)
+@require_safe
 def payment_page(request):
     return _payment_page(request)
 

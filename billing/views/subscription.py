@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action
 from accounts.policy import Action, allowed
@@ -35,6 +35,7 @@ def _subscription_page(request, *, form=None, status=200, request_sent=False):
 
 
 @require_action(Action.VIEW_SUBSCRIPTION)
+@require_safe
 def subscription(request):
     """The Subscription page (R3)."""
     return _subscription_page(request)

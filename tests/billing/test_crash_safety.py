@@ -5,9 +5,7 @@ ledger (`provider_ledger`) and `billing_reconcile` must show every payment made 
 """
 
 import json
-import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,11 +16,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, Server, child_env
+
 DUE_ACCOUNTS = 2000
 DECLINED_EVERY = 40  # 50 of them refused: they go on to dunning, one by one
 KILLED = -signal.SIGKILL
@@ -36,17 +33,12 @@ class Book:
     ledger: Path
 
     def env(self, crash_at: str = "") -> dict:
-        return {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "PAYMENT_SANDBOX_LEDGER": str(self.ledger),
-            "DEV_TOOLS": "1",
-            "DEBUG": "0",
-            "SECRET_KEY": "crash-tests-only",
-            "EMAIL_URL": "memorymail://",
-            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",  # emails queued for a worker, as in prod
-            "BILLING_CRASH_AT": crash_at,
-        }
+        return child_env(
+            self.database_url,
+            PAYMENT_SANDBOX_LEDGER=str(self.ledger),
+            TASKS_BACKEND="django_tasks_db.DatabaseBackend",  # emails queued for a worker, as in production
+            BILLING_CRASH_AT=crash_at,
+        )
 
     def step(self, call: str, *, crash_at: str = "") -> subprocess.CompletedProcess:
         """Run one step of tests/billing/crash_steps.py in a child process."""
@@ -84,45 +76,6 @@ class Book:
         out = self.manage("billing_reconcile")
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
         return out.stdout
-
-
-class Server:
-    """Databases for the children: SQLite files, or PostgreSQL databases beside the suite's own."""
-
-    def __init__(self, folder: Path):
-        self.folder, self.created = folder, []
-        self.config = settings.DATABASES["default"]
-        self.postgresql = self.config["ENGINE"] == "django.db.backends.postgresql"
-
-    def url(self, name: str) -> str:
-        if not self.postgresql:
-            return f"sqlite:///{self.folder / name}.sqlite3"
-        c = self.config
-        return f"postgres://{c['USER']}:{c['PASSWORD']}@{c['HOST'] or '127.0.0.1'}:{c['PORT'] or 5432}/{name}"
-
-    def _admin(self, sql: str) -> None:
-        c = self.config
-        with psycopg.connect(
-            dbname="postgres",
-            user=c["USER"],
-            password=c["PASSWORD"],
-            host=c["HOST"] or "127.0.0.1",
-            port=c["PORT"] or 5432,
-            autocommit=True,
-        ) as connection:
-            connection.execute(sql)
-
-    def new(self, name: str, *, template: str | None = None) -> str:
-        if self.postgresql:
-            self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-            self.created.append(name)
-        elif template:
-            shutil.copy(self.folder / f"{template}.sqlite3", self.folder / f"{name}.sqlite3")
-        return self.url(name)
-
-    def drop_all(self) -> None:
-        for name in self.created:
-            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def copy_ledger(source: Path, target: Path) -> None:

@@ -172,6 +172,15 @@ def test_r6_2_seats_never_go_below_the_seats_in_use(sign_in):
     assert not ScheduledChange.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["1_000", "３", "٣", "+2", "2.0", "1e3"])
+def test_r6_2_seat_counts_are_digits_0_to_9_only(sign_in, typed):
+    client = sign_in("owner@acme.test")
+    response = preview(client, kind="add_seats", item=item("Acme Self-Service", "support").pk, seats=typed)
+    assert response.status_code == 422
+    assert "Enter a whole number, in the digits 0 to 9." in text(response)
+    assert 'name="quote"' not in response.content.decode()  # nothing priced, nothing to confirm
+
+
 def test_r6_2_a_suites_seats_change_together(sign_in):
     client = sign_in("owner@spp.test")
     _, confirmed = change(client, kind="add_seats", item=item("SPP Corp", "chat").pk, seats=2)

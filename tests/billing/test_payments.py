@@ -107,13 +107,23 @@ def test_r8_4_r8_8_the_provider_silent_keeps_the_old_card_and_says_so(sign_in, m
     assert PaymentAttempt.objects.get(operation="authorize").pending  # sent again, then voided, by the tick
 
 
-def test_r8_4_a_double_submit_checks_the_card_once(sign_in):
+def test_r8_4_a_double_submit_checks_the_card_once_and_records_one_update(sign_in):
     client, key = sign_in("owner@acme.test"), uuid.uuid4()
-    submit_card(client, "4242424242424242", key=key)
-    submit_card(client, "4242424242424242", key=key)
+    first = submit_card(client, "4242424242424242", key=key)
+    again = submit_card(client, "4242424242424242", key=key)
+    assert (first.status_code, again.status_code) == (302, 302)  # the same answer
     assert (
         PaymentAttempt.objects.filter(operation="authorize", account__name="Acme Self-Service").count() == 1
     )
+    assert new_events().filter(kind="payment_method_updated").count() == 1
+
+
+def test_r8_4_the_card_number_is_never_sent_back_in_a_page(sign_in):
+    response = submit_card(sign_in("owner@acme.test"), "4000000000000002")  # declined: the form again
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'name="number"' in page and "4000000000000002" not in page
+    assert 'value="123"' not in page  # nor the security code
 
 
 def test_r8_4_the_card_number_is_never_stored_or_logged(sign_in, caplog):

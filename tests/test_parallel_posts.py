@@ -1,0 +1,187 @@
+"""Issue 16: the same form posted 10 times at the same moment, against a real server (gunicorn, 3 workers of
+4 threads) on a database of its own — a SQLite file, as `make run` uses, or a PostgreSQL database on the
+suite's server. Parallel writes wait for each other: no 5xx, and the change is recorded once."""
+
+import http.cookiejar
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+
+import pytest
+
+from devtools.demo import PASSWORD
+from tests.processes import ROOT, Server, child_env
+
+BILLING = "/admin/account/billing/"
+PARALLEL = 10
+
+
+class Browser:
+    """One signed-in session (cookies, CSRF token), shared by the parallel posts like tabs of one browser."""
+
+    def __init__(self, base: str, email: str):
+        self.base, self.jar = base, http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
+        self.get("/login/")
+        status, _body = self.post("/login/", {"username": email, "password": PASSWORD})
+        assert status == 302, status
+
+    def csrf(self) -> str:
+        return next(cookie.value for cookie in self.jar if cookie.name == "csrftoken")
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, data: dict) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data, doseq=True).encode()
+        request = urllib.request.Request(
+            self.base + path,
+            data=body,
+            headers={"X-CSRFToken": self.csrf(), "Referer": self.base + path},
+        )
+        return self._open(request)
+
+    def _open(self, request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 302 is an answer here, not a step
+
+
+def at_once(post, times: int = PARALLEL) -> Counter:
+    """`post()` from `times` threads released together; the statuses they got."""
+    barrier, statuses = threading.Barrier(times), []
+
+    def run():
+        barrier.wait()
+        statuses.append(post()[0])
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Counter(statuses)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The demo on a database of its own, served by gunicorn as in production."""
+    server = Server(tmp_path_factory.mktemp("parallel"))
+    url = server.new(f"parallel_{uuid.uuid4().hex[:8]}")
+    env = child_env(url, PAYMENT_SANDBOX_LEDGER=str(server.folder / "ledger.sqlite3"), ALLOWED_HOSTS="*")
+    try:
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            done = subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+        port = free_port()
+        log = (server.folder / "gunicorn.log").open("w")
+        gunicorn = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                f"--bind=127.0.0.1:{port}",
+                "--workers=3",
+                "--threads=4",
+                "--worker-class=gthread",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base, lambda query: server.sql(url, query)
+        gunicorn.terminate()
+        gunicorn.wait(10)
+    finally:
+        server.drop_all()
+
+
+def count(sql, query: str) -> int:
+    return sql(query)[0][0]
+
+
+def test_ten_identical_manage_confirmations_apply_one_change(site):
+    base, sql = site
+    owner = Browser(base, "owner@acme.test")
+    (item,) = sql(
+        "SELECT i.id FROM billing_subscriptionitem i JOIN billing_product p ON p.id = i.product_id "
+        "JOIN billing_subscription s ON s.id = i.subscription_id "
+        "JOIN accounts_account a ON a.id = s.account_id "
+        "WHERE a.name = 'Acme Self-Service' AND p.code = 'support' AND i.ended_at IS NULL"
+    )[0]
+    status, page = owner.post(
+        BILLING + "subscription/manage/preview/", {"kind": "add_seats", "item": item, "seats": 2}
+    )
+    assert status == 200, page[-500:]
+    quote = re.search(r'name="quote" value="([^"]+)"', page).group(1)
+    charges = count(sql, "SELECT count(*) FROM billing_charge")
+    statuses = at_once(lambda: owner.post(BILLING + "subscription/manage/confirm/", {"quote": quote}))
+    assert max(statuses) < 500 and statuses[302] >= 1, statuses
+    assert count(sql, "SELECT count(*) FROM billing_charge") == charges + 1  # one change, charged once
+    assert (
+        count(sql, "SELECT count(*) FROM billing_paymentattempt WHERE idempotency_key LIKE 'change-%'") == 1
+    )
+
+
+def test_ten_identical_card_forms_check_the_card_once_and_record_one_event(site):
+    base, sql = site
+    owner = Browser(base, "owner@acme.test")
+    form = {
+        "number": "5555555555554444",
+        "exp_month": 7,
+        "exp_year": 2031,
+        "cvc": "123",
+        "attempt_key": uuid.uuid4(),
+    }
+    checks = "SELECT count(*) FROM billing_paymentattempt WHERE operation = 'authorize'"
+    updates = "SELECT count(*) FROM billing_billingevent WHERE kind = 'payment_method_updated'"
+    before = count(sql, checks), count(sql, updates)
+    statuses = at_once(lambda: owner.post(BILLING + "payment/card/", form))
+    assert max(statuses) < 500 and statuses[302] >= 1, statuses
+    assert (count(sql, checks), count(sql, updates)) == (before[0] + 1, before[1] + 1)
+
+
+def test_ten_identical_billing_addresses_save_without_an_error(site):
+    base, sql = site
+    owner = Browser(base, "owner@acme.test")
+    form = {
+        "billing_name": "Acme Europe BV",
+        "billing_address": "Herengracht 1",
+        "billing_country": "NL",
+        "tax_id": "",
+    }
+    statuses = at_once(lambda: owner.post(BILLING + "invoices/billing-address/", form))
+    assert statuses == Counter({302: PARALLEL})
+    assert count(sql, "SELECT count(*) FROM accounts_account WHERE billing_name = 'Acme Europe BV'") == 1
