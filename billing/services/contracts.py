@@ -42,15 +42,18 @@ NOT_ACTIVE = _("Only an active account can be cancelled or terminated.")
 REFUND_LINE = _("Refund of the unused part of %(number)s")
 
 
-def _check(account: Account, by) -> Subscription:
+def _locked_and_checked(account: Account, by) -> tuple[Account, Subscription]:
+    """In the caller's transaction: lock the account, then check it as it is now — a second submit of the
+    same staff action waits for the first, then is refused with a reason (never a 500)."""
     if not by.has_perm("accounts.change_account"):
         raise PermissionDenied(NEEDS_PERMISSION)
+    account = Account.objects.select_for_update().get(pk=account.pk)
     if account.status != Account.Status.ACTIVE:
         raise ValidationError(NOT_ACTIVE)
     subscription = Subscription.objects.filter(account=account).first()
     if subscription is None:
         raise ValidationError(NOT_ACTIVE)
-    return subscription
+    return account, subscription
 
 
 @transaction.atomic
@@ -60,10 +63,9 @@ def staff_cancellation_schedule(
     """R7.2: a sales-assisted customer's notice, recorded by staff. Received at least the notice period before
     the end of the term, the cancellation takes effect at the end of the term; later, the term renews once
     and it takes effect at the end of the next term."""
-    subscription = _check(account, by)
+    account, subscription = _locked_and_checked(account, by)
     if account.kind not in SALES_ASSISTED:
         raise ValidationError(SELF_SERVICE_CANCELS_ITSELF)
-    Account.objects.select_for_update().filter(pk=account.pk).first()
     if ScheduledChange.objects.filter(account=account).account_cancellation().exists():
         raise ValidationError(ALREADY_CANCELLING)
     decision = notice_decision(subscription, contract_for(account), notice_received)
@@ -107,8 +109,7 @@ def early_termination(*, account: Account, by, now: datetime) -> FinalStatement:
     under the credit note's number; the account is cancelled now, with its final statement (R7.4). Not one
     transaction: the refund is sent once everything else is committed (R8.8)."""
     with transaction.atomic():
-        subscription = _check(account, by)
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        account, subscription = _locked_and_checked(account, by)
         quote = termination_quote(account, subscription, at=now)
         credit = None
         if quote.refund:

@@ -1,9 +1,13 @@
-"""R4.12 under real concurrency: two confirmations of the same form at the same moment record one."""
+"""R4.12, R7.3 under real concurrency: two confirmations of the same form, or two staff submits of the same
+action, at the same moment record one."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
-from billing.models import Cancellation, ScheduledChange
+from accounts.models import Account, User
+from billing.models import Cancellation, FinalStatement, Invoice, ScheduledChange
+from billing.services.contracts import early_termination
 from devtools.demo import seed_demo
 from tests.concurrency import postgresql_only, run_together
 from tests.helpers import CANCELLATIONS, NOW, demo_member, item, select, token_of
@@ -51,3 +55,16 @@ def test_r4_12_two_concurrent_account_cancellations_record_one():
     ]
     assert race(posts) == [302, 409]
     assert ScheduledChange.objects.filter(kind="cancel_account").count() == 1
+
+
+def test_r7_3_staff_terminating_early_twice_at_once_terminates_once_and_refuses_the_other():
+    """Issue 16: staff actions lock the account first, then check it: the second waits and is refused."""
+    seed_demo(now=NOW)
+    root = User.objects.get(email="root@staff.test")
+    account = Account.objects.get(name="Acme Self-Service")
+    results = run_together([lambda: early_termination(account=account, by=root, now=NOW)] * 2)
+    statements = [r for r in results if isinstance(r, FinalStatement)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert (len(statements), len(refused)) == (1, 1), results
+    assert FinalStatement.objects.filter(account=account).count() == 1
+    assert Invoice.objects.filter(account=account, kind="credit_note").count() <= 1
