@@ -116,10 +116,11 @@ def payments_resume(*, account_ids: list[int] | None = None) -> int:
                 change_charge_invoice(charge)
         except Exception:  # e.g. the account was cancelled since: nothing more is charged (R7.4)
             logger.exception("The charge of %s could not be invoiced", charge.event.idempotency_key)
-    unanswered = attempts_send(list(pending.select_related("invoice").order_by("id")))
-    # The voids of the card checks just answered (a request that died after its authorization).
-    voids = pending.filter(operation=Operation.VOID).select_related("invoice").order_by("id")
-    return unanswered + attempts_send(list(voids))
+    sent = list(pending.select_related("invoice").order_by("id"))
+    unanswered = attempts_send(sent)
+    # The voids of the card checks just answered (a request that died after its authorization): newer.
+    voids = pending.filter(operation=Operation.VOID, pk__gt=max((a.pk for a in sent), default=0))
+    return unanswered + attempts_send(list(voids.select_related("invoice").order_by("id")))
 
 
 def change_charge_key(charge: Charge) -> str:
