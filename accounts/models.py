@@ -2,6 +2,7 @@
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -135,6 +136,11 @@ class Account(models.Model):
         return self.trial_ends_on is not None
 
 
+STAFF_ARE_NOT_MEMBERS = _("Staff users cannot be members of a customer account.")
+OWNER_STAYS_OWNER = _("The owner stays the owner until the ownership is transferred to another member.")
+ONE_OWNER = _("This account has an owner already: an account has exactly one owner.")
+
+
 class Membership(models.Model):
     """A user's one place in one account (R1.1) and their role in it (R1.2)."""
 
@@ -161,6 +167,21 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.account}"
+
+    def clean(self):
+        """R1.5, checked by every form that edits a membership (the staff console's among them): staff users
+        are never members of a customer account, and the account keeps exactly one owner."""
+        super().clean()
+        if self.user_id is not None and self.user.is_staff:
+            raise ValidationError(STAFF_ARE_NOT_MEMBERS)
+        was_owner = (
+            self.pk is not None and Membership.objects.filter(pk=self.pk, role=self.Role.OWNER).exists()
+        )
+        if was_owner and self.role != self.Role.OWNER:
+            raise ValidationError({"role": OWNER_STAYS_OWNER})
+        owners = Membership.objects.filter(account_id=self.account_id, role=self.Role.OWNER)
+        if not was_owner and self.role == self.Role.OWNER and owners.exists():
+            raise ValidationError({"role": ONE_OWNER})
 
     @property
     def role_label(self):
