@@ -1,15 +1,35 @@
 """People, accounts and roles in the staff console. The billing app adds its own to the account pages
 (contract, history, staff actions) by registering its subclass of AccountAdmin (billing/admin/accounts.py)."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Membership, User
+from accounts.models import STAFF_ARE_NOT_MEMBERS, Account, Membership, User
+
+OWNER_NOT_DELETED = _("The owner's membership cannot be deleted: transfer the ownership first.")
+
+
+class OwnerKeptFormSet(forms.BaseInlineFormSet):
+    """The account page's members: the owner's row cannot be ticked for deletion (R1.5)."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if (
+                self.can_delete
+                and self._should_delete_form(form)
+                and form.instance.role == Membership.Role.OWNER
+            ):
+                raise ValidationError(OWNER_NOT_DELETED)
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = OwnerKeptFormSet
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "joined_at"]
@@ -71,9 +91,27 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "account"]
     autocomplete_fields = ["user", "account"]
 
+    def has_delete_permission(self, request, obj=None):
+        """Never the owner's membership (R1.5): deleting a user or an account that would take it is refused
+        by the admin's confirmation page, which checks this for every object it would delete."""
+        if obj is not None and obj.role == Membership.Role.OWNER:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class StaffAreNotMembersForm(UserChangeForm):
+    """R1.5 from the other side: a member of a customer account cannot be made staff."""
+
+    def clean_is_staff(self):
+        is_staff = self.cleaned_data["is_staff"]
+        if is_staff and Membership.objects.filter(user=self.instance.pk).exists():
+            raise ValidationError(STAFF_ARE_NOT_MEMBERS)
+        return is_staff
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = StaffAreNotMembersForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]

@@ -139,6 +139,8 @@ class Account(models.Model):
 STAFF_ARE_NOT_MEMBERS = _("Staff users cannot be members of a customer account.")
 OWNER_STAYS_OWNER = _("The owner stays the owner until the ownership is transferred to another member.")
 ONE_OWNER = _("This account has an owner already: an account has exactly one owner.")
+# The owner role while it passes to another member, inside the transfer's transaction only (migration 0003).
+OWNER_HANDOVER = "owner_handover"
 
 
 class Membership(models.Model):
@@ -159,7 +161,7 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            # At most one owner per account in the database; services keep "at least one" (R1.2).
+            # At most one owner per account; "at least one" is a trigger (migration 0003, R1.5).
             models.UniqueConstraint(
                 fields=["account"], condition=Q(role="owner"), name="membership_one_owner_per_account"
             ),

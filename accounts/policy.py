@@ -36,6 +36,7 @@ class Action(StrEnum):
     MANAGE_BILLING_CONTACTS = "manage_billing_contacts"  # the owner decides who receives invoices (R8.3)
     VIEW_BILLING_HISTORY = "view_billing_history"  # owner and billing admins (R9.3)
     EXPORT_DATA = "export_data"  # the owner only (R7.6)
+    TRANSFER_OWNERSHIP = "transfer_ownership"  # the owner only (R1.5)
 
 
 # The table's wording (seed 002), for the Manage page and the staff console.
@@ -91,6 +92,7 @@ ALWAYS_ALLOWED = frozenset(
         Action.MANAGE_BILLING_CONTACTS,
         Action.VIEW_BILLING_HISTORY,
         Action.EXPORT_DATA,
+        Action.TRANSFER_OWNERSHIP,
     }
 )
 
@@ -137,6 +139,7 @@ ACTION_DENIED_MESSAGES = {
     Action.UPDATE_PAYMENT_METHOD: _("Only the account owner can update the card. Ask the account owner."),
     Action.MANAGE_BILLING_CONTACTS: _("Only the account owner decides who receives the invoices."),
     Action.EXPORT_DATA: _("Only the account owner can export the account's data. Ask the account owner."),
+    Action.TRANSFER_OWNERSHIP: _("Only the account owner can transfer the ownership of the account."),
 }
 OWNER_ONLY_MESSAGE = _(
     "Only the account owner can remove products, cancel the account or create billing admins. "

@@ -61,6 +61,17 @@ def account_cancellation_confirmed(cancellation) -> None:
     )
 
 
+def ownership_transferred(*, account, former, successor, by, now) -> None:
+    """R1.5: the former owner and the new one both learn of the transfer."""
+    recipients = [user.email for user in (former, successor) if user is not None]
+    context = {"account": account, "former": former, "successor": successor, "by": by}
+    transaction.on_commit(
+        lambda: _send(
+            to=recipients, template="ownership_transferred", context=context, language=account.language
+        )
+    )
+
+
 def invoice_recipients(account) -> list[str]:
     """The owner and every billing contact (R8.3)."""
     owner = Membership.objects.filter(account=account, role=Membership.Role.OWNER).values_list(

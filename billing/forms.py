@@ -199,6 +199,25 @@ class MemberRoleForm(Form):
     grant = flag_field()
 
 
+class OwnershipTransferForm(Form):
+    """R1.5: to whom, and the owner's explicit confirmation that they become an admin."""
+
+    successor = forms.TypedChoiceField(label=_("New owner"), coerce=int)
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that I become an admin and can no longer update the card, cancel the account "
+            "or export its data."
+        ),
+        error_messages={"required": _("Tick the box to confirm the transfer.")},
+    )
+
+    def __init__(self, *args, successors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].choices = [
+            (member.pk, f"{member.user.email} · {member.role_label}") for member in successors
+        ]
+
+
 class CardForm(Form):
     """R8.4. The number and the security code go to the gateway and are never stored."""
 

@@ -10,6 +10,7 @@ from billing.views import (
     history,
     home,
     invoices,
+    owner,
     payment,
     subscription,
 )
@@ -42,6 +43,7 @@ urlpatterns = [
     ),
     path(BILLING + "payment/", payment.payment_page, name="payment"),
     path(BILLING + "payment/card/", payment.payment_method, name="payment_method"),
+    path(BILLING + "owner/", owner.ownership, name="ownership"),
     path(BILLING + "contacts/", contacts.contact_list, name="contacts"),
     path(BILLING + "contacts/add/", contacts.contact_add, name="contact_add"),
     path(BILLING + "contacts/remove/", contacts.contact_remove, name="contact_remove"),

@@ -88,3 +88,30 @@ def rolled_back_like_the_test():
     atomic._from_testcase = True
     with atomic:
         yield
+
+
+def admin_change_data(response) -> dict:
+    """What a Django admin change page posts when nothing is touched: its form and every inline formset."""
+
+    def posted(form) -> dict:
+        data = {}
+        for name, field in form.fields.items():
+            value, key = form[name].value(), form.add_prefix(name)
+            if hasattr(field.widget, "widgets"):  # split date and time
+                for index, part in enumerate(field.widget.decompress(value)):
+                    data[f"{key}_{index}"] = "" if part is None else str(part)
+            elif isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+            elif isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            elif value is not None:
+                data[key] = str(value)
+        return data
+
+    data = posted(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        data |= posted(inline.formset.management_form)
+        for form in inline.formset.forms:
+            data |= posted(form)
+    return data

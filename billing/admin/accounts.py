@@ -10,6 +10,7 @@ from billing.admin.audit import BillingEventInline
 from billing.admin.base import AuditedAdminMixin
 from billing.admin.changes import ScheduledChangeInline, downgrade_spp_to_support, reinstate_account
 from billing.admin.contracts import ContractTermsInline, cancel_with_notice, terminate_early
+from billing.admin.members import transfer_ownership
 from billing.admin.payments import grant_temporary_reactivation
 
 admin.site.unregister(Account)
@@ -25,6 +26,7 @@ class AccountAdmin(AuditedAdminMixin, BaseAccountAdmin):
         grant_temporary_reactivation,
         cancel_with_notice,
         terminate_early,
+        transfer_ownership,
     ]
 
     def account_of(self, obj):

@@ -62,10 +62,10 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
     deleted["event_authors_forgotten"] = BillingEvent.objects.filter(account=account).anonymize(
         EVENTS_NAMING_PEOPLE
     )
-    users.delete()  # their memberships go with them
     DunningCase.objects.filter(account=account, status__in=["open", "suspended"]).update(
         status="closed", closed_at=at
     )
+    # Marked deleted before its people go: the database lets a deleted account lose its owner (R1.5).
     Account.objects.filter(pk=account.pk).update(
         status=Account.Status.DELETED,
         name=f"Deleted account #{account.pk}",
@@ -74,6 +74,7 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
         tax_id="",
         next_action_at=None,
     )
+    users.delete()  # their memberships go with them
     tombstone = DataDeletion.objects.create(account=account, deleted_at=at, deleted=deleted)
     billing_event_record(
         account=account,

@@ -48,6 +48,7 @@ class BillingEvent(models.Model):
         TEMPORARY_SEATS_EXTENDED = "temporary_seats_extended", _("Temporary seats extended")
         BILLING_ADMIN_GRANTED = "billing_admin_granted", _("Billing admin role granted")
         BILLING_ADMIN_REVOKED = "billing_admin_revoked", _("Billing admin role revoked")
+        OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred")
         SCHEDULED_CHANGE_UNDONE = "scheduled_change_undone", _("Pending change undone")
         INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
         INVOICE_PAID = "invoice_paid", _("Invoice paid")

@@ -1,14 +1,16 @@
-"""R6.4: the owner grants or revokes the billing-admin role of the account's members."""
+"""R6.4: the owner grants or revokes the billing-admin role of the account's members; R1.5: the owner hands
+the ownership over."""
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
-from accounts.models import Membership
+from accounts.models import OWNER_HANDOVER, Account, Membership
+from billing import emails
 from billing.models import BillingEvent
 from billing.services.audit import billing_event_record
 
@@ -48,3 +50,57 @@ def billing_admin_set(*, membership: Membership, member_id: int, grant: bool, no
         now=now,
     )
     return member
+
+
+NOT_A_SUCCESSOR = _("Ownership goes to an admin or a billing admin of the account.")
+SUCCESSOR_ROLES = (Role.ADMIN, Role.BILLING_ADMIN)
+
+
+def ownership_successors(account) -> list[Membership]:
+    """Who may receive the ownership (R1.5): the account's admins and billing admins, never a staff user."""
+    return list(
+        Membership.objects.filter(account=account, role__in=SUCCESSOR_ROLES, user__is_staff=False)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+@transaction.atomic
+def ownership_transfer(*, account, successor_id: int, by, now: datetime) -> Membership:
+    """Hand the account's ownership to one of its admins or billing admins (R1.5); the former owner becomes
+    an admin, as in Zendesk. `by` is the owner, or a staff user when the owner left. Both are emailed and
+    the billing history keeps the change.
+
+    The account is locked first, then checked: two transfers at once run one after the other, and the
+    second finds the owner has changed. The role passes through OWNER_HANDOVER so that the database's
+    "at least one owner" trigger, which on SQLite cannot wait for the commit, holds at every statement."""
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    members = Membership.objects.select_related("user").filter(account=account)
+    owner = members.filter(role=Role.OWNER).first()
+    successor = members.filter(pk=successor_id).first()
+    if successor is None:
+        raise Http404("No such member.")
+    if owner is not None and not by.is_staff and owner.user_id != by.pk:
+        raise PermissionDenied(policy.denied_message(owner, policy.Action.TRANSFER_OWNERSHIP))
+    if successor.role not in SUCCESSOR_ROLES or successor.user.is_staff:
+        raise ValidationError(NOT_A_SUCCESSOR)
+    if owner is not None:
+        Membership.objects.filter(pk=owner.pk).update(role=OWNER_HANDOVER)
+    Membership.objects.filter(pk=successor.pk).update(role=Role.OWNER)
+    if owner is not None:
+        Membership.objects.filter(pk=owner.pk).update(role=Role.ADMIN)
+    former = owner.user.email if owner is not None else ""
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.OWNERSHIP_TRANSFERRED,
+        by=by,
+        summary=f"Ownership: {former or '—'} → {successor.user.email}",
+        before={"owner": former, "successor_role": successor.role},
+        after={"owner": successor.user.email, "former_owner_role": Role.ADMIN if former else ""},
+        now=now,
+    )
+    emails.ownership_transferred(
+        account=account, former=owner.user if owner else None, successor=successor.user, by=by, now=now
+    )
+    successor.role = Role.OWNER
+    return successor

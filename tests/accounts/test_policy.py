@@ -69,6 +69,7 @@ def expected(kind, role, action) -> bool:
         Action.UPDATE_PAYMENT_METHOD,
         Action.MANAGE_BILLING_CONTACTS,
         Action.EXPORT_DATA,
+        Action.TRANSFER_OWNERSHIP,  # R1.5
     ):  # owner only
         return role == Role.OWNER
     if action == Action.VIEW_BILLING_HISTORY:  # R9.3: owners and billing admins

@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from django.core import signing
 
-from accounts.models import Membership
 from accounts.policy import can, can_modify
 from billing.lifecycle.tick import billing_tick
 from billing.models import Charge, Price, ScheduledChange, SubscriptionItem
 from billing.services.changes import QUOTE_SALT
+from billing.services.members import ownership_transfer
 from tests.helpers import MANAGE, NOW, change, demo_member, item, new_events, preview, quote_of, text
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -334,7 +334,8 @@ def test_a_tampered_quote_is_refused(sign_in, tamper):
 def test_a_billing_admins_confirmation_of_an_owner_only_quote_is_refused(sign_in):
     """The policy is checked again at confirmation: a quote does not carry permissions."""
     owner_quote = quote_of(preview(sign_in("owner@acme.test"), kind="change_cycle", cycle="annual"))
-    Membership.objects.filter(user__email="owner@acme.test").update(role="admin")
+    owner, admin = demo_member("owner@acme.test"), demo_member("admin@acme.test")
+    ownership_transfer(account=owner.account, successor_id=admin.pk, by=owner.user, now=NOW)  # now an admin
     assert sign_in("owner@acme.test").post(MANAGE + "confirm/", {"quote": owner_quote}).status_code == 403
     assert not ScheduledChange.objects.exists()
 
