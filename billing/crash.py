@@ -13,6 +13,8 @@ POINTS = {
     "intent-committed": "after the intents committed, before the provider is called",
     "provider-answered": "after the provider answered, before the answers are recorded",
     "answer-recorded": "after the answers and what they mean committed, before the next batch",
+    "email-claimed": "after an email of the outbox was claimed, before it is handed to the mail server",
+    "email-sent": "after the mail server accepted an email, before the outbox records it sent",
 }
 _point, _, _nth = os.environ.get("BILLING_CRASH_AT", "").partition(":")
 _reached = 0

@@ -11,7 +11,7 @@ from django_tasks import task
 from billing import emails
 from billing.clock import now_for
 from billing.export_archive import write_export
-from billing.models import DataExport, Invoice
+from billing.models import DataExport
 
 EXPORT_DAYS = 7
 
@@ -46,10 +46,3 @@ def build_data_export(export_id: int) -> None:
     export.finished_at, export.expires_at = now, now + timedelta(days=EXPORT_DAYS)
     export.save(update_fields=["status", "progress", "size", "file", "finished_at", "expires_at"])
     emails.data_export_ready(export)
-
-
-@task()
-def send_invoice_issued(invoice_id: int) -> None:
-    """R8.3: an issued invoice with its PDF to the owner and the billing contacts. A task, so the billing
-    clock and the pages never wait for a PDF (~35 ms each): the worker renders and sends it."""
-    emails.invoice_issued(Invoice.objects.select_related("account").get(pk=invoice_id))

@@ -1,4 +1,4 @@
-"""The append-only billing history (R9.3) and the emails the billing clock sent: read only."""
+"""The append-only billing history (R9.3) and the email outbox (issue 16): read only."""
 
 from django.contrib import admin
 
@@ -19,7 +19,10 @@ class BillingEventAdmin(ReadOnlyAdmin):
 
 @admin.register(EmailLog)
 class EmailLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "account", "subject", "recipients"]
+    """Every email with its state: waiting (no sent_at), sent, or failing (last error, attempts)."""
+
+    list_display = ["created_at", "account", "subject", "recipients", "sent_at", "attempts", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "recipients", "key"]
     list_select_related = ["account"]
 

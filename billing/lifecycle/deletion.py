@@ -58,7 +58,7 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
     Cancellation.objects.filter(account=account).update(explanation="")
     PaymentMethod.objects.filter(account=account).delete()
     Subscription.objects.filter(account=account).delete()
-    EmailLog.objects.filter(account=account).update(recipients="")
+    EmailLog.objects.filter(account=account).update(recipients="", body="")
     deleted["event_authors_forgotten"] = BillingEvent.objects.filter(account=account).anonymize(
         EVENTS_NAMING_PEOPLE
     )

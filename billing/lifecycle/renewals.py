@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 
 from accounts.models import Account
-from billing import crash, pricing, tasks
+from billing import crash, emails, pricing
 from billing.models import (
     BillingEvent,
     Discount,
@@ -150,8 +150,7 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
     BillingEvent.objects.bulk_create(events)
     PaymentAttempt.objects.bulk_create(_charge_intents(invoices, cards))
     update_each([s.account for s in subscriptions], ["next_action_at"])
-    for invoice in invoices:
-        transaction.on_commit(lambda pk=invoice.pk: tasks.send_invoice_issued.enqueue(pk))
+    emails.queue(*[emails.invoice_issued(invoice) for invoice in invoices])
     return {s.account_id for s in subscriptions}
 
 

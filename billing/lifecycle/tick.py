@@ -27,6 +27,7 @@ from billing.lifecycle.dunning import dunning_actions
 from billing.lifecycle.renewals import BATCH_SIZE, renew_in_bulk, renewal
 from billing.lifecycle.trials import midnight, trial_end
 from billing.models import BillingEvent, PaymentAttempt, ScheduledChange, Subscription, TestClock
+from billing.outbox import emails_send_due
 from billing.selectors.payments import live_dunning_case
 from billing.services.audit import billing_event_record
 from billing.services.collection import attempts_send, payments_resume
@@ -57,6 +58,7 @@ class TickReport:
     failed: list[tuple[int, str]] = field(default_factory=list)
     mismatches: int = 0  # between the provider's ledger and our records, found at the end (R8.8)
     unanswered: int = 0  # payments the provider did not answer (down?): sent again by the next tick
+    emails: int = 0  # emails the worker had not sent, sent by the clock
 
 
 # --- What is due --------------------------------------------------------------------------------------
@@ -146,6 +148,8 @@ def billing_tick(
         _in_threads(advance, ids, workers)
     # R8.8: what changed lately, logged and listed for staff (`billing_reconcile` compares everything).
     report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
+    # Issue 16: the emails no worker sent (never picked up, or their sender died holding them).
+    report.emails = emails_send_due(real_now=now_for())
     return report
 
 

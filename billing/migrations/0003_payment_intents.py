@@ -4,6 +4,7 @@ kept for staff.
 Attempts made before were all answered: their outcome is the old `succeeded` flag. Invoice numbers, which
 the provider's ledger refers to, become unique and indexed."""
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 
@@ -86,5 +87,49 @@ class Migration(migrations.Migration):
             model_name='billingevent',
             name='kind',
             field=models.CharField(choices=[('change_requested', 'Change requested'), ('change_request_approved', 'Change request approved'), ('change_request_declined', 'Change request declined'), ('product_removal_scheduled', 'Product removal scheduled'), ('account_cancellation_scheduled', 'Account cancellation scheduled'), ('suite_pricing_end_scheduled', 'End of suite pricing scheduled'), ('scheduled_change_applied', 'Scheduled change applied'), ('scheduled_change_revoked', 'Reinstated by support staff'), ('staff_edit', 'Changed by support staff'), ('seats_added', 'Agent seats added'), ('seats_reduction_scheduled', 'Agent seat removal scheduled'), ('product_added', 'Product added'), ('edition_upgraded', 'Edition upgraded'), ('edition_downgrade_scheduled', 'Edition downgrade scheduled'), ('cycle_change_scheduled', 'Billing cycle change scheduled'), ('payment_type_changed', 'Payment type changed'), ('temporary_seats_extended', 'Temporary seats extended'), ('billing_admin_granted', 'Billing admin role granted'), ('billing_admin_revoked', 'Billing admin role revoked'), ('ownership_transferred', 'Ownership transferred'), ('scheduled_change_undone', 'Pending change undone'), ('invoice_issued', 'Invoice issued'), ('invoice_paid', 'Invoice paid'), ('invoice_closed', 'Invoice voided or written off'), ('period_renewed', 'Subscription renewed'), ('trial_converted', 'Trial converted'), ('trial_expired', 'Trial expired'), ('dunning_step', 'Payment reminder'), ('account_suspended', 'Account cancelled for non-payment'), ('account_reactivated', 'Account reactivated'), ('temporary_reactivation', 'Temporary reactivation'), ('data_deleted', 'Data deleted'), ('test_clock_advanced', 'Test clock advanced'), ('account_terminated', 'Contract terminated early'), ('contract_ended', 'Contract ended without renewal'), ('refund_issued', 'Refund issued'), ('final_statement_issued', 'Final statement issued'), ('data_export_requested', 'Data export requested'), ('payment_failed', 'Payment failed'), ('payment_method_updated', 'Card updated'), ('billing_address_changed', 'Billing address changed'), ('billing_contact_added', 'Billing contact added'), ('billing_contact_removed', 'Billing contact removed'), ('billing_contact_requested', 'Billing contact request'), ('billing_contact_request_decided', 'Billing contact request decided')], max_length=40, verbose_name='kind'),
+        ),
+        # Issue 16: the email outbox — body, the invoice to attach, the claim, when sent.
+        migrations.AlterModelOptions(
+            name='emaillog',
+            options={'ordering': ['-created_at', '-id'], 'verbose_name': 'email', 'verbose_name_plural': 'emails'},
+        ),
+        migrations.AddField(
+            model_name='emaillog',
+            name='attempts',
+            field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
+        ),
+        migrations.AddField(
+            model_name='emaillog',
+            name='body',
+            field=models.TextField(blank=True, verbose_name='body'),
+        ),
+        migrations.AddField(
+            model_name='emaillog',
+            name='claimed_until',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='claimed until'),
+        ),
+        migrations.AddField(
+            model_name='emaillog',
+            name='invoice',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='billing.invoice'),
+        ),
+        migrations.AddField(
+            model_name='emaillog',
+            name='last_error',
+            field=models.CharField(blank=True, max_length=300, verbose_name='last error'),
+        ),
+        migrations.AddField(
+            model_name='emaillog',
+            name='sent_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='sent at'),
+        ),
+        migrations.AlterField(
+            model_name='emaillog',
+            name='created_at',
+            field=models.DateTimeField(verbose_name='written at'),
+        ),
+        migrations.AddIndex(
+            model_name='emaillog',
+            index=models.Index(condition=models.Q(('sent_at', None)), fields=['claimed_until'], name='email_unsent_by_claim'),
         ),
     ]

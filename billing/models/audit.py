@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -113,18 +114,34 @@ class BillingEvent(models.Model):
 
 
 class EmailLog(models.Model):
-    """An email the billing clock decided to send, recorded before it is sent: a rerun never sends twice."""
+    """The outbox (billing/outbox.py): an email written by the transaction that decided it, sent after it
+    commits. The key says what it is about: the same email is never written twice (R9.1), and every attempt
+    at sending it carries the same Message-ID."""
 
     key = models.CharField(_("key"), max_length=120, unique=True)
     account = models.ForeignKey(Account, null=True, on_delete=models.SET_NULL, related_name="+")
     recipients = models.TextField(_("recipients"))
     subject = models.CharField(_("subject"), max_length=200)
-    created_at = models.DateTimeField(_("at"))
+    body = models.TextField(_("body"), blank=True)
+    # Its PDF is attached by the sender, so that the deciding transaction never waits for a PDF.
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Until then the email is its sender's; after it, the billing clock presumes the sender dead.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = _("email sent")
-        verbose_name_plural = _("emails sent")
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The clock's safety net reads the unsent ones whose sender is late (billing.outbox).
+            models.Index(fields=["claimed_until"], condition=Q(sent_at=None), name="email_unsent_by_claim"),
+        ]
 
     def __str__(self):
         return self.subject

@@ -226,7 +226,7 @@ def product_removal_schedule(
     if summary.cancels_account:
         _schedule_account_cancellation(cancellation, derived=True, now=now)
     _rotate(draft, clear=True)
-    transaction.on_commit(lambda: emails.removal_confirmed(cancellation))
+    emails.removal_confirmed(cancellation)
     return cancellation
 
 
@@ -284,5 +284,5 @@ def account_cancellation_schedule(
     )
     _schedule_account_cancellation(cancellation, derived=False, now=now)
     _rotate(draft, clear=True)
-    transaction.on_commit(lambda: emails.account_cancellation_confirmed(cancellation))
+    emails.account_cancellation_confirmed(cancellation)
     return cancellation

@@ -68,7 +68,7 @@ def _change_request_open(
         after={"request": change_request.pk, "what": what, "why": why},
         now=now,
     )
-    transaction.on_commit(lambda: emails.change_request_received(change_request))
+    emails.change_request_received(change_request)
     return change_request
 
 
@@ -110,7 +110,7 @@ def change_request_decide(
         after={"status": status, "note": note},
         now=now,
     )
-    transaction.on_commit(lambda: emails.change_request_decided(locked))
+    emails.change_request_decided(locked)
     return locked
 
 

@@ -99,7 +99,7 @@ def staff_cancellation_schedule(
         now=now,
     )
     due_no_later_than(account, decision.effective_at)
-    transaction.on_commit(lambda: emails.account_cancellation_confirmed(cancellation))
+    emails.account_cancellation_confirmed(cancellation)
     return cancellation
 
 
@@ -189,5 +189,5 @@ def cancel_account_now(account: Account, *, at: datetime, credit_notes=()) -> Fi
         after={"ended": ended, "balance_due": statement.balance_due},
         now=at,
     )
-    transaction.on_commit(lambda: emails.final_statement(statement))
+    emails.final_statement(statement)
     return statement

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Account
-from billing import gateway, pricing, tasks
+from billing import emails, gateway, pricing
 from billing.models import (
     BillingEvent,
     Invoice,
@@ -111,7 +111,7 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     invoice.save()
     issued_event(invoice, now).save(force_insert=True)
     if notify:
-        transaction.on_commit(lambda: tasks.send_invoice_issued.enqueue(invoice.pk))
+        emails.queue(emails.invoice_issued(invoice))
     return invoice
 
 

@@ -158,3 +158,26 @@ def retry_facts() -> None:
         ),
         pending=PaymentAttempt.objects.pending().count(),
     )
+
+
+def emails_write(count: int) -> None:
+    """`count` emails decided in one transaction, as a service writes them: queued for the worker."""
+    from django.db import transaction
+
+    from billing import emails
+
+    account = Account.objects.create(name="Outbox", kind=Account.Kind.SELF_SERVICE, created_on=timezone.now())
+    user = User.objects.create_user(email="owner@outbox.test", password="unused-Pa55word")
+    Membership.objects.create(user=user, account=account, role=Membership.Role.OWNER)
+    context = {"account": account, "deletion_at": timezone.now()}
+    with transaction.atomic():
+        for n in range(count):
+            emails.send_once(key=f"outbox-{n}", account=account, template="suspended", context=context)
+    _say(written=count)
+
+
+def emails_facts() -> None:
+    from billing.models import EmailLog
+
+    rows = EmailLog.objects.order_by("key").values_list("key", "sent_at", "attempts")
+    _say(emails={key: {"sent": sent is not None, "attempts": attempts} for key, sent, attempts in rows})

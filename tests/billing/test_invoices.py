@@ -12,7 +12,7 @@ from django_tasks import default_task_backend
 from pypdf import PdfReader
 
 from accounts.models import Account
-from billing.models import Invoice, InvoiceLine
+from billing.models import EmailLog, Invoice, InvoiceLine
 from billing.services.invoices import LineSpec, invoice_close, invoice_draft, invoice_finalize
 from tests.helpers import NOW, demo_member, new_events, text
 
@@ -219,7 +219,7 @@ def test_invoices_are_emailed_with_the_pdf_to_the_owner_and_billing_contacts(
     assert (name, mimetype) == (f"{invoice.number}.pdf", "application/pdf") and content.startswith(b"%PDF")
 
 
-def test_r8_3_the_invoice_email_is_a_task_so_the_billing_clock_never_renders_a_pdf(
+def test_r8_3_the_invoice_email_is_written_with_the_invoice_and_sent_by_the_worker_with_its_pdf(
     settings, django_capture_on_commit_callbacks
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -227,10 +227,15 @@ def test_r8_3_the_invoice_email_is_a_task_so_the_billing_clock_never_renders_a_p
         invoice = issue(acme(), notify=True)
     assert mail.outbox == []  # queued for the worker, not sent here
     (queued,) = default_task_backend.results
-    assert queued.task.name == "send_invoice_issued" and queued.args == [invoice.pk]
+    written = EmailLog.objects.get(key=f"invoice-{invoice.number}-issued")
+    assert queued.task.name == "send_email" and queued.args == [written.pk]
+    assert written.invoice_id == invoice.pk and written.sent_at is None  # the outbox row, committed with it
     queued.task.call(*queued.args)  # what the worker does
     (email,) = mail.outbox
     assert email.attachments[0][0] == f"{invoice.number}.pdf"
+    assert email.extra_headers["Message-ID"] == f"<invoice-{invoice.number}-issued@127.0.0.1>"
+    written.refresh_from_db()
+    assert written.sent_at is not None and written.attempts == 1
 
 
 # --- Who sees invoices (R8.1) ------------------------------------------------------------------------
