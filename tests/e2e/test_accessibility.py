@@ -28,6 +28,7 @@ OWNER_PAGES = [
     ("payment", f"{BILLING}/payment/"),
     ("contacts", f"{BILLING}/contacts/"),
     ("data-export", f"{BILLING}/export/"),
+    ("account-owner", f"{BILLING}/owner/"),
     ("history", f"{BILLING}/history/"),
     ("not-found", f"{BILLING}/invoices/999999/pdf/"),
 ]
