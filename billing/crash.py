@@ -13,6 +13,7 @@ POINTS = {
     "intent-committed": "after the intents committed, before the provider is called",
     "provider-answered": "after the provider answered, before the answers are recorded",
     "answer-recorded": "after the answers and what they mean committed, before the next batch",
+    "export-building": "in a data export's progress step, after its progress and heartbeat committed",
 }
 _point, _, _nth = os.environ.get("BILLING_CRASH_AT", "").partition(":")
 _reached = 0
