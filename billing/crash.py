@@ -15,6 +15,7 @@ POINTS = {
     "answer-recorded": "after the answers and what they mean committed, before the next batch",
     "email-claimed": "after an email of the outbox was claimed, before it is handed to the mail server",
     "email-sent": "after the mail server accepted an email, before the outbox records it sent",
+    "export-building": "in a data export's progress step, after its progress and heartbeat committed",
 }
 _point, _, _nth = os.environ.get("BILLING_CRASH_AT", "").partition(":")
 _reached = 0

@@ -40,7 +40,7 @@ SUPPORT_PERMISSIONS = {
     ("billing", "datadeletion"): VIEW,
     ("billing", "contractterms"): VIEW_CHANGE,
     ("billing", "finalstatement"): VIEW,
-    ("billing", "dataexport"): VIEW,
+    ("billing", "dataexport"): ["view", "cancel"],
     ("billing", "billingevent"): VIEW,
     ("billing", "subscriptionchangerequest"): VIEW_CHANGE,
     ("billing", "testclock"): VIEW_CHANGE_ADD,

@@ -89,7 +89,14 @@ def site(tmp_path_factory):
     """The demo on a database of its own, served by gunicorn as in production."""
     server = Server(tmp_path_factory.mktemp("parallel"))
     url = server.new(f"parallel_{uuid.uuid4().hex[:8]}")
-    env = child_env(url, PAYMENT_SANDBOX_LEDGER=str(server.folder / "ledger.sqlite3"), ALLOWED_HOSTS="*")
+    env = child_env(
+        url,
+        PAYMENT_SANDBOX_LEDGER=str(server.folder / "ledger.sqlite3"),
+        ALLOWED_HOSTS="*",
+        # Tasks wait for a worker, as in production (none runs here): an export stays in progress.
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+        MEDIA_ROOT=str(server.folder / "media"),
+    )
     try:
         for command in (["migrate", "--noinput"], ["seed_demo"]):
             done = subprocess.run(
@@ -185,3 +192,17 @@ def test_ten_identical_billing_addresses_save_without_an_error(site):
     statuses = at_once(lambda: owner.post(BILLING + "invoices/billing-address/", form))
     assert statuses == Counter({302: PARALLEL})
     assert count(sql, "SELECT count(*) FROM accounts_account WHERE billing_name = 'Acme Europe BV'") == 1
+
+
+def test_r7_6_ten_identical_export_requests_queue_one_export(site):
+    base, sql = site
+    owner = Browser(base, "owner@acme.test")
+    exports = (
+        "SELECT count(*) FROM billing_dataexport e JOIN accounts_account a ON a.id = e.account_id "
+        "WHERE a.name = 'Acme Self-Service'"
+    )
+    before = count(sql, exports)
+    statuses = at_once(lambda: owner.post(BILLING + "export/new/", {}))
+    assert statuses == Counter({302: PARALLEL})  # no 5xx: the requests that lost the race got the winner's
+    assert count(sql, exports) == before + 1
+    assert count(sql, "SELECT count(*) FROM billing_billingevent WHERE kind = 'data_export_requested'") == 1

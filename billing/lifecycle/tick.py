@@ -31,7 +31,7 @@ from billing.outbox import emails_send_due
 from billing.selectors.payments import live_dunning_case
 from billing.services.audit import billing_event_record
 from billing.services.collection import attempts_send, payments_resume
-from billing.services.exports import data_exports_prune
+from billing.services.exports import data_exports_prune, data_exports_recover
 from billing.services.reconciliation import payments_reconcile
 from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_apply
 
@@ -59,6 +59,7 @@ class TickReport:
     mismatches: int = 0  # between the provider's ledger and our records, found at the end (R8.8)
     unanswered: int = 0  # payments the provider did not answer (down?): sent again by the next tick
     emails: int = 0  # emails the worker had not sent, sent by the clock
+    exports: dict[str, int] = field(default_factory=dict)  # exports whose worker died: requeued, failed
 
 
 # --- What is due --------------------------------------------------------------------------------------
@@ -124,6 +125,7 @@ def billing_tick(
     report, lock = TickReport(), threading.Lock()
     report.unanswered = payments_resume()  # R8.8: first, the intents a crash left without an answer
     data_exports_prune(real_now=real_now)  # R7.6: export links expire after 7 days, their files go
+    report.exports = data_exports_recover(real_now=real_now)  # issue 16: built again, or failed, not stuck
     ids = account_ids if account_ids is not None else due_account_ids(real_now)
     renewed: set[int] = set()  # counted once, even when advanced again after their bulk renewal
     if bulk:

@@ -2,7 +2,10 @@
 they were sent with (the token, the reference they act on), answered when; reconciliation's findings are
 kept for staff.
 Attempts made before were all answered: their outcome is the old `succeeded` flag. Invoice numbers, which
-the provider's ledger refers to, become unique and indexed."""
+the provider's ledger refers to, become unique and indexed.
+Data exports (issue 16) count their attempts, record the worker's heartbeat and why they stopped, can be
+cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
+first, the newest kept."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -17,6 +20,16 @@ def outcomes_from_succeeded(apps, schema_editor):
 def succeeded_from_outcomes(apps, schema_editor):
     attempts = apps.get_model("billing", "PaymentAttempt").objects
     attempts.update(succeeded=models.Q(status="succeeded"))
+
+
+def one_export_in_progress(apps, schema_editor):
+    exports = apps.get_model("billing", "DataExport").objects
+    in_progress = exports.filter(status__in=["queued", "building"]).order_by("account_id", "-created_at", "-id")
+    kept = set()
+    for export in in_progress.only("pk", "account_id"):
+        if export.account_id in kept:
+            exports.filter(pk=export.pk).update(status="failed", failure="duplicate of a newer export")
+        kept.add(export.account_id)
 
 
 class Migration(migrations.Migration):
@@ -82,13 +95,37 @@ class Migration(migrations.Migration):
             model_name='invoice',
             constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('number',), name='invoice_number_unique'),
         ),
-        # R1.5: the billing history names ownership transfers.
-        migrations.AlterField(
-            model_name='billingevent',
-            name='kind',
-            field=models.CharField(choices=[('change_requested', 'Change requested'), ('change_request_approved', 'Change request approved'), ('change_request_declined', 'Change request declined'), ('product_removal_scheduled', 'Product removal scheduled'), ('account_cancellation_scheduled', 'Account cancellation scheduled'), ('suite_pricing_end_scheduled', 'End of suite pricing scheduled'), ('scheduled_change_applied', 'Scheduled change applied'), ('scheduled_change_revoked', 'Reinstated by support staff'), ('staff_edit', 'Changed by support staff'), ('seats_added', 'Agent seats added'), ('seats_reduction_scheduled', 'Agent seat removal scheduled'), ('product_added', 'Product added'), ('edition_upgraded', 'Edition upgraded'), ('edition_downgrade_scheduled', 'Edition downgrade scheduled'), ('cycle_change_scheduled', 'Billing cycle change scheduled'), ('payment_type_changed', 'Payment type changed'), ('temporary_seats_extended', 'Temporary seats extended'), ('billing_admin_granted', 'Billing admin role granted'), ('billing_admin_revoked', 'Billing admin role revoked'), ('ownership_transferred', 'Ownership transferred'), ('scheduled_change_undone', 'Pending change undone'), ('invoice_issued', 'Invoice issued'), ('invoice_paid', 'Invoice paid'), ('invoice_closed', 'Invoice voided or written off'), ('period_renewed', 'Subscription renewed'), ('trial_converted', 'Trial converted'), ('trial_expired', 'Trial expired'), ('dunning_step', 'Payment reminder'), ('account_suspended', 'Account cancelled for non-payment'), ('account_reactivated', 'Account reactivated'), ('temporary_reactivation', 'Temporary reactivation'), ('data_deleted', 'Data deleted'), ('test_clock_advanced', 'Test clock advanced'), ('account_terminated', 'Contract terminated early'), ('contract_ended', 'Contract ended without renewal'), ('refund_issued', 'Refund issued'), ('final_statement_issued', 'Final statement issued'), ('data_export_requested', 'Data export requested'), ('payment_failed', 'Payment failed'), ('payment_method_updated', 'Card updated'), ('billing_address_changed', 'Billing address changed'), ('billing_contact_added', 'Billing contact added'), ('billing_contact_removed', 'Billing contact removed'), ('billing_contact_requested', 'Billing contact request'), ('billing_contact_request_decided', 'Billing contact request decided')], max_length=40, verbose_name='kind'),
+        migrations.AlterModelOptions(
+            name='dataexport',
+            options={'ordering': ['-created_at', '-id'], 'permissions': [('cancel_dataexport', 'Can cancel a data export being prepared')], 'verbose_name': 'data export', 'verbose_name_plural': 'data exports'},
         ),
-        # Issue 16: the email outbox — body, the invoice to attach, the claim, when sent.
+        migrations.AddField(
+            model_name='dataexport',
+            name='attempts',
+            field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
+        ),
+        migrations.AddField(
+            model_name='dataexport',
+            name='failure',
+            field=models.CharField(blank=True, max_length=200, verbose_name='why it stopped'),
+        ),
+        migrations.AddField(
+            model_name='dataexport',
+            name='heartbeat_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='last sign of life'),
+        ),
+        migrations.AlterField(
+            model_name='dataexport',
+            name='status',
+            field=models.CharField(choices=[('queued', 'Queued'), ('building', 'Being prepared'), ('ready', 'Ready'), ('failed', 'Failed'), ('cancelled', 'Cancelled by support'), ('expired', 'Expired')], default='queued', max_length=10, verbose_name='status'),
+        ),
+        migrations.RunPython(one_export_in_progress, migrations.RunPython.noop, elidable=False),
+        migrations.AddConstraint(
+            model_name='dataexport',
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'building'])), fields=('account',), name='data_export_one_in_progress'),
+        ),
+        # Issue 16: the email outbox (body, the invoice to attach, the claim, when sent); R1.5: the billing
+        # history names ownership transfers.
         migrations.AlterModelOptions(
             name='emaillog',
             options={'ordering': ['-created_at', '-id'], 'verbose_name': 'email', 'verbose_name_plural': 'emails'},
@@ -122,6 +159,11 @@ class Migration(migrations.Migration):
             model_name='emaillog',
             name='sent_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='sent at'),
+        ),
+        migrations.AlterField(
+            model_name='billingevent',
+            name='kind',
+            field=models.CharField(choices=[('change_requested', 'Change requested'), ('change_request_approved', 'Change request approved'), ('change_request_declined', 'Change request declined'), ('product_removal_scheduled', 'Product removal scheduled'), ('account_cancellation_scheduled', 'Account cancellation scheduled'), ('suite_pricing_end_scheduled', 'End of suite pricing scheduled'), ('scheduled_change_applied', 'Scheduled change applied'), ('scheduled_change_revoked', 'Reinstated by support staff'), ('staff_edit', 'Changed by support staff'), ('seats_added', 'Agent seats added'), ('seats_reduction_scheduled', 'Agent seat removal scheduled'), ('product_added', 'Product added'), ('edition_upgraded', 'Edition upgraded'), ('edition_downgrade_scheduled', 'Edition downgrade scheduled'), ('cycle_change_scheduled', 'Billing cycle change scheduled'), ('payment_type_changed', 'Payment type changed'), ('temporary_seats_extended', 'Temporary seats extended'), ('billing_admin_granted', 'Billing admin role granted'), ('billing_admin_revoked', 'Billing admin role revoked'), ('ownership_transferred', 'Ownership transferred'), ('scheduled_change_undone', 'Pending change undone'), ('invoice_issued', 'Invoice issued'), ('invoice_paid', 'Invoice paid'), ('invoice_closed', 'Invoice voided or written off'), ('period_renewed', 'Subscription renewed'), ('trial_converted', 'Trial converted'), ('trial_expired', 'Trial expired'), ('dunning_step', 'Payment reminder'), ('account_suspended', 'Account cancelled for non-payment'), ('account_reactivated', 'Account reactivated'), ('temporary_reactivation', 'Temporary reactivation'), ('data_deleted', 'Data deleted'), ('test_clock_advanced', 'Test clock advanced'), ('account_terminated', 'Contract terminated early'), ('contract_ended', 'Contract ended without renewal'), ('refund_issued', 'Refund issued'), ('final_statement_issued', 'Final statement issued'), ('data_export_requested', 'Data export requested'), ('data_export_failed', 'Data export failed'), ('data_export_cancelled', 'Data export cancelled by support staff'), ('payment_failed', 'Payment failed'), ('payment_method_updated', 'Card updated'), ('billing_address_changed', 'Billing address changed'), ('billing_contact_added', 'Billing contact added'), ('billing_contact_removed', 'Billing contact removed'), ('billing_contact_requested', 'Billing contact request'), ('billing_contact_request_decided', 'Billing contact request decided')], max_length=40, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='emaillog',

@@ -68,6 +68,8 @@ class BillingEvent(models.Model):
         REFUND_ISSUED = "refund_issued", _("Refund issued")
         FINAL_STATEMENT_ISSUED = "final_statement_issued", _("Final statement issued")
         DATA_EXPORT_REQUESTED = "data_export_requested", _("Data export requested")
+        DATA_EXPORT_FAILED = "data_export_failed", _("Data export failed")
+        DATA_EXPORT_CANCELLED = "data_export_cancelled", _("Data export cancelled by support staff")
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         PAYMENT_METHOD_UPDATED = "payment_method_updated", _("Card updated")
         BILLING_ADDRESS_CHANGED = "billing_address_changed", _("Billing address changed")

@@ -22,7 +22,8 @@ GONE = 410
 @require_safe
 def data_export(request):
     exports = recent_exports(request.membership.account)
-    building = any(e.status in (DataExport.Status.QUEUED, DataExport.Status.BUILDING) for e in exports)
+    # Polled only while one is in progress: a failed or cancelled export ends the polling (issue 16).
+    building = any(e.status in DataExport.IN_PROGRESS for e in exports)
     template = "billing/exports/page.html" + ("#exports" if request.htmx else "")
     return render(request, template, {"exports": exports, "building": building})
 

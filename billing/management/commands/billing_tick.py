@@ -6,8 +6,9 @@ from billing.lifecycle.tick import billing_tick
 class Command(BaseCommand):
     help = (
         "Bring every due account up to now (R9.1): scheduled changes, renewals, invoices, trial ends, "
-        "dunning steps, suspensions and data deletion; first, payments a crash left unanswered; last, a "
-        "reconciliation with the payment provider. Idempotent: run it as often as you like (cron, timer)."
+        "dunning steps, suspensions and data deletion; data exports whose worker died; first, payments a "
+        "crash left unanswered; last, a reconciliation with the payment provider. Idempotent: run it as "
+        "often as you like (cron, timer)."
     )
 
     def add_arguments(self, parser):
@@ -16,6 +17,12 @@ class Command(BaseCommand):
     def handle(self, *args, workers, **options):
         report = billing_tick(workers=workers)
         self.stdout.write(f"Advanced {report.accounts} account(s): {report.actions} action(s).")
+        if any(report.exports.values()):
+            self.stdout.write(
+                "Data exports whose worker stopped: {requeued} queued again, {failed} failed.".format(
+                    **report.exports
+                )
+            )
         if report.mismatches:
             self.stderr.write(
                 f"{report.mismatches} payment mismatch(es) between the provider and our records: "
