@@ -176,11 +176,14 @@ class Membership(models.Model):
         super().clean()
         if self.user_id is not None and self.user.is_staff:
             raise ValidationError(STAFF_ARE_NOT_MEMBERS)
-        was_owner = (
-            self.pk is not None and Membership.objects.filter(pk=self.pk, role=self.Role.OWNER).exists()
+        stored = (
+            Membership.objects.filter(pk=self.pk).values("role", "account_id").first() if self.pk else None
         )
+        was_owner = stored is not None and stored["role"] == self.Role.OWNER
         if was_owner and self.role != self.Role.OWNER:
             raise ValidationError({"role": OWNER_STAYS_OWNER})
+        if was_owner and self.account_id != stored["account_id"]:
+            raise ValidationError({"account": OWNER_STAYS_OWNER})
         owners = Membership.objects.filter(account_id=self.account_id, role=self.Role.OWNER)
         if not was_owner and self.role == self.Role.OWNER and owners.exists():
             raise ValidationError({"role": ONE_OWNER})

@@ -2,6 +2,7 @@
 decides them, and sent by the worker once it commits. Each has a key made of what it is about: the same
 email is never written twice, and every attempt at sending it carries the same Message-ID."""
 
+from collections import defaultdict
 from functools import partial
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import translation
 
 from accounts.models import Membership
 from billing.clock import now_for
-from billing.models import EmailLog
+from billing.models import BillingContact, EmailLog
 from billing.outbox import lease, send_email
 
 
@@ -47,11 +48,22 @@ def email(*, key: str, account, to: list[str], template: str, context: dict, lan
 
 def invoice_recipients(account) -> list[str]:
     """The owner and every billing contact (R8.3)."""
-    owner = Membership.objects.filter(account=account, role=Membership.Role.OWNER).values_list(
-        "user__email", flat=True
-    )
-    contacts = account.billing_contacts.filter(removed_at=None).values_list("email", flat=True)
-    return list(dict.fromkeys([*owner, *contacts]))
+    return invoice_recipients_of([account])[account.pk]
+
+
+def invoice_recipients_of(accounts) -> dict[int, list[str]]:
+    """`invoice_recipients` of many accounts in two queries (the billing clock's batches)."""
+    ids = [account.pk for account in accounts]
+    found = defaultdict(list)
+    owners = Membership.objects.filter(account_id__in=ids, role=Membership.Role.OWNER)
+    contacts = BillingContact.objects.filter(account_id__in=ids, removed_at=None).order_by("email")
+    for rows in (
+        owners.values_list("account_id", "user__email"),
+        contacts.values_list("account_id", "email"),
+    ):
+        for account_id, address in rows:
+            found[account_id].append(address)
+    return {pk: list(dict.fromkeys(found[pk])) for pk in ids}
 
 
 def send_once(*, key: str, account, template: str, context: dict, now=None) -> bool:
@@ -117,27 +129,30 @@ def account_cancellation_confirmed(cancellation) -> None:
     )
 
 
-def ownership_transferred(*, account, former, successor, by, now) -> None:
-    """R1.5: the former owner and the new one both learn of the transfer."""
+def ownership_transferred(event, *, former, successor) -> None:
+    """R1.5: the former owner and the new one both learn of the transfer (one email per transfer: its
+    billing event's)."""
+    account = event.account
     queue(
         email(
-            key=f"ownership-{account.pk}-{successor.pk}-{now:%Y%m%dT%H%M%S%f}",
+            key=f"ownership-transferred-{event.pk}",
             account=account,
             to=[user.email for user in (former, successor) if user is not None],
             template="ownership_transferred",
-            context={"account": account, "former": former, "successor": successor, "by": by},
+            context={"account": account, "former": former, "successor": successor, "by": event.actor},
             language=account.language,
         )
     )
 
 
-def invoice_issued(invoice) -> EmailLog:
+def invoice_issued(invoice, *, to: list[str] | None = None) -> EmailLog:
     """A finalized invoice, to the owner and every billing contact, in the invoice's language; its PDF is
-    attached by the sender. Not saved: the billing clock writes a batch's at once (`queue`)."""
+    attached by the sender. Not saved: the billing clock writes a batch's at once (`queue`), with their
+    recipients read at once (`to`)."""
     return email(
         key=f"invoice-{invoice.number}-issued",
         account=invoice.account,
-        to=invoice_recipients(invoice.account),
+        to=invoice_recipients(invoice.account) if to is None else to,
         template="invoice_issued",
         context={"invoice": invoice},
         language=invoice.language or "en",

@@ -23,11 +23,15 @@ from billing.pdf import invoice_pdf
 
 logger = logging.getLogger(__name__)
 SENT_BY_THE_CLOCK = 200  # at most this many a tick, oldest first: a backlog drains over several ticks
+# Refused this many times (a bad address, a mail server that rejects it), an email stops being tried: it
+# stays in /staff/ → Emails, unsent, with its last error. The waits between tries grow: 5, 10, 15… minutes.
+GIVE_UP_AFTER = 10
 
 
 def lease() -> timedelta:
-    """How long a sender may hold an email before another presumes it dead and sends it (SMTP answers in
-    seconds; five minutes leaves room for a slow server without leaving an email waiting long)."""
+    """How long a sender may hold an email before another presumes it dead and sends it. It must outlast a
+    send: the mail server's EMAIL_TIMEOUT (30 s) and an invoice PDF; five minutes leaves room for both
+    without leaving an email waiting long."""
     return timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
 
 
@@ -51,9 +55,9 @@ def email_send(email_id: int, *, real_now: datetime | None = None) -> bool:
     real_now = real_now or now_for()
     fresh = Q(attempts=0)
     abandoned = Q(claimed_until__lt=real_now)
-    claimed = EmailLog.objects.filter(fresh | abandoned, pk=email_id, sent_at=None).update(
-        attempts=F("attempts") + 1, claimed_until=real_now + lease()
-    )
+    claimed = EmailLog.objects.filter(
+        fresh | abandoned, pk=email_id, sent_at=None, attempts__lt=GIVE_UP_AFTER
+    ).update(attempts=F("attempts") + 1, claimed_until=real_now + lease())
     if not claimed:
         return False
     email = EmailLog.objects.select_related("invoice").get(pk=email_id)
@@ -62,9 +66,12 @@ def email_send(email_id: int, *, real_now: datetime | None = None) -> bool:
     if recipients:  # none left once the account's data was deleted (R8.6): nothing to send
         try:
             _message(email, recipients).send()
-        except Exception as error:  # refused or unreachable: the clock tries again once the lease ends
-            logger.warning("Email %s not sent: %s", email.key, error)
-            EmailLog.objects.filter(pk=email_id).update(last_error=f"{type(error).__name__}: {error}"[:300])
+        except Exception as error:  # refused or unreachable: the clock tries again, later each time
+            logger.warning("Email %s not sent (attempt %s): %s", email.key, email.attempts, error)
+            EmailLog.objects.filter(pk=email_id).update(
+                last_error=f"{type(error).__name__}: {error}"[:300],
+                claimed_until=real_now + lease() * email.attempts,
+            )
             return False
     crash.point("email-sent")
     EmailLog.objects.filter(pk=email_id).update(sent_at=real_now, claimed_until=None, last_error="")
@@ -87,7 +94,7 @@ def _message(email: EmailLog, recipients: list[str]) -> EmailMessage:
 def emails_send_due(*, real_now: datetime) -> int:
     """The billing clock's safety net: send what no worker sent — never picked up, or its sender died."""
     due = (
-        EmailLog.objects.filter(sent_at=None, claimed_until__lt=real_now)
+        EmailLog.objects.filter(sent_at=None, claimed_until__lt=real_now, attempts__lt=GIVE_UP_AFTER)
         .order_by("claimed_until")
         .values_list("pk", flat=True)[:SENT_BY_THE_CLOCK]
     )

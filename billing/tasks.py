@@ -51,7 +51,12 @@ def build_data_export(export_id: int) -> None:
             target.seek(0)
             # Reached through the download view only, and never guessable.
             path = f"account-{account.pk}-{secrets.token_urlsafe(16)}.zip"
-            name = export.file.storage.save(export.file.field.generate_filename(export, path), File(target))
+            name = export.file.field.generate_filename(export, path)
+            # Named on the row before it is written: whoever takes the export over deletes the file, even
+            # when this worker dies before it could say "ready".
+            if not mine.update(file=name):
+                raise NoLongerOurs
+            name = export.file.storage.save(name, File(target))
     except NoLongerOurs:
         return
     except Exception as error:

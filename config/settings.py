@@ -166,7 +166,10 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that does not answer within this is given up on; the email is tried again later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # A sender holding an email longer than this is presumed dead: the billing clock sends it (billing/outbox.py).
+# Keep it well above EMAIL_TIMEOUT, or a slow but living sender would be doubled.
 EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Admin Center Billing <billing@example.test>")
 # Where change requests and support contacts go (R2.4, R4.2).

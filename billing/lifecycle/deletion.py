@@ -1,6 +1,7 @@
 """R8.6: an account's data is deleted 90 days after it stopped (docs/data-deletion.md says what and why)."""
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 
@@ -12,6 +13,7 @@ from billing.models import (
     Cancellation,
     CancellationDraft,
     DataDeletion,
+    DataExport,
     DunningCase,
     EmailLog,
     PaymentMethod,
@@ -59,6 +61,7 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
     PaymentMethod.objects.filter(account=account).delete()
     Subscription.objects.filter(account=account).delete()
     EmailLog.objects.filter(account=account).update(recipients="", body="")
+    _exports_forget(account)
     deleted["event_authors_forgotten"] = BillingEvent.objects.filter(account=account).anonymize(
         EVENTS_NAMING_PEOPLE
     )
@@ -85,6 +88,19 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
         now=at,
     )
     return tombstone
+
+
+def _exports_forget(account: Account) -> None:
+    """The export files hold everything: they go (after the commit), and no export is left to finish."""
+    storage = DataExport._meta.get_field("file").storage
+    for name in DataExport.objects.filter(account=account).exclude(file="").values_list("file", flat=True):
+        transaction.on_commit(partial(storage.delete, name))
+    exports = DataExport.objects.filter(account=account)
+    exports.filter(status__in=DataExport.IN_PROGRESS).update(
+        status=DataExport.Status.CANCELLED, failure="the account's data was deleted"
+    )
+    exports.filter(status=DataExport.Status.READY).update(status=DataExport.Status.EXPIRED)
+    exports.update(file="")
 
 
 def data_deletion_due(account: Account) -> datetime | None:

@@ -150,7 +150,8 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
     BillingEvent.objects.bulk_create(events)
     PaymentAttempt.objects.bulk_create(_charge_intents(invoices, cards))
     update_each([s.account for s in subscriptions], ["next_action_at"])
-    emails.queue(*[emails.invoice_issued(invoice) for invoice in invoices])
+    to = emails.invoice_recipients_of([invoice.account for invoice in invoices])
+    emails.queue(*[emails.invoice_issued(invoice, to=to[invoice.account_id]) for invoice in invoices])
     return {s.account_id for s in subscriptions}
 
 

@@ -5,6 +5,7 @@ whose worker went silent are built again from the start or, after MAX_ATTEMPTS, 
 billing clock calls `data_exports_recover`), and support staff can cancel one."""
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -101,8 +102,9 @@ def _recover(pk: int, real_now: datetime) -> str | None:
     if attempts >= MAX_ATTEMPTS:
         failure = f"no sign of life from the worker after {attempts} attempts"
         DataExport.objects.filter(pk=pk).update(
-            status=DataExport.Status.FAILED, attempts=attempts, failure=failure
+            status=DataExport.Status.FAILED, attempts=attempts, failure=failure, file=""
         )
+        _file_delete_after_commit(export)
         billing_event_record(
             account=export.account,
             kind=BillingEvent.Kind.DATA_EXPORT_FAILED,
@@ -114,10 +116,18 @@ def _recover(pk: int, real_now: datetime) -> str | None:
         )
         return "failed"
     DataExport.objects.filter(pk=pk).update(
-        status=DataExport.Status.QUEUED, progress=0, attempts=attempts, heartbeat_at=real_now
+        status=DataExport.Status.QUEUED, progress=0, attempts=attempts, heartbeat_at=real_now, file=""
     )
+    _file_delete_after_commit(export)
     transaction.on_commit(lambda: build_data_export.enqueue(pk))
     return "requeued"
+
+
+def _file_delete_after_commit(export: DataExport) -> None:
+    """The file a dead or stopped run left (it is named on the row before it is written): customer data is
+    never left behind. After the commit: a rolled-back decision keeps its file."""
+    if export.file.name:
+        transaction.on_commit(partial(export.file.storage.delete, export.file.name))
 
 
 @transaction.atomic
@@ -130,8 +140,10 @@ def data_export_cancel(*, export: DataExport, by, now: datetime) -> DataExport:
     if export.status not in DataExport.IN_PROGRESS:
         raise ValidationError(NOT_IN_PROGRESS)
     before = {"status": export.status, "progress": export.progress, "attempts": export.attempts}
+    _file_delete_after_commit(export)
     export.status, export.failure = DataExport.Status.CANCELLED, f"cancelled by support staff ({by.email})"
-    export.save(update_fields=["status", "failure"])
+    export.file = ""
+    export.save(update_fields=["status", "failure", "file"])
     billing_event_record(
         account=export.account,
         kind=BillingEvent.Kind.DATA_EXPORT_CANCELLED,

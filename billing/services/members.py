@@ -53,6 +53,7 @@ def billing_admin_set(*, membership: Membership, member_id: int, grant: bool, no
 
 
 NOT_A_SUCCESSOR = _("Ownership goes to an admin or a billing admin of the account.")
+STAFF_NEED_PERMISSION = _("You need the permission to change accounts to transfer their ownership.")
 SUCCESSOR_ROLES = (Role.ADMIN, Role.BILLING_ADMIN)
 
 
@@ -80,8 +81,11 @@ def ownership_transfer(*, account, successor_id: int, by, now: datetime) -> Memb
     successor = members.filter(pk=successor_id).first()
     if successor is None:
         raise Http404("No such member.")
-    if owner is not None and not by.is_staff and owner.user_id != by.pk:
-        raise PermissionDenied(policy.denied_message(owner, policy.Action.TRANSFER_OWNERSHIP))
+    if by.is_staff:
+        if not by.has_perm("accounts.change_account"):
+            raise PermissionDenied(STAFF_NEED_PERMISSION)
+    elif owner is None or owner.user_id != by.pk:
+        raise PermissionDenied(policy.ACTION_DENIED_MESSAGES[policy.Action.TRANSFER_OWNERSHIP])
     if successor.role not in SUCCESSOR_ROLES or successor.user.is_staff:
         raise ValidationError(NOT_A_SUCCESSOR)
     if owner is not None:
@@ -90,7 +94,7 @@ def ownership_transfer(*, account, successor_id: int, by, now: datetime) -> Memb
     if owner is not None:
         Membership.objects.filter(pk=owner.pk).update(role=Role.ADMIN)
     former = owner.user.email if owner is not None else ""
-    billing_event_record(
+    event = billing_event_record(
         account=account,
         kind=BillingEvent.Kind.OWNERSHIP_TRANSFERRED,
         by=by,
@@ -99,8 +103,6 @@ def ownership_transfer(*, account, successor_id: int, by, now: datetime) -> Memb
         after={"owner": successor.user.email, "former_owner_role": Role.ADMIN if former else ""},
         now=now,
     )
-    emails.ownership_transferred(
-        account=account, former=owner.user if owner else None, successor=successor.user, by=by, now=now
-    )
+    emails.ownership_transferred(event, former=owner.user if owner else None, successor=successor.user)
     successor.role = Role.OWNER
     return successor

@@ -99,3 +99,21 @@ def test_r1_5_an_agent_cannot_receive_the_ownership_and_nothing_changes(team):
         )
     assert owners(team["account"]) == [team["owner"].user.email]
     assert not mail.outbox
+
+
+def test_r1_5_each_transfer_has_its_email_even_at_the_same_moment(team):
+    """Test-clock accounts stand still: three transfers at the same `now` are three emails."""
+    owner, admin = team["owner"], team["admin"]
+    for giver, taker in [(owner, admin), (admin, owner), (owner, admin)]:
+        with transaction.atomic():
+            ownership_transfer(account=team["account"], successor_id=taker.pk, by=giver.user, now=NOW)
+    assert len(mail.outbox) == 3 and owners(team["account"]) == [admin.user.email]
+
+
+def test_r1_5_staff_without_the_permission_to_change_accounts_cannot_transfer(team):
+    from django.core.exceptions import PermissionDenied
+
+    viewer = User.objects.create_user(email="viewer@staff.test", password="unused-Pa55word", is_staff=True)
+    with pytest.raises(PermissionDenied):
+        ownership_transfer(account=team["account"], successor_id=team["admin"].pk, by=viewer, now=NOW)
+    assert owners(team["account"]) == [team["owner"].user.email]

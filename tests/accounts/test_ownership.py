@@ -125,3 +125,12 @@ def test_r1_5_a_member_cannot_be_made_staff(sign_in):
     response = root.post(url, {**admin_change_data(root.get(url)), "is_staff": "on"})
     assert response.status_code == 200 and "Staff users cannot be members" in text(response)
     assert not User.objects.get(pk=agent.user_id).is_staff
+
+
+def test_r1_5_the_owner_cannot_be_moved_to_another_account_from_the_console(sign_in):
+    owner, other = demo_member("owner@acme.test"), demo_member("agent@acme.test")
+    elsewhere = Membership.objects.exclude(account=owner.account).first().account
+    response = edit(sign_in("root@staff.test"), owner, account=elsewhere.pk)
+    assert response.status_code == 200 and "The owner stays the owner" in text(response)
+    owner.refresh_from_db()
+    assert owner.account_id == other.account_id

@@ -156,3 +156,31 @@ def test_r8_6_an_email_whose_people_were_deleted_is_not_sent(account):
     assert outbox.email_send(email.pk) is True
     email.refresh_from_db()
     assert not mail.outbox and email.sent_at is not None
+
+
+def test_an_email_refused_again_and_again_is_tried_later_each_time_then_left_for_staff(account, monkeypatch):
+    from datetime import timedelta
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from billing import outbox
+    from billing.clock import now_for
+    from billing.models import EmailLog
+
+    written(account)
+    email = EmailLog.objects.get(account=account)
+
+    def refuse(self, messages):
+        raise ConnectionRefusedError("no such mailbox")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    moment, waits = now_for(), []
+    for _ in range(outbox.GIVE_UP_AFTER):
+        moment += timedelta(days=1)
+        assert outbox.emails_send_due(real_now=moment) == 0
+        email.refresh_from_db()
+        waits.append(email.claimed_until - moment)
+    assert waits == [outbox.lease() * attempt for attempt in range(1, outbox.GIVE_UP_AFTER + 1)]
+    assert outbox.emails_send_due(real_now=moment + timedelta(days=30)) == 0
+    email.refresh_from_db()
+    assert (email.attempts, email.sent_at) == (outbox.GIVE_UP_AFTER, None)  # left, unsent, for staff to see

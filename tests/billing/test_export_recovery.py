@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -182,7 +183,8 @@ def test_r7_6_a_late_worker_does_not_overwrite_an_export_given_to_another_run(
     tasks.build_data_export.call(export.pk)
     export.refresh_from_db()
     assert (export.status, export.attempts, bool(export.file)) == ("building", 2, False)
-    assert list((settings.MEDIA_ROOT / "exports").iterdir()) == []  # its file removed again
+    folder = settings.MEDIA_ROOT / "exports"
+    assert not folder.exists() or list(folder.iterdir()) == []  # no file of it left behind
     assert ready_emails() == 0
 
 
@@ -257,3 +259,33 @@ def test_r7_6_a_request_that_loses_the_race_returns_the_winners_export(
     assert loser.pk == winner.pk and callbacks == []
     assert DataExport.objects.count() == 1
     assert new_events().filter(kind=BillingEvent.Kind.DATA_EXPORT_REQUESTED).count() == 1
+
+
+def test_r7_6_a_file_left_by_a_worker_that_died_before_ready_is_deleted_when_the_export_is_requeued(
+    settings, django_capture_on_commit_callbacks
+):
+    """The worker names the file on the row before writing it: if it dies between writing and "ready",
+    the clock that takes the export over deletes the file — customer data is never left behind."""
+    export = left_building(queued(django_capture_on_commit_callbacks))
+    orphan = export.file.field.generate_filename(export, "account-orphan.zip")
+    stored = export.file.storage.save(orphan, ContentFile(b"PK"))
+    DataExport.objects.filter(pk=export.pk).update(file=stored)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert data_exports_recover(real_now=NOW + BUILDING_SILENCE + timedelta(minutes=1))["requeued"] == 1
+    assert not export.file.storage.exists(stored) and callbacks
+    export.refresh_from_db()
+    assert export.status == "ready" and export.file.name != stored  # built again, into a new file
+
+
+def test_r8_6_deleting_the_accounts_data_deletes_its_export_files(django_capture_on_commit_callbacks):
+    from billing.lifecycle.deletion import account_data_delete
+
+    with django_capture_on_commit_callbacks(execute=True):
+        export = queued(django_capture_on_commit_callbacks)
+    export.refresh_from_db()
+    name = export.file.name
+    assert export.status == "ready" and export.file.storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_data_delete(account=export.account, at=NOW)
+    export.refresh_from_db()
+    assert not export.file.storage.exists(name) and (export.status, export.file.name) == ("expired", "")
