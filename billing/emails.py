@@ -19,7 +19,11 @@ from billing.outbox import lease, send_email
 
 def queue(*emails: EmailLog) -> list[EmailLog]:
     """Write the emails in the current transaction; each is sent once it commits. A key already written
-    is skipped: a rerun of the billing clock never emails twice (R9.1). Returns the new ones."""
+    is skipped: a rerun of the billing clock never emails twice (R9.1). Returns the new ones.
+
+    Two transactions writing one key at the same moment would make the second fail on the unique key (and
+    roll its decision back, to be retried); each key belongs to a decision whose rows its service locks
+    first (an invoice, a dunning case, an export), so they never do."""
     known = set(EmailLog.objects.filter(key__in=[e.key for e in emails]).values_list("key", flat=True))
     new = list({e.key: e for e in emails if e.key not in known}.values())
     EmailLog.objects.bulk_create(new)
