@@ -199,10 +199,21 @@ class MemberRoleForm(Form):
     grant = flag_field()
 
 
-class OwnershipTransferForm(Form):
-    """R1.5: to whom, and the owner's explicit confirmation that they become an admin."""
+class SuccessorForm(Form):
+    """R1.5: to whom the ownership goes, among the account's admins and billing admins (staff use it)."""
 
     successor = forms.TypedChoiceField(label=_("New owner"), coerce=int)
+
+    def __init__(self, *args, successors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].choices = [
+            (member.pk, f"{member.user.email} · {member.role_label}") for member in successors
+        ]
+
+
+class OwnershipTransferForm(SuccessorForm):
+    """The owner's own transfer: to whom, and their explicit confirmation that they become an admin."""
+
     confirm = forms.BooleanField(
         label=_(
             "I understand that I become an admin and can no longer update the card, cancel the account "
@@ -210,12 +221,6 @@ class OwnershipTransferForm(Form):
         ),
         error_messages={"required": _("Tick the box to confirm the transfer.")},
     )
-
-    def __init__(self, *args, successors=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["successor"].choices = [
-            (member.pk, f"{member.user.email} · {member.role_label}") for member in successors
-        ]
 
 
 class CardForm(Form):

@@ -1,6 +1,5 @@
 """Staff hand an account's ownership over when its owner left (R1.5)."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -9,17 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from billing.admin.base import refused
 from billing.admin.contracts import staff_action_page
 from billing.clock import now_for
+from billing.forms import SuccessorForm
 from billing.services.members import ownership_successors, ownership_transfer
-
-
-class SuccessorForm(forms.Form):
-    successor = forms.TypedChoiceField(label=_("New owner"), coerce=int)
-
-    def __init__(self, *args, successors=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["successor"].choices = [
-            (member.pk, f"{member.user.email} · {member.role_label}") for member in successors
-        ]
 
 
 @admin.action(description=_("Transfer the ownership (owner who left)"), permissions=["change"])
