@@ -206,3 +206,21 @@ def test_r7_6_ten_identical_export_requests_queue_one_export(site):
     assert statuses == Counter({302: PARALLEL})  # no 5xx: the requests that lost the race got the winner's
     assert count(sql, exports) == before + 1
     assert count(sql, "SELECT count(*) FROM billing_billingevent WHERE kind = 'data_export_requested'") == 1
+
+
+def test_r5_ten_identical_account_cancellations_schedule_one(site):
+    """The same survey confirmed 10 times at once (a double-clicking owner, a retrying proxy): one
+    cancellation scheduled, the others told it is done — never a 500."""
+    from tests.html_forms import forms_of
+
+    base, sql = site
+    owner = Browser(base, "owner@spp.test")
+    status, page = owner.get(BILLING + "cancellations/account/survey/")
+    assert status == 200, page[-500:]
+    (form,) = [f for f in forms_of(page, base) if f.action.endswith("cancellations/account/confirm/")]
+    cancellations = "SELECT count(*) FROM billing_cancellation WHERE scope = 'account'"
+    before = count(sql, cancellations)
+    survey = {**form.fields, "reason": "switching"}  # one token: the same confirmation, ten times
+    statuses = at_once(lambda: owner.post(BILLING + "cancellations/account/confirm/", survey))
+    assert max(statuses) < 500 and statuses[302] >= 1, statuses
+    assert count(sql, cancellations) == before + 1
