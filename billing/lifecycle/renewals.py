@@ -10,6 +10,7 @@ the card is charged after the transaction commits (R8.8): the clock sends the in
 answers (billing.services.collection), which pay the invoices or start dunning (R8.5).
 """
 
+from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
@@ -32,10 +33,10 @@ from billing.models import (
     SubscriptionPeriod,
 )
 from billing.selectors.contracts import contract_for
-from billing.selectors.subscription import discount_applies
+from billing.selectors.upcoming import upcoming_invoice
 from billing.services.audit import billing_event, billing_event_record
 from billing.services.contracts import cancel_account_now
-from billing.services.invoices import invoice_lines, issue, issued_event, lines_for, paid_event
+from billing.services.invoices import invoice_lines, issue, issued_event, paid_event
 from billing.services.rows import update_each
 
 BATCH_SIZE = 500
@@ -92,10 +93,9 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
     """Renew each subscription (loaded by `_renewable`, its account attached and locked by the caller) for
     the period that starts where its current one ends. Returns the accounts renewed."""
     account_ids = [s.account_id for s in subscriptions]
-    prices = {
-        (p.currency, p.cycle, p.product_id, p.edition): p.unit_amount
-        for p in Price.objects.filter(currency__in={s.account.currency for s in subscriptions})
-    }
+    prices = defaultdict(dict)  # currency → (product, edition, cycle) → unit amount
+    for p in Price.objects.filter(currency__in={s.account.currency for s in subscriptions}):
+        prices[p.currency][(p.product_id, p.edition, p.cycle)] = p.unit_amount
     cards = {c.account_id: c for c in PaymentMethod.objects.filter(account__in=account_ids)}
     InvoiceSequence.objects.bulk_create(
         [InvoiceSequence(account_id=pk) for pk in account_ids], ignore_conflicts=True
@@ -107,17 +107,16 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
     for subscription in subscriptions:
         account, start = subscription.account, subscription.current_period_end
         end = pricing.period_end(start, subscription.cycle)
-        table = {
-            (product, edition): amount
-            for (currency, cycle, product, edition), amount in prices.items()
-            if currency == account.currency and cycle == subscription.cycle
-        }
-        discounts = [
-            d
-            for d in subscription.discounts.all()
-            if discount_applies(d, at=start, currency=account.currency)
-        ]
-        specs = lines_for(subscription, list(subscription.items.all()), table, discounts)
+        # The invoice is the upcoming invoice every page showed (R3.6). Its scheduled changes took effect
+        # already (the clock applies them first), so none is left to project.
+        upcoming = upcoming_invoice(
+            subscription,
+            list(subscription.items.all()),
+            discounts=list(subscription.discounts.all()),
+            pending=[],
+            prices=prices[account.currency],
+        )
+        specs = upcoming.lines if upcoming else []
         subscription.current_period_start, subscription.current_period_end = start, end
         account.next_action_at = end
         period = SubscriptionPeriod(subscription=subscription, start=start, end=end)

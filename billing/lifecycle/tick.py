@@ -29,11 +29,12 @@ from billing.lifecycle.trials import midnight, trial_end
 from billing.models import BillingEvent, PaymentAttempt, ScheduledChange, Subscription, TestClock
 from billing.outbox import emails_send_due
 from billing.selectors.payments import live_dunning_case
+from billing.selectors.upcoming import KIND_ORDER
 from billing.services.audit import billing_event_record
 from billing.services.collection import attempts_send, payments_resume
 from billing.services.exports import data_exports_prune, data_exports_recover
 from billing.services.reconciliation import payments_reconcile
-from billing.services.scheduled_changes import KIND_ORDER, scheduled_change_apply
+from billing.services.scheduled_changes import scheduled_change_apply
 
 logger = logging.getLogger(__name__)
 MAX_ACTIONS_PER_ACCOUNT = 400  # a catch-up of years of monthly periods stays bounded

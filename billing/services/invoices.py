@@ -3,14 +3,11 @@ their payment state. Renewals (billing.lifecycle.renewals) share `issue`, `lines
 Manage page's charges, refunds and final statements use the rest. Collecting them is
 billing.services.collection's job."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
 from billing import emails, gateway, pricing
@@ -23,21 +20,12 @@ from billing.models import (
     PaymentMethod,
     Subscription,
 )
-from billing.selectors.subscription import (
-    price_items,
-)
+from billing.selectors.upcoming import LineSpec, lines_for  # noqa: F401 (lines_for: the demo's)
 from billing.services.audit import billing_event, billing_event_record
 
 INVOICE_DUE_DAYS = 30
 ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
 EMPTY_INVOICE = gettext_lazy("An invoice needs at least one line.")
-
-
-@dataclass(frozen=True)
-class LineSpec:
-    description: str
-    unit_amount: int
-    quantity: int = 1
 
 
 def invoice_draft(
@@ -183,30 +171,6 @@ def refused_event(
         amount=invoice.total,
         now=now,
     )
-
-
-def lines_for(subscription: Subscription, items: list, table: dict, discounts: list) -> list[LineSpec]:
-    """The invoice lines of one period, in the account's language: each priced product or suite, then each
-    discount as a negative line. Pure over loaded objects, so the billing clock can batch renewals."""
-    account = subscription.account
-    quote = price_items(subscription, items, table, discounts=discounts)
-    seats = lambda count: ngettext("%(count)s agent seat", "%(count)s agent seats", count) % {"count": count}  # noqa: E731
-    with translation.override(account.language):
-        lines = []
-        for suite_id, amount in quote.suites.items():
-            head = next(i for i in items if i.bundle_id == suite_id)
-            count = max(i.seats for i in items if i.bundle_id == suite_id)
-            lines.append(LineSpec(f"{head.bundle.name} {head.edition_label} · {seats(count)}", amount))
-        for item in items:
-            amount = quote.lines[item.pk]
-            if amount is None:
-                continue
-            details = seats(item.seats) if item.product.unit == "seat" else _("for the whole account")
-            lines.append(LineSpec(f"{item.product.name} {item.edition_label} · {details}", amount))
-        for discount, amount in zip(discounts, quote.discounts, strict=True):
-            if amount:
-                lines.append(LineSpec(str(discount.coupon.name), -amount))
-    return lines
 
 
 INVOICE_TRANSITIONS = {

@@ -15,15 +15,6 @@ from billing.services.audit import billing_event_record
 from billing.services.contracts import cancel_account_now
 
 Kind = ScheduledChange.Kind
-# Within one moment: the Manage page's changes, then products end, then suite pricing, then the account.
-KIND_ORDER = {
-    Kind.SET_SEATS: 0,
-    Kind.SET_EDITION: 0,
-    Kind.SET_CYCLE: 0,
-    Kind.REMOVE_ITEM: 1,
-    Kind.END_SUITE_PRICING: 2,
-    Kind.CANCEL_ACCOUNT: 3,
-}
 
 REINSTATE_PERMISSION = "billing.reinstate_scheduledchange"
 NOT_ALLOWED_TO_REINSTATE = _("You need the permission to reinstate products and accounts.")
