@@ -18,7 +18,7 @@ from billing import pricing
 from billing.models import Cycle, Edition, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.money import format_day
 from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line
-from billing.selectors.subscription import quote_item
+from billing.selectors.prices import quote_item
 from billing.wording import change_description
 
 MAX_SEATS = 10_000  # per product line; larger orders go through sales

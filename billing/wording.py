@@ -58,14 +58,23 @@ def change_description(spec: ChangeSpec, subject: str) -> str:
 
 
 def scheduled_change_description(change: ScheduledChange) -> str:
-    """A change waiting for the next period, in words (the Manage page's pending changes)."""
+    """A scheduled change in words, with its effective date (the Manage page's pending changes, the
+    Subscription page's scheduled changes, R3.6)."""
     date = format_day(change.effective_at, "long")
+    if change.kind == ScheduledChange.Kind.CANCEL_ACCOUNT:
+        return gettext("The account is cancelled on %(date)s") % {"date": date}
+    if change.kind == ScheduledChange.Kind.END_SUITE_PRICING:
+        return gettext("Suite pricing ends on %(date)s: each product is then priced on its own") % {
+            "date": date
+        }
     if change.kind == ScheduledChange.Kind.SET_CYCLE:
         return gettext("Billing cycle: %(cycle)s from %(date)s") % {
             "cycle": _label(Cycle, change.payload["cycle"]),
             "date": date,
         }
     item = change.item
+    if change.kind == ScheduledChange.Kind.REMOVE_ITEM:
+        return gettext("%(product)s ends on %(date)s") % {"product": item.product.name, "date": date}
     values = {"product": item.bundle.name if item.bundle_id else item.product.name, "date": date}
     if change.kind == ScheduledChange.Kind.SET_SEATS:
         seats = change.payload["seats"]

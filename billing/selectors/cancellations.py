@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from billing.models import CancellationDraft, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import Catalog
+from billing.selectors.prices import price_items
 from billing.selectors.rows import table, tuples
-from billing.selectors.subscription import LoadedSubscription, load_subscription, price_items, price_table_for
+from billing.selectors.subscription import LoadedSubscription, load_subscription, price_table_for
 
 # R4.7 and R4.9: accounts created on or after this day are "new" (multi-product rule, Phase 4 Chat).
 NEW_ACCOUNTS_SINCE = date(2020, 10, 7)

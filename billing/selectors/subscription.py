@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from django.db.models import prefetch_related_objects
 
 from accounts.models import Account
-from billing import pricing
 from billing.models import (
     EDITIONS_WITH_TEMPORARY_SEATS,
     Coupon,
@@ -19,12 +18,11 @@ from billing.models import (
     SubscriptionChangeRequest,
     SubscriptionItem,
 )
+from billing.selectors.catalog import catalog_for
 from billing.selectors.contracts import contract_for
+from billing.selectors.prices import discount_applies, price_items
 from billing.selectors.rows import rows, table, tuples
-
-
-class MissingPrice(LookupError):
-    """The catalog has no price for a product the account uses: a data error staff must fix."""
+from billing.selectors.upcoming import UpcomingInvoice, next_invoice
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,8 @@ class SubscriptionOverview:
     trial_ends_on: date | None = None
     change_requests: list[SubscriptionChangeRequest] = field(default_factory=list)
     contract: object = None
+    next_invoice: UpcomingInvoice | None = None  # R3.6
+    scheduled: list[ScheduledChange] = field(default_factory=list)  # R3.6: what changes, and when
 
     @property
     def notice_deadline(self) -> datetime:
@@ -74,17 +74,6 @@ class SubscriptionOverview:
     @property
     def currency(self) -> str:
         return self.account.currency
-
-
-def quote_item(item: SubscriptionItem) -> pricing.QuoteItem:
-    per_seat = item.product.unit == Product.Unit.SEAT
-    return pricing.QuoteItem(
-        key=item.pk,
-        product=item.product_id,
-        edition=item.edition,
-        quantity=item.seats if per_seat else 1,
-        bundle=item.bundle_id,
-    )
 
 
 @dataclass
@@ -97,6 +86,7 @@ class LoadedSubscription:
     items: list[SubscriptionItem]  # running, with their product and suite (a suite with its products)
     discounts: list[Discount]  # running at that moment and valid in the account's currency
     pending: list[ScheduledChange]  # neither applied nor revoked; `item` is the running item
+    every_discount: list[Discount] = field(default_factory=list)  # whenever they run: the renewal's count
 
     @property
     def account(self) -> Account:
@@ -111,12 +101,6 @@ class LoadedSubscription:
     def ending_items(self) -> dict[int, datetime]:
         """Item id → the day its scheduled removal takes effect."""
         return {c.item_id: c.effective_at for c in self.pending if c.kind == ScheduledChange.Kind.REMOVE_ITEM}
-
-
-def discount_applies(discount: Discount, *, at: datetime, currency: str) -> bool:
-    """A discount counts at a moment it runs, if its coupon is a percentage or an amount in the currency."""
-    running = discount.starts_at <= at and (discount.ends_at is None or discount.ends_at > at)
-    return running and (discount.coupon.percent_off_bp is not None or discount.coupon.currency == currency)
 
 
 def load_subscription(account: Account, *, now: datetime) -> LoadedSubscription | None:
@@ -138,7 +122,10 @@ def load_subscription(account: Account, *, now: datetime) -> LoadedSubscription 
     coupons = {coupon.pk: coupon for coupon in rows(Coupon, in_use, subscription.pk)}
     for discount in discounts:
         discount.coupon = coupons[discount.coupon_id]
-    discounts = [d for d in discounts if discount_applies(d, at=now, currency=account.currency)]
+    every_discount, discounts = (
+        discounts,
+        [d for d in discounts if discount_applies(d, at=now, currency=account.currency)],
+    )
     pending = rows(
         ScheduledChange,
         "account_id = %s AND applied_at IS NULL AND revoked_at IS NULL",
@@ -149,28 +136,7 @@ def load_subscription(account: Account, *, now: datetime) -> LoadedSubscription 
     for change in pending:
         if change.item_id in by_id:
             change.item = by_id[change.item_id]
-    return LoadedSubscription(subscription, products, items, discounts, pending)
-
-
-def price_items(
-    subscription: Subscription,
-    items: list[SubscriptionItem],
-    table: dict,
-    *,
-    discounts: list[Discount],
-    suite_pricing: bool = True,
-) -> pricing.Quote:
-    """Price the items with the given discounts."""
-    try:
-        return pricing.quote(
-            [quote_item(i) for i in items],
-            table,
-            cycle=subscription.cycle,
-            coupons=[pricing.Coupon(d.coupon.percent_off_bp, d.coupon.amount_off) for d in discounts],
-            suite_pricing=suite_pricing,
-        )
-    except KeyError as missing:
-        raise MissingPrice(f"No {subscription.account.currency} price for {missing}") from None
+    return LoadedSubscription(subscription, products, items, discounts, pending, every_discount)
 
 
 def price_table_for(subscription: Subscription) -> dict[tuple[int, str], int]:
@@ -183,14 +149,18 @@ def price_table_for(subscription: Subscription) -> dict[tuple[int, str], int]:
 def subscription_overview(
     account: Account, *, now: datetime, with_requests_of=None
 ) -> SubscriptionOverview | None:
-    """Everything the Subscription page shows (R3): rows, suites, discounts, totals, in 5 queries (6 with a
-    suite, 7 with the change requests of their author)."""
+    """Everything the Subscription page shows (R3): rows, suites, discounts, totals, the next invoice and
+    the scheduled changes, in 5 queries (6 with a suite, 7 with the change requests of their author)."""
     loaded = load_subscription(account, now=now)
     if loaded is None:
         return None
     subscription, items = loaded.subscription, loaded.items
     ending_items, cancellation = loaded.ending_items, loaded.cancellation
-    quote = price_items(subscription, items, price_table_for(subscription), discounts=loaded.discounts)
+    catalog = catalog_for(account.currency, products=loaded.products)
+    quote = price_items(
+        subscription, items, catalog.price_table(subscription.cycle), discounts=loaded.discounts
+    )
+    contract = contract_for(account)
     rows = [
         ProductRow(
             item=item,
@@ -230,7 +200,9 @@ def subscription_overview(
         pending_cancellation=cancellation,
         shows_costs=account.kind == Account.Kind.SELF_SERVICE,
         trial_ends_on=account.trial_ends_on,
-        contract=contract_for(account),
+        contract=contract,
+        next_invoice=next_invoice(loaded, catalog, renews=contract.auto_renew),
+        scheduled=loaded.pending,
     )
     if with_requests_of is not None:
         overview.change_requests = change_requests_of(account, with_requests_of)

@@ -12,12 +12,12 @@ from datetime import datetime
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from accounts.models import Account
 from billing import pricing
 from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import price_table
-from billing.selectors.subscription import discount_applies, price_items
+from billing.selectors.prices import discount_applies, price_items
 
 Kind = ScheduledChange.Kind
 # Within one moment: the Manage page's changes, then products end, then suite pricing, then the account.
@@ -40,6 +40,10 @@ class LineSpec:
     description: str
     unit_amount: int
     quantity: int = 1
+
+    @property
+    def amount(self) -> int:
+        return self.unit_amount * self.quantity
 
 
 @dataclass
@@ -72,16 +76,16 @@ def projection(
         elif change.kind == Kind.SET_CYCLE:
             projected.cycle = change.payload["cycle"]
         elif change.kind == Kind.SET_SEATS:
-            for item in _line(projected.items, change.item_id):
+            for item in _line_of(projected.items, change.item_id):
                 if item.product.unit == Product.Unit.SEAT:
                     item.seats = change.payload["seats"]
         elif change.kind == Kind.SET_EDITION:
-            for item in _line(projected.items, change.item_id):
+            for item in _line_of(projected.items, change.item_id):
                 item.edition = change.payload["edition"]
     return projected
 
 
-def _line(items: list[SubscriptionItem], item_id: int) -> list[SubscriptionItem]:
+def _line_of(items: list[SubscriptionItem], item_id: int) -> list[SubscriptionItem]:
     """The item, or every item of its suite: a suite's seats and edition change together."""
     item = next((i for i in items if i.pk == item_id), None)
     if item is None:
@@ -105,6 +109,10 @@ class UpcomingInvoice:
     tax: int
     total: int
     changes: list = field(default_factory=list)  # the scheduled changes it already counts
+
+    @property
+    def tax_percent(self) -> str:
+        return f"{self.tax_rate_bp / 100:g}"
 
 
 def upcoming_invoice(
@@ -145,25 +153,55 @@ def upcoming_invoice(
     )
 
 
+def next_invoice(loaded, catalog, *, renews: bool = True) -> UpcomingInvoice | None:
+    """R3.6: the upcoming invoice of a loaded subscription (billing.selectors.subscription); None when the
+    contract ends without renewal or nothing is left to invoice."""
+    if not renews or loaded.account.status != Account.Status.ACTIVE:
+        return None
+    return upcoming_invoice(
+        loaded.subscription,
+        loaded.items,
+        discounts=loaded.every_discount,
+        pending=loaded.pending,
+        prices=catalog.prices,
+    )
+
+
 def lines_for(subscription: Subscription, items: list, table: dict, discounts: list) -> list[LineSpec]:
-    """The invoice lines of one period, in the account's language: each priced product or suite, then each
-    discount as a negative line. Pure over loaded objects, so the billing clock can batch renewals."""
+    """The invoice lines of one period, in the account's language: quantity × unit price per period — agent
+    seats for products priced per seat (a suite counts its largest seat count), 1 for products priced per
+    account — then each discount as a negative line. Pure over loaded objects, so the billing clock can batch
+    renewals."""
     account = subscription.account
     quote = price_items(subscription, items, table, discounts=discounts)
-    seats = lambda count: ngettext("%(count)s agent seat", "%(count)s agent seats", count) % {"count": count}  # noqa: E731
+    months = pricing.MONTHS_PER_PERIOD[subscription.cycle]
     with translation.override(account.language):
+        per_seat, per_account = _("agent seat"), _("for the whole account")
         lines = []
         for suite_id, amount in quote.suites.items():
             head = next(i for i in items if i.bundle_id == suite_id)
-            count = max(i.seats for i in items if i.bundle_id == suite_id)
-            lines.append(LineSpec(f"{head.bundle.name} {head.edition_label} · {seats(count)}", amount))
+            seats = max(i.seats for i in items if i.bundle_id == suite_id)
+            unit = table[(suite_id, head.edition)] * months
+            lines.append(
+                _priced(f"{head.bundle.name} {head.edition_label} · {per_seat}", unit, seats, amount)
+            )
         for item in items:
             amount = quote.lines[item.pk]
-            if amount is None:
+            if amount is None:  # priced in its suite
                 continue
-            details = seats(item.seats) if item.product.unit == "seat" else _("for the whole account")
-            lines.append(LineSpec(f"{item.product.name} {item.edition_label} · {details}", amount))
+            unit = table[(item.product_id, item.edition)] * months
+            name = f"{item.product.name} {item.edition_label}"
+            if item.product.unit == Product.Unit.SEAT:
+                lines.append(_priced(f"{name} · {per_seat}", unit, item.seats, amount))
+            else:
+                lines.append(_priced(f"{name} · {per_account}", unit, 1, amount))
         for discount, amount in zip(discounts, quote.discounts, strict=True):
             if amount:
                 lines.append(LineSpec(str(discount.coupon.name), -amount))
     return lines
+
+
+def _priced(description: str, unit: int, quantity: int, amount: int) -> LineSpec:
+    if unit * quantity != amount:  # the quote and the lines price the same thing: they must agree
+        raise ValueError(f"{description}: {quantity} × {unit} ≠ {amount}")
+    return LineSpec(description, unit, quantity)

@@ -190,8 +190,7 @@ def test_r8_1_the_pdf_is_a_real_invoice_with_the_right_totals(sign_in):
         f"Invoice {number}",
         "Billed to",
         "Acme Self-Service",
-        "Support Professional · 12 agent seats",
-        "$828.00",
+        "Support Professional · agent seat 12 $69.00 $828.00",  # quantity × unit price (R3.6)
         "Welcome 10%",
         "-$122.30",
         "Subtotal $1,100.70",
