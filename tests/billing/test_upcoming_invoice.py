@@ -1,9 +1,10 @@
 """R3.6: one function for the upcoming invoice — the next renewal's date, lines (quantity × unit price),
 discounts, tax and total with every scheduled change applied — and the renewal invoice is built by it.
-Figures computed by hand from the catalog (USD per month: Support Professional $69 a seat, Chat
-Professional $50 a seat, Team $20, Guide Professional $100 for the account, Talk Team $15 a seat; billed
-annually, a month costs 20 % less, rounded down to the dollar: $55, $40, $80, $12) and Acme's demo subscription (Support 12, Chat 5, Guide, Talk 3,
-monthly, a 10 % promotion, renewing on December 11, 2026)."""
+
+Figures computed by hand from the catalog (USD a month: Support Professional $69 a seat, Chat Professional
+$50 a seat, Team $20, Guide Professional $100 for the account, Talk Team $15 a seat; billed annually, a
+month costs 20 % less rounded down to the dollar: $55, $40, $80, $12) and Acme's demo subscription
+(Support 12, Chat 5, Guide, Talk 3, monthly, a 10 % promotion, renewing on December 11, 2026)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -89,7 +90,9 @@ def test_r3_6_the_renewal_invoice_equals_the_last_next_invoice_shown(
     change(owner, kind="change_edition", item=item(ACME, "chat").pk, edition="team")
     shown = upcoming()
     page = text(owner.get("/admin/account/billing/subscription/"))
-    assert "Next invoice" in page and "December 11, 2026" in page and "$841.50" in page  # ($1,223 − $138 − $150) less 10 %
+    assert (
+        "Next invoice" in page and "December 11, 2026" in page and "$841.50" in page
+    )  # ($1,223 − $138 − $150) less 10 %
     tick(RENEWAL + timedelta(hours=1), django_capture_on_commit_callbacks)
     issued = Invoice.objects.get(account__name=ACME, period_start=RENEWAL)
     assert [
