@@ -107,7 +107,7 @@ def change_request_decide(
         by=by,
         summary=f"Change request {status}: {locked.what}",
         before={"status": SubscriptionChangeRequest.Status.PENDING},
-        after={"status": status, "note": note},
+        after={"status": status, "note": note, "what": locked.what},
         now=now,
     )
     emails.change_request_decided(locked)

@@ -132,6 +132,12 @@ def subscription_change_apply(
     spec = quote.spec
     line = state.line_of(spec.item) if spec.item else None
     before, after, kind = _APPLIERS[spec.kind](state, quote, line, by, now)
+    # What the billing history tells the owner (R9.4): the line's name as it was then, and when a change
+    # for the next period takes effect.
+    if spec.item or spec.product:
+        after["product_name"] = quote.subject
+    if quote.effective_at:
+        after["from"] = quote.effective_at.isoformat()
     event = billing_event_record(
         account=state.account,
         kind=kind,

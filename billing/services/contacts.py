@@ -136,7 +136,7 @@ def billing_contact_request_decide(
         kind=BillingEvent.Kind.BILLING_CONTACT_REQUEST_DECIDED,
         by=membership.user,
         summary=f"{email}: {request.kind} {request.status}",
-        after={"request": request.pk, "status": request.status},
+        after={"request": request.pk, "status": request.status, "kind": request.kind},
         now=now,
     )
     return request

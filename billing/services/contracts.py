@@ -95,7 +95,7 @@ def staff_cancellation_schedule(
         summary=f"Cancelled by support from {decision.effective_at:%Y-%m-%d} "
         f"(notice {notice_received:%Y-%m-%d}, {decision.days_before} days before the term end)",
         before={"status": account.status},
-        after={"status": "cancelled", **payload},
+        after={"status": "cancelled", "from": decision.effective_at.isoformat(), **payload},
         now=now,
     )
     due_no_later_than(account, decision.effective_at)

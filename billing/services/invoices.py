@@ -142,7 +142,7 @@ def paid_event(invoice: Invoice, now: datetime, attempt: PaymentAttempt | None =
         by=None,
         summary=f"{invoice.number} paid" + (f" ({attempt.reference})" if attempt else ""),
         before={"status": Invoice.Status.OPEN},
-        after={"status": Invoice.Status.PAID},
+        after={"status": Invoice.Status.PAID, "invoice": invoice.number},
         amount=invoice.total,
         now=now,
     )
@@ -197,7 +197,7 @@ def invoice_close(*, invoice: Invoice, status: str, by, now: datetime) -> Invoic
         by=by,
         summary=f"{invoice.number} {before} → {status}",
         before={"status": before},
-        after={"status": status},
+        after={"status": status, "invoice": invoice.number},
         amount=invoice.total,
         now=now,
     )

@@ -31,7 +31,7 @@ def scheduled_change_apply(pk: int, *, real_now: datetime | None = None) -> bool
     """Apply one change if it is pending and due at its account's time; say whether it did."""
     change = (
         ScheduledChange.objects.select_for_update(of=("self",))
-        .select_related("account", "item__product")
+        .select_related("account", "item__product", "item__bundle")
         .get(pk=pk)
     )
     account = change.account
@@ -57,7 +57,8 @@ def _end_item(change: ScheduledChange):
     item = change.item
     item.ended_at = change.effective_at
     item.save(update_fields=["ended_at"])
-    return {"product": item.product.code, "seats": item.seats}, {"ended_at": change.effective_at.isoformat()}
+    before = {"product": item.product.code, "product_name": item.product.name, "seats": item.seats}
+    return before, {"ended_at": change.effective_at.isoformat()}
 
 
 def _end_suite_pricing(change: ScheduledChange):
@@ -93,18 +94,24 @@ def _line_of(change: ScheduledChange):
     )
 
 
+def _name(change: ScheduledChange) -> str:
+    """The line's name for the billing history (R9.4): its suite's, or its product's."""
+    item = change.item
+    return item.bundle.name if item.bundle_id else item.product.name
+
+
 def _set_seats(change: ScheduledChange):
     seats = change.payload["seats"]
     line = _line_of(change).filter(product__unit=Product.Unit.SEAT)
     before = max(line.values_list("seats", flat=True), default=0)
     line.update(seats=seats)
-    return {"seats": before}, {"seats": seats}
+    return {"seats": before, "product_name": _name(change)}, {"seats": seats}
 
 
 def _set_edition(change: ScheduledChange):
     before = change.item.edition
     _line_of(change).update(edition=change.payload["edition"])
-    return {"edition": before}, {"edition": change.payload["edition"]}
+    return {"edition": before, "product_name": _name(change)}, {"edition": change.payload["edition"]}
 
 
 def _set_cycle(change: ScheduledChange):
@@ -153,7 +160,11 @@ def scheduled_change_revoke(*, change: ScheduledChange, by, now: datetime) -> li
             by=by,
             summary=f"Reinstated: {each.get_kind_display()}"
             + (f" ({each.item.product.name})" if each.item_id else ""),
-            before={"kind": each.kind, "effective_at": each.effective_at.isoformat()},
+            before={
+                "kind": each.kind,
+                "effective_at": each.effective_at.isoformat(),
+                **({"product_name": each.item.product.name} if each.item_id else {}),
+            },
             after={"revoked_at": now.isoformat()},
             now=now,
         )

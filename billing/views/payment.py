@@ -14,7 +14,7 @@ from accounts.policy import Action
 from billing.clock import now_for
 from billing.forms import CardForm
 from billing.money import format_money
-from billing.selectors.payments import card_of, recent_payment_attempts
+from billing.selectors.payments import card_of, recent_payment_activity
 from billing.services.payments import payment_method_update, verification_amount
 
 CARD_UPDATED = _("Card saved. The %(amount)s check was cancelled right away: it is never charged.")
@@ -26,7 +26,7 @@ def _payment_page(request, form=None, status=200):
         "card": card_of(account),
         "form": form or CardForm(initial={"attempt_key": uuid.uuid4()}),
         "check_amount": verification_amount(account.currency),
-        "attempts": recent_payment_attempts(account),
+        "attempts": recent_payment_activity(account),
     }
     return render(request, "billing/payment/page.html", context, status=status)
 

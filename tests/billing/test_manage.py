@@ -115,7 +115,11 @@ def test_r6_2_r6_3_added_seats_are_charged_now_prorated_exactly_as_previewed(cli
     support.refresh_from_db()
     assert support.seats == 15
     event = new_events().get(kind="seats_added")
-    assert (event.before, event.after, event.amount) == ({"seats": 12}, {"seats": 15}, charge or None)
+    assert (event.before, event.after, event.amount) == (
+        {"seats": 12},
+        {"seats": 15, "product_name": "Support"},  # the line's name, for the billing history (R9.4)
+        charge or None,
+    )
     assert list(Charge.objects.values_list("amount", flat=True)) == ([charge] if charge else [])
 
 

@@ -168,7 +168,10 @@ def test_r2_4_approving_a_request_can_apply_the_change_through_the_manage_servic
     change_request.refresh_from_db()
     assert support.seats == 60 and change_request.status == "approved"
     event = new_events().get(kind="seats_added")
-    assert event.actor_label == "support@staff.test" and event.after == {"seats": 60}
+    assert event.actor_label == "support@staff.test" and event.after == {
+        "seats": 60,
+        "product_name": "Support",
+    }
     assert Charge.objects.get().amount == event.amount > 0  # charged like the Manage page
 
 
