@@ -5,7 +5,7 @@ applies them. Confirming recomputes a quote at its own moment and refuses when a
 is charged is always what was shown.
 """
 
-import dataclasses
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +18,8 @@ from billing import pricing
 from billing.models import Cycle, Edition, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.money import format_day
 from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line
-from billing.selectors.prices import quote_item
+from billing.selectors.prices import MissingPrice, quote_item
+from billing.selectors.upcoming import UpcomingInvoice, projection, upcoming_invoice
 from billing.wording import change_description
 
 MAX_SEATS = 10_000  # per product line; larger orders go through sales
@@ -41,6 +42,19 @@ PRORATED_LINE = _("%(what)s, prorated %(start)s – %(end)s")
 
 
 @dataclass(frozen=True)
+class NextInvoice:
+    """What a preview says of the next invoice: its date, total (tax included) and the period it covers."""
+
+    on: datetime
+    total: int
+    cycle: str
+
+    @classmethod
+    def of(cls, upcoming: UpcomingInvoice | None) -> "NextInvoice | None":
+        return cls(upcoming.on, upcoming.total, upcoming.cycle) if upcoming else None
+
+
+@dataclass(frozen=True)
 class ChangeQuote:
     spec: ChangeSpec
     action: Action
@@ -52,29 +66,33 @@ class ChangeQuote:
     total_after: int
     currency: str
     subject: str  # the product or line's name, for messages
+    # R6.5: the next invoice (billing.selectors.upcoming) without and with the change; None: there is none.
+    next_before: NextInvoice | None = None
+    next_after: NextInvoice | None = None
 
     @property
     def is_next_period(self) -> bool:
         return self.effective_at is not None
 
 
-# --- Projections: the subscription as plain QuoteItems, with changes applied -------------------------
+# --- Projections: the subscription's items as they would be, on copies never saved ---------------------
 
 
 def _quote_items(items: list[SubscriptionItem]) -> dict[int, pricing.QuoteItem]:
     return {i.pk: quote_item(i) for i in items}
 
 
-def _set_line(qitems: dict, line: Line, *, seats: int | None = None, edition: str | None = None) -> None:
-    for item in line.items:
-        quote_item = qitems.get(item.pk)
-        if quote_item is None:
-            continue
-        if seats is not None and item.product.unit == Product.Unit.SEAT:
-            quote_item = dataclasses.replace(quote_item, quantity=seats)
-        if edition is not None:
-            quote_item = dataclasses.replace(quote_item, edition=edition)
-        qitems[item.pk] = quote_item
+def _with_line(state: ChangeState, line: Line, *, seats: int | None = None, edition: str | None = None):
+    """Copies of the running items, `line` changed: a suite's seats and edition change together."""
+    ids = {item.pk for item in line.items}
+    items = [copy.copy(item) for item in state.items]
+    for item in items:
+        if item.pk in ids:
+            if seats is not None and item.product.unit == Product.Unit.SEAT:
+                item.seats = seats
+            if edition is not None:
+                item.edition = edition
+    return items
 
 
 @dataclass(frozen=True)
@@ -86,24 +104,36 @@ class ScheduledChangeView:
     payload: dict
 
 
+def _as_change(state: ChangeState, view: ScheduledChangeView) -> ScheduledChange:
+    """The change as the Manage page would schedule it (not saved): at the end of the current period."""
+    return ScheduledChange(
+        account=state.account,
+        kind=view.kind,
+        item_id=view.item_id,
+        payload=view.payload,
+        effective_at=state.subscription.current_period_end,
+    )
+
+
 def _next_period(state: ChangeState, extra: ScheduledChangeView | None = None) -> tuple[dict, str]:
-    """The items and cycle of the next period: today's, with every pending change applied (and `extra`).
-    Scheduled removals and cancellations count too, so the totals shown never ignore them."""
-    qitems, cycle = _quote_items(state.items), state.subscription.cycle
-    for change in [*state.scheduled, *([extra] if extra else [])]:
-        if change.kind == ScheduledChange.Kind.CANCEL_ACCOUNT:
-            return {}, cycle
-        if change.kind == ScheduledChange.Kind.REMOVE_ITEM:
-            qitems.pop(change.item_id, None)
-        elif change.kind == ScheduledChange.Kind.END_SUITE_PRICING:
-            qitems = {key: dataclasses.replace(q, bundle=None) for key, q in qitems.items()}
-        elif change.kind == ScheduledChange.Kind.SET_CYCLE:
-            cycle = change.payload["cycle"]
-        elif change.kind == ScheduledChange.Kind.SET_SEATS:
-            _set_line(qitems, state.line_of(change.item_id), seats=change.payload["seats"])
-        elif change.kind == ScheduledChange.Kind.SET_EDITION:
-            _set_line(qitems, state.line_of(change.item_id), edition=change.payload["edition"])
-    return qitems, cycle
+    """The items and cycle of the next period: today's, with every change effective by then applied (and
+    `extra`), as the clock will apply them (billing.selectors.upcoming)."""
+    changes = [*state.scheduled, *([_as_change(state, extra)] if extra else [])]
+    at = state.subscription.current_period_end
+    projected = projection(state.subscription, state.items, changes, at=at)
+    return _quote_items(projected.items), projected.cycle
+
+
+def _upcoming(state: ChangeState, items: list[SubscriptionItem], extra: ScheduledChangeView | None = None):
+    """The next invoice with `items` as the running items (and `extra` scheduled too)."""
+    pending = [*state.scheduled, *([_as_change(state, extra)] if extra else [])]
+    try:
+        upcoming = upcoming_invoice(
+            state.subscription, items, discounts=state.every_discount, pending=pending, prices=state.prices
+        )
+    except (MissingPrice, KeyError):
+        raise ValidationError(NOT_FOR_SALE) from None
+    return NextInvoice.of(upcoming)
 
 
 def _total(state: ChangeState, qitems: dict, cycle: str) -> int:
@@ -124,6 +154,7 @@ def quote_change(state: ChangeState, spec: ChangeSpec, *, now: datetime) -> Chan
     total_now = _total(state, _quote_items(state.items), sub.cycle)
     build = _QUOTERS[spec.kind]
     action, subject, after = build(state, spec, now)
+    next_before = _upcoming(state, state.items)
     if isinstance(after, ScheduledChangeView):  # a change for the next period
         _refuse_if_account_ends(state)
         qitems, cycle = _next_period(state, after)
@@ -138,9 +169,11 @@ def quote_change(state: ChangeState, spec: ChangeSpec, *, now: datetime) -> Chan
             _total(state, qitems, cycle),
             state.account.currency,
             subject,
+            next_before,
+            _upcoming(state, state.items, after),
         )
-    qitems, extra_charge = after
-    total_after = _total(state, qitems, sub.cycle)
+    items_after, extra_charge = after
+    total_after = _total(state, _quote_items(items_after), sub.cycle)
     charge = extra_charge + pricing.charge_for_increase(
         total_before=total_now,
         total_after=total_after,
@@ -161,6 +194,8 @@ def quote_change(state: ChangeState, spec: ChangeSpec, *, now: datetime) -> Chan
         total_after,
         state.account.currency,
         subject,
+        next_before,
+        _upcoming(state, items_after),
     )
 
 
@@ -193,9 +228,7 @@ def _quote_add_seats(state, spec, now):
     new = line.seats + _seats(spec)
     if new > MAX_SEATS:
         raise ValidationError(TOO_MANY_SEATS, params={"max": MAX_SEATS})
-    qitems = _quote_items(state.items)
-    _set_line(qitems, line, seats=new)
-    return Action.ADD_SEATS, line.name, (qitems, 0)
+    return Action.ADD_SEATS, line.name, (_with_line(state, line, seats=new), 0)
 
 
 def _no_pending(line: Line, kind: str) -> None:
@@ -226,9 +259,11 @@ def _quote_add_product(state, spec, now):
     ):
         raise ValidationError(NOT_FOR_SALE)
     seats = _seats(spec) if product.unit == Product.Unit.SEAT else 1
-    qitems = _quote_items(state.items)
-    qitems[0] = pricing.QuoteItem(key=0, product=product.pk, edition=spec.edition, quantity=seats)
-    return Action.ADD_PRODUCTS, product.name, (qitems, 0)
+    new = SubscriptionItem(
+        subscription=state.subscription, product=product, edition=spec.edition, seats=seats
+    )
+    items = sorted([*state.items, new], key=lambda item: item.product.position)
+    return Action.ADD_PRODUCTS, product.name, (items, 0)
 
 
 def _quote_change_edition(state, spec, now):
@@ -241,9 +276,7 @@ def _quote_change_edition(state, spec, now):
         raise ValidationError(NOT_FOR_SALE)
     _no_pending(line, ScheduledChange.Kind.SET_EDITION)
     if pricing.is_upgrade(line.edition, spec.edition):  # R6.2: an upgrade applies now, prorated
-        qitems = _quote_items(state.items)
-        _set_line(qitems, line, edition=spec.edition)
-        return Action.UPGRADE_EDITION, line.name, (qitems, 0)
+        return Action.UPGRADE_EDITION, line.name, (_with_line(state, line, edition=spec.edition), 0)
     view = ScheduledChangeView(ScheduledChange.Kind.SET_EDITION, line.head.pk, {"edition": spec.edition})
     return Action.DOWNGRADE_EDITION, line.name, view
 
@@ -263,7 +296,7 @@ def _quote_change_payment_type(state, spec, now):
         or spec.payment_type == state.subscription.payment_type
     ):
         raise ValidationError(SAME_PAYMENT_TYPE)
-    return Action.CHANGE_PAYMENT_TYPE, str(_("Payment type")), (_quote_items(state.items), 0)
+    return Action.CHANGE_PAYMENT_TYPE, str(_("Payment type")), (state.items, 0)
 
 
 def _quote_extend_temporary(state, spec, now):
@@ -280,7 +313,7 @@ def _quote_extend_temporary(state, spec, now):
     charge = pricing.temporary_seats_charge(
         unit_amount=unit, seats=item.temporary_seats, days=(spec.until - current_end).days
     )
-    return Action.ADD_SEATS, line.name, (_quote_items(state.items), charge)
+    return Action.ADD_SEATS, line.name, (state.items, charge)
 
 
 _QUOTERS = {

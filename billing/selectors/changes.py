@@ -109,6 +109,7 @@ class ChangeState:
     products_for_sale: list[Product]
     seats_in_use: int
     cancellation: ScheduledChange | None
+    every_discount: list[Discount] = field(default_factory=list)  # whenever they run (the next invoice's)
 
     @property
     def items(self) -> list[SubscriptionItem]:
@@ -170,6 +171,7 @@ def change_state(
         products_for_sale=for_sale,
         seats_in_use=seats_in_use(account),
         cancellation=cancellation,
+        every_discount=loaded.every_discount,
     )
 
 

@@ -110,7 +110,7 @@ def test_r6_2_r6_3_added_seats_are_charged_now_prorated_exactly_as_previewed(cli
     support = item("Acme Self-Service", "support")
     previewed, confirmed = change(client, at=at, kind="add_seats", item=support.pk, seats=3)
     assert charge_shown(previewed) == shown
-    assert "$1,100.70 → $1,287.00" in text(previewed)  # (1,223 + 207) × 0.9
+    assert "$1,100.70 per month → $1,287.00 per month" in text(previewed)  # (1,223 + 207) × 0.9
     assert confirmed.status_code == 302
     support.refresh_from_db()
     assert support.seats == 15
@@ -129,7 +129,7 @@ def test_r6_2_upgrading_an_edition_applies_now_prorated(sign_in):
     previewed, confirmed = change(client, kind="change_edition", item=guide.pk, edition="enterprise")
     # Guide Professional $100 → Enterprise $200 a month: +$100, −10 % = $90, for 19.5 of 30 days = $58.50.
     assert charge_shown(previewed) == "$58.50"
-    assert "$1,100.70 → $1,190.70" in text(previewed)
+    assert "$1,100.70 per month → $1,190.70 per month" in text(previewed)
     assert confirmed.status_code == 302
     guide.refresh_from_db()
     assert guide.edition == "enterprise" and Charge.objects.get().amount == 5850
@@ -141,7 +141,7 @@ def test_r6_2_removing_seats_applies_from_the_next_period_and_can_be_undone(sign
     previewed, confirmed = change(client, kind="remove_seats", item=support.pk, seats=8)
     page = text(previewed)
     assert "From the next billing period" in page and charge_shown(previewed) == "$0.00"
-    assert "$1,100.70 → $603.90" in page  # (1,223 − 8 × 69) × 0.9
+    assert "$1,100.70 per month → $603.90 per month" in page  # (1,223 − 8 × 69) × 0.9
     assert confirmed.status_code == 302
     support.refresh_from_db()
     assert support.seats == 12  # nothing changes before the next period
@@ -202,7 +202,7 @@ def test_r6_2_downgrading_is_for_the_next_period(sign_in):
     )
     assert "From the next billing period" in text(previewed)
     # Support Team $25 × 12 instead of $69 × 12: (1,223 − 528) × 0.9 = $625.50.
-    assert "$1,100.70 → $625.50" in text(previewed)
+    assert "$1,100.70 per month → $625.50 per month" in text(previewed)
     assert ScheduledChange.objects.get().payload == {"edition": "team"}
     assert item("Acme Self-Service", "support").edition == "professional"
 
@@ -210,7 +210,7 @@ def test_r6_2_downgrading_is_for_the_next_period(sign_in):
 def test_r6_2_switching_to_annual_billing_from_the_next_period(sign_in):
     previewed, _ = change(sign_in("owner@acme.test"), kind="change_cycle", cycle="annual")
     # Annual: Support 12 × 55, Chat 5 × 40, Guide 80, Talk 3 × 12 = $976 a month × 12 = $11,712, −10 %.
-    assert "$1,100.70 → $10,540.80" in text(previewed)
+    assert "$1,100.70 per month → $10,540.80 per year" in text(previewed)
     assert ScheduledChange.objects.get(kind="set_cycle").payload == {"cycle": "annual"}
 
 

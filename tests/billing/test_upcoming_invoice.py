@@ -127,3 +127,29 @@ def test_r3_6_suite_pricing_and_its_loss():
         (48000, 8),  # Talk: €40 × 12
     ]
     assert alone.subtotal == 1392000
+
+
+def test_r6_5_previews_say_the_next_invoice_before_and_after_each_with_its_period(sign_in):
+    """The tester's path on Vintage 2019 Co (Support Professional 6, Chat Professional 3, Guide
+    Professional; $664 a month) with Guide's removal pending: each preview starts from the next invoice as
+    it already stands, and says per month or per year."""
+    vintage = Account.objects.get(name="Vintage 2019 Co")
+    guide = item("Vintage 2019 Co", "guide")
+    ScheduledChange.objects.create(
+        account=vintage,
+        kind=ScheduledChange.Kind.REMOVE_ITEM,
+        item=guide,
+        effective_at=vintage.subscription.current_period_end,
+        created_at=NOW,
+    )
+    owner = sign_in("owner@vintage.test")
+    downgrade, _ = change(
+        owner, kind="change_edition", item=item("Vintage 2019 Co", "chat").pk, edition="team"
+    )
+    assert "$564.00 per month → $474.00 per month" in text(downgrade)  # $664 − $100; then − 3 × $30
+    annual, _ = change(owner, kind="change_cycle", cycle="annual")
+    # From $474 a month: Support 6 × $55 + Chat Team 3 × $16 = $378 a month billed annually, × 12.
+    assert "$474.00 per month → $4,536.00 per year" in text(annual)
+    talk, _ = change(owner, kind="add_product", product="talk", edition="team", seats=2)
+    assert "$4,536.00 per year → $4,824.00 per year" in text(talk)  # + 2 × $12 × 12
+    assert upcoming("Vintage 2019 Co").total == 482400
