@@ -40,7 +40,12 @@ def _render(request, *, preview=None, signed=None, error=None, status=200, state
     }
     if state is not None:
         context["edition_lines"] = [
-            (line, quotes.edition_options(line, upgrade=can.upgrade_edition, downgrade=can.downgrade_edition))
+            (
+                line,
+                quotes.edition_options(
+                    state, line, upgrade=can.upgrade_edition, downgrade=can.downgrade_edition
+                ),
+            )
             for line in state.lines
         ]
     if can.create_billing_admins:
