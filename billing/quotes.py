@@ -6,8 +6,7 @@ is charged is always what was shown.
 """
 
 import copy
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -22,7 +21,7 @@ from billing.money import format_day
 from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line
 from billing.selectors.prices import MissingPrice, quote_item
 from billing.selectors.upcoming import UpcomingInvoice, projection, upcoming_invoice
-from billing.wording import change_description, edition_choice
+from billing.wording import change_description
 
 MAX_SEATS = 10_000  # per product line; larger orders go through sales
 MAX_TEMPORARY_EXTENSION_DAYS = 365
@@ -223,11 +222,9 @@ def quote_change(state: ChangeState, spec: ChangeSpec, *, now: datetime) -> Chan
 def _as_priced(state: ChangeState, spec: ChangeSpec) -> ChangeSpec:
     """A product priced per account is bought without seats, whatever number the form sent: the preview,
     the invoice line and the billing history never say "7 agent seats" of it."""
-    if spec.kind == ChangeKind.ADD_PRODUCT and spec.seats is not None:
-        product = next((p for p in state.products_for_sale if p.code == spec.product), None)
-        if product is not None and product.unit == Product.Unit.ACCOUNT:
-            return dataclasses.replace(spec, seats=None)
-    return spec
+    product = next((p for p in state.products_for_sale if p.code == spec.product), None)
+    per_account = spec.kind == ChangeKind.ADD_PRODUCT and product and product.unit == Product.Unit.ACCOUNT
+    return replace(spec, seats=None) if per_account else spec
 
 
 def _refuse_if_account_ends(state: ChangeState) -> None:
@@ -363,23 +360,6 @@ _QUOTERS = {
     ChangeKind.CHANGE_PAYMENT_TYPE: _quote_change_payment_type,
     ChangeKind.EXTEND_TEMPORARY: _quote_extend_temporary,
 }
-
-
-def edition_options(
-    state: ChangeState, line: Line, *, upgrade: bool, downgrade: bool
-) -> list[tuple[str, str]]:
-    """The editions this member may move a line to (higher ones to upgrade, lower ones to downgrade), each
-    named as an upgrade (now) or a downgrade (from the next period), with its list price."""
-    options = []
-    for value, label in Edition.choices:
-        is_upgrade = pricing.is_upgrade(line.edition, value)
-        if value == line.edition or not (upgrade if is_upgrade else downgrade):
-            continue
-        starts = None if is_upgrade else state.subscription.current_period_end
-        options.append(
-            (value, edition_choice(label, starts=starts, price=state.unit_price(line.product, value)))
-        )
-    return options
 
 
 def describe(quote: ChangeQuote, language: str) -> str:

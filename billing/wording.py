@@ -4,9 +4,10 @@ included templates: a page shows several, and an include costs more than the wor
 
 from django.utils.translation import gettext, ngettext
 
+from billing import pricing
 from billing.models import Cycle, Edition, ScheduledChange, Subscription
 from billing.money import UnitPrice, format_day
-from billing.selectors.changes import ChangeKind, ChangeSpec
+from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line
 
 
 def _label(choices, value) -> str:
@@ -75,6 +76,23 @@ def edition_choice(edition: str, *, starts, price: UnitPrice | None) -> str:
             "date": format_day(starts, "long"),
         }
     return f"{choice} · {price}" if price else choice
+
+
+def edition_options(
+    state: ChangeState, line: Line, *, upgrade: bool, downgrade: bool
+) -> list[tuple[str, str]]:
+    """The editions this member may move a line to (higher ones to upgrade, lower ones to downgrade), each
+    named as an upgrade (now) or a downgrade (from the next period), with its list price."""
+    options = []
+    for value, label in Edition.choices:
+        is_upgrade = pricing.is_upgrade(line.edition, value)
+        if value == line.edition or not (upgrade if is_upgrade else downgrade):
+            continue
+        starts = None if is_upgrade else state.subscription.current_period_end
+        options.append(
+            (value, edition_choice(label, starts=starts, price=state.unit_price(line.product, value)))
+        )
+    return options
 
 
 def scheduled_change_description(change: ScheduledChange) -> str:
