@@ -3,6 +3,7 @@
 Babel's locale data and date patterns are parsed once per language and style (`lru_cache`): they never change
 while the process runs, and parsing them took more than half of each formatting (a page formats dozens)."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -11,7 +12,9 @@ from babel import Locale
 from babel.dates import get_date_format
 from babel.numbers import format_currency, get_currency_precision
 from django.utils import timezone
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext, to_locale
+
+from billing.pricing import period_amount
 
 
 @lru_cache(maxsize=16)
@@ -40,3 +43,31 @@ def format_day(value: date | datetime, style: str = "medium") -> str:
         value = value.astimezone(UTC).date() if timezone.is_aware(value) else value.date()
     code = _locale()
     return _date_pattern(style, code).apply(value, _babel_locale(code))
+
+
+@dataclass(frozen=True)
+class UnitPrice:
+    """A list price as people read it (R6): per agent seat or per account, per month or per year, in the
+    account's currency. `per_month` is the catalog's unit amount, per month in the cycle's price list."""
+
+    per_month: int
+    currency: str
+    per_seat: bool
+    cycle: str
+
+    @property
+    def amount(self) -> int:
+        """The price for one billing period of the cycle: per month, or per year."""
+        return period_amount(unit_amount=self.per_month, quantity=1, cycle=self.cycle)
+
+    @property
+    def unit(self) -> str:
+        if self.cycle == "annual":
+            return gettext("per agent seat per year") if self.per_seat else gettext("per account per year")
+        return gettext("per agent seat per month") if self.per_seat else gettext("per account per month")
+
+    def __str__(self) -> str:
+        return gettext("%(price)s %(unit)s") % {
+            "price": format_money(self.amount, self.currency),
+            "unit": self.unit,
+        }

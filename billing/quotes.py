@@ -6,12 +6,13 @@ is charged is always what was shown.
 """
 
 import copy
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.policy import Action
 from billing import pricing
@@ -25,7 +26,12 @@ from billing.wording import change_description
 MAX_SEATS = 10_000  # per product line; larger orders go through sales
 MAX_TEMPORARY_EXTENSION_DAYS = 365
 
-BELOW_SEATS_IN_USE = _("%(product)s cannot go below %(in_use)s seats: %(in_use)s members use an agent seat.")
+BELOW_SEATS_IN_USE = ngettext_lazy(
+    "%(product)s cannot go below %(in_use)s seat: %(in_use)s member uses an agent seat.",
+    "%(product)s cannot go below %(in_use)s seats: %(in_use)s members use an agent seat.",
+    "in_use",
+)
+PRICED_PER_ACCOUNT = _("%(product)s is priced per account: it has no agent seats.")
 TOO_MANY_SEATS = _("At most %(max)s seats per product. Contact sales for more.")
 PENDING_CHANGE_EXISTS = _("A change to %(product)s is already scheduled for the next period. Undo it first.")
 ITEM_ENDS = _("%(product)s ends on %(date)s: it can no longer be changed.")
@@ -69,10 +75,20 @@ class ChangeQuote:
     # R6.5: the next invoice (billing.selectors.upcoming) without and with the change; None: there is none.
     next_before: NextInvoice | None = None
     next_after: NextInvoice | None = None
+    extends_from: date | None = None  # extending temporary seats: their current end, where the charge starts
 
     @property
     def is_next_period(self) -> bool:
         return self.effective_at is not None
+
+    @property
+    def charge_from(self) -> date | datetime:
+        """The start of the period the charge now covers: now (prorated), or the temporary seats' end."""
+        return self.extends_from or self.quoted_at
+
+    @property
+    def charge_until(self) -> date | datetime:
+        return self.spec.until if self.extends_from else self.period_end
 
 
 # --- Projections: the subscription's items as they would be, on copies never saved ---------------------
@@ -151,6 +167,7 @@ def quote_change(state: ChangeState, spec: ChangeSpec, *, now: datetime) -> Chan
     """What `spec` changes, when, what it costs now (prorated) and the new total per period. Raises
     ValidationError with a message for people when the change cannot be made, Http404 for a foreign item."""
     sub = state.subscription
+    spec = _as_priced(state, spec)
     total_now = _total(state, _quote_items(state.items), sub.cycle)
     build = _QUOTERS[spec.kind]
     action, subject, after = build(state, spec, now)
@@ -196,7 +213,18 @@ def quote_change(state: ChangeState, spec: ChangeSpec, *, now: datetime) -> Chan
         subject,
         next_before,
         _upcoming(state, items_after),
+        state.line_of(spec.item).temporary_item.temporary_seats_end
+        if spec.kind == ChangeKind.EXTEND_TEMPORARY
+        else None,
     )
+
+
+def _as_priced(state: ChangeState, spec: ChangeSpec) -> ChangeSpec:
+    """A product priced per account is bought without seats, whatever number the form sent: the preview,
+    the invoice line and the billing history never say "7 agent seats" of it."""
+    product = next((p for p in state.products_for_sale if p.code == spec.product), None)
+    per_account = spec.kind == ChangeKind.ADD_PRODUCT and product and product.unit == Product.Unit.ACCOUNT
+    return replace(spec, seats=None) if per_account else spec
 
 
 def _refuse_if_account_ends(state: ChangeState) -> None:
@@ -216,6 +244,13 @@ def _changeable_line(state: ChangeState, spec: ChangeSpec) -> Line:
     return line
 
 
+def _seated_line(state: ChangeState, spec: ChangeSpec) -> Line:
+    line = _changeable_line(state, spec)
+    if not line.per_seat:
+        raise ValidationError(PRICED_PER_ACCOUNT, params={"product": line.name})
+    return line
+
+
 def _seats(spec: ChangeSpec) -> int:
     if spec.seats is None or not 1 <= spec.seats <= MAX_SEATS:
         raise ValidationError(CHOOSE_SEATS, params={"max": MAX_SEATS})
@@ -223,7 +258,7 @@ def _seats(spec: ChangeSpec) -> int:
 
 
 def _quote_add_seats(state, spec, now):
-    line = _changeable_line(state, spec)
+    line = _seated_line(state, spec)
     _no_pending(line, ScheduledChange.Kind.SET_SEATS)  # the pending count would silently undo the addition
     new = line.seats + _seats(spec)
     if new > MAX_SEATS:
@@ -237,7 +272,7 @@ def _no_pending(line: Line, kind: str) -> None:
 
 
 def _quote_remove_seats(state, spec, now):
-    line = _changeable_line(state, spec)
+    line = _seated_line(state, spec)
     _no_pending(line, ScheduledChange.Kind.SET_SEATS)
     new = line.seats - _seats(spec)
     if new < max(1, state.seats_in_use):
@@ -327,20 +362,11 @@ _QUOTERS = {
 }
 
 
-def edition_options(line: Line, *, upgrade: bool, downgrade: bool) -> list[tuple[str, str]]:
-    """The editions this member may move a line to: higher ones to upgrade, lower ones to downgrade."""
-    return [
-        (value, label)
-        for value, label in Edition.choices
-        if value != line.edition and (upgrade if pricing.is_upgrade(line.edition, value) else downgrade)
-    ]
-
-
 def describe(quote: ChangeQuote, language: str) -> str:
     """The change in words, in `language`: the line of the invoice that charges it."""
     with translation.override(language):
-        what = change_description(quote.spec, quote.subject)
-        if not quote.charge_now:
+        what = change_description(quote.spec, quote.subject, since=quote.extends_from)
+        if not quote.charge_now or quote.extends_from:  # an extension says the period it covers already
             return what
         return str(
             PRORATED_LINE

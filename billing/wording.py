@@ -4,17 +4,19 @@ included templates: a page shows several, and an include costs more than the wor
 
 from django.utils.translation import gettext, ngettext
 
+from billing import pricing
 from billing.models import Cycle, Edition, ScheduledChange, Subscription
-from billing.money import format_day
-from billing.selectors.changes import ChangeKind, ChangeSpec
+from billing.money import UnitPrice, format_day
+from billing.selectors.changes import ChangeKind, ChangeSpec, ChangeState, Line
 
 
 def _label(choices, value) -> str:
     return str(choices(value).label) if value in choices.values else str(value)
 
 
-def change_description(spec: ChangeSpec, subject: str) -> str:
-    """The change in words, in the active language: the preview, the cheaper alternatives, invoice lines."""
+def change_description(spec: ChangeSpec, subject: str, *, since=None) -> str:
+    """The change in words, in the active language: the preview, the cheaper alternatives, invoice lines.
+    `since`: for an extension of temporary seats, their current end (the extension covers since → until)."""
     values = {"product": subject, "counter": spec.seats}
     if spec.kind == ChangeKind.ADD_SEATS:
         return (
@@ -51,10 +53,46 @@ def change_description(spec: ChangeSpec, subject: str) -> str:
         return gettext("Pay by: %(payment_type)s") % {
             "payment_type": _label(Subscription.PaymentType, spec.payment_type)
         }
-    return gettext("Extend the temporary seats of %(product)s until %(date)s") % {
+    if since is None:
+        return gettext("Extend the temporary seats of %(product)s until %(date)s") % {
+            **values,
+            "date": format_day(spec.until, "long"),
+        }
+    return gettext("Extend the temporary seats of %(product)s from %(start)s to %(end)s") % {
         **values,
-        "date": format_day(spec.until, "long"),
+        "start": format_day(since, "long"),
+        "end": format_day(spec.until, "long"),
     }
+
+
+def edition_choice(edition: str, *, starts, price: UnitPrice | None) -> str:
+    """An edition offered on the Manage page: an upgrade (now) or a downgrade (from `starts`, the next
+    period), and its list price."""
+    if starts is None:
+        choice = gettext("%(edition)s — upgrade, now") % {"edition": edition}
+    else:
+        choice = gettext("%(edition)s — downgrade, from %(date)s") % {
+            "edition": edition,
+            "date": format_day(starts, "long"),
+        }
+    return f"{choice} · {price}" if price else choice
+
+
+def edition_options(
+    state: ChangeState, line: Line, *, upgrade: bool, downgrade: bool
+) -> list[tuple[str, str]]:
+    """The editions this member may move a line to (higher ones to upgrade, lower ones to downgrade), each
+    named as an upgrade (now) or a downgrade (from the next period), with its list price."""
+    options = []
+    for value, label in Edition.choices:
+        is_upgrade = pricing.is_upgrade(line.edition, value)
+        if value == line.edition or not (upgrade if is_upgrade else downgrade):
+            continue
+        starts = None if is_upgrade else state.subscription.current_period_end
+        options.append(
+            (value, edition_choice(label, starts=starts, price=state.unit_price(line.product, value)))
+        )
+    return options
 
 
 def scheduled_change_description(change: ScheduledChange) -> str:

@@ -9,7 +9,8 @@ from enum import StrEnum
 from django.http import Http404
 
 from accounts.models import Account, Membership
-from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
+from billing.models import Discount, Edition, Product, ScheduledChange, Subscription, SubscriptionItem
+from billing.money import UnitPrice
 from billing.selectors.catalog import Catalog, catalog_for, price_table
 from billing.selectors.rows import columns, table, tuples
 from billing.selectors.subscription import LoadedSubscription, load_subscription
@@ -68,6 +69,7 @@ class Line:
     items: list[SubscriptionItem]
     pending: list[ScheduledChange] = field(default_factory=list)
     ends_on: datetime | None = None
+    unit_price: UnitPrice | None = None  # its edition's list price, in the account's currency and cycle
 
     @property
     def head(self) -> SubscriptionItem:
@@ -128,6 +130,22 @@ class ChangeState:
     def table(self, cycle: str) -> dict[tuple[int, str], int]:
         return price_table(self.prices, cycle)
 
+    def unit_price(self, product: Product, edition: str) -> UnitPrice | None:
+        """The list price of `product` in `edition`, in the account's currency and billing cycle; None when
+        it is not sold so."""
+        cycle = self.subscription.cycle
+        amount = self.prices.get((product.pk, edition, cycle))
+        if amount is None:
+            return None
+        return UnitPrice(amount, self.account.currency, product.unit == Product.Unit.SEAT, cycle)
+
+    @property
+    def price_list(self) -> list[tuple[Product, list[UnitPrice | None]]]:
+        """The products on sale with their price in each edition (Edition's order), for the Manage page."""
+        return [
+            (p, [self.unit_price(p, edition) for edition in Edition.values]) for p in self.products_for_sale
+        ]
+
 
 def change_state(
     account: Account,
@@ -161,7 +179,7 @@ def change_state(
         (p for p in catalog.products.values() if p.kind != Product.Kind.SUITE and p.pk not in active),
         key=lambda p: (p.position, p.code),
     )
-    return ChangeState(
+    state = ChangeState(
         account=account,
         subscription=loaded.subscription,
         lines=list(lines.values()),
@@ -173,6 +191,9 @@ def change_state(
         cancellation=cancellation,
         every_discount=loaded.every_discount,
     )
+    for line in state.lines:
+        line.unit_price = state.unit_price(line.product, line.edition)
+    return state
 
 
 def members_by_role(account: Account) -> list[Membership]:

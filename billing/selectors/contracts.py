@@ -1,13 +1,14 @@
 """Contract terms (R7): the contract of an account, the notice rule, and what an early termination refunds."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from accounts.models import Account
 from billing import pricing
-from billing.models import ContractTerms, Invoice, PaymentAttempt, Subscription
+from billing.models import ContractTerms, Invoice, PaymentAttempt, ScheduledChange, Subscription
 
 SALES_ASSISTED = (Account.Kind.MANAGED, Account.Kind.ONLINE_ASSISTED)
+ADVISED_NOTICE_DAYS = 60  # R7.1: the Salesforce guide (seed 004) advises 60 days of notice to be safe
 
 
 def contract_for(account: Account) -> ContractTerms:
@@ -49,6 +50,76 @@ def notice_decision(
             notice_received=notice_received, term_end=term_end, notice_days=contract.notice_days
         ),
         renews=contract.auto_renew,
+    )
+
+
+@dataclass(frozen=True)
+class RenewalFacts:
+    """What the Subscription page says about the end of the term, with only the dates that hold at `today`
+    for this account (R5.5, R7.1, R7.2). `kind` says which sentence applies:
+
+    - "trial": nothing renews; the trial converts or expires on `trial_ends_on` (no notice date: a trial's
+      notice deadline would fall before it began);
+    - "cancelled": a scheduled cancellation ends the subscription on `ends_on`, nothing renews;
+    - "last_term": sales-assisted notice came late: the term renews on `renews_on` once, ends on `ends_on`;
+    - "no_renewal": the contract ends with its term on `ends_on`;
+    - "self_service": renews on `renews_on`; cancelling in the app before then is the notice (R5.5);
+    - "via_support": the same, but the owner cancels through support (R4.2);
+    - "notice": sales-assisted (R7.2): notice by `notice_by` ends the contract on `notice_stops`. When the
+      deadline of the current term has passed, `too_late_for` is the renewal that notice can no longer stop
+      and `notice_by` the next term's deadline (None if that one has passed too). `advised_by`: 60 days
+      before `notice_stops`, while it is ahead and longer than the contract's own notice period.
+    """
+
+    kind: str
+    renews_on: datetime | None = None
+    ends_on: datetime | None = None
+    trial_ends_on: date | None = None
+    notice_days: int = 0
+    notice_by: date | None = None
+    notice_stops: datetime | None = None
+    too_late_for: datetime | None = None
+    advised_by: date | None = None
+
+    @property
+    def advises_more_notice(self) -> bool:
+        return self.kind == "notice" and self.notice_days < ADVISED_NOTICE_DAYS
+
+
+def renewal_facts(
+    account: Account,
+    subscription: Subscription,
+    contract: ContractTerms,
+    cancellation: ScheduledChange | None,
+    *,
+    today: date,
+) -> RenewalFacts:
+    """The renewal and notice dates that hold for `account` at `today`: see RenewalFacts."""
+    end = subscription.current_period_end
+    if account.is_trial:
+        return RenewalFacts("trial", trial_ends_on=account.trial_ends_on)
+    if cancellation is not None:
+        if cancellation.effective_at > end:  # late notice (R7.2): the term renews once
+            return RenewalFacts("last_term", renews_on=end, ends_on=cancellation.effective_at)
+        return RenewalFacts("cancelled", ends_on=cancellation.effective_at)
+    if not contract.auto_renew:
+        return RenewalFacts("no_renewal", ends_on=end)
+    if account.kind not in SALES_ASSISTED:
+        return RenewalFacts(
+            "via_support" if account.cancellation_via_support else "self_service", renews_on=end
+        )
+    decision = notice_decision(subscription, contract, today)  # the rule staff apply to a notice (R7.2)
+    stops = decision.effective_at
+    notice_by = stops.date() - timedelta(days=contract.notice_days)
+    advised_by = stops.date() - timedelta(days=ADVISED_NOTICE_DAYS)
+    return RenewalFacts(
+        "notice",
+        renews_on=end,
+        notice_days=contract.notice_days,
+        notice_by=notice_by if notice_by >= today else None,
+        notice_stops=stops,
+        too_late_for=None if decision.in_time else end,
+        advised_by=advised_by if advised_by >= today and contract.notice_days < ADVISED_NOTICE_DAYS else None,
     )
 
 

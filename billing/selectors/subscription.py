@@ -1,7 +1,7 @@
 """The Subscription page (R3) and the pricing of a subscription as it stands, for every page that shows it."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from django.db.models import prefetch_related_objects
 
@@ -19,7 +19,7 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.selectors.catalog import catalog_for
-from billing.selectors.contracts import contract_for
+from billing.selectors.contracts import RenewalFacts, contract_for, renewal_facts
 from billing.selectors.prices import discount_applies, price_items
 from billing.selectors.rows import rows, table, tuples
 from billing.selectors.upcoming import UpcomingInvoice, next_invoice
@@ -65,11 +65,7 @@ class SubscriptionOverview:
     contract: object = None
     next_invoice: UpcomingInvoice | None = None  # R3.6
     scheduled: list[ScheduledChange] = field(default_factory=list)  # R3.6: what changes, and when
-
-    @property
-    def notice_deadline(self) -> datetime:
-        """R7.1: the last day notice counts for the current term."""
-        return self.subscription.current_period_end - timedelta(days=self.contract.notice_days)
+    renewal: RenewalFacts | None = None  # R5.5, R7.1, R7.2: the renewal and notice dates that hold now
 
     @property
     def currency(self) -> str:
@@ -203,6 +199,9 @@ def subscription_overview(
         contract=contract,
         next_invoice=next_invoice(loaded, catalog, renews=contract.auto_renew),
         scheduled=loaded.pending,
+        renewal=renewal_facts(
+            account, subscription, contract, cancellation, today=now.astimezone(UTC).date()
+        ),
     )
     if with_requests_of is not None:
         overview.change_requests = change_requests_of(account, with_requests_of)

@@ -32,9 +32,10 @@ def choice(value, kind):
 
 
 @register.simple_tag
-def describe_change(spec, subject):
-    """{% describe_change preview.spec preview.subject %}: a previewed or suggested change, in words."""
-    return change_description(spec, subject)
+def describe_change(spec, subject, since=None):
+    """{% describe_change preview.spec preview.subject preview.extends_from %}: a previewed or suggested
+    change, in words (`since`: where an extension of temporary seats starts)."""
+    return change_description(spec, subject, since=since)
 
 
 @register.simple_tag

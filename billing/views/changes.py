@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import require_action, require_manage_access
 from accounts.policy import Action, Capabilities
-from billing import quotes
+from billing import wording
 from billing.clock import now_for
 from billing.forms import ChangeForm, MemberRoleForm
 from billing.models import Edition
@@ -40,7 +40,12 @@ def _render(request, *, preview=None, signed=None, error=None, status=200, state
     }
     if state is not None:
         context["edition_lines"] = [
-            (line, quotes.edition_options(line, upgrade=can.upgrade_edition, downgrade=can.downgrade_edition))
+            (
+                line,
+                wording.edition_options(
+                    state, line, upgrade=can.upgrade_edition, downgrade=can.downgrade_edition
+                ),
+            )
             for line in state.lines
         ]
     if can.create_billing_admins:
