@@ -9,9 +9,12 @@ the payment provider under the renewal's own key, so the provider's ledger agree
 (`billing_reconcile`) — and the period that contains today is invoiced too, dated at its start.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Account, Membership, User
@@ -204,9 +207,10 @@ DEMO_ACCOUNTS = [
 STAFF = [("support@staff.test", False), ("root@staff.test", True)]
 
 
-def _user(email: str, **fields) -> User:
+def _user(email: str, password: Callable[[], str], **fields) -> User:
+    """The demo user, created with the hash of the demo password (`password()`: hashed once per seed)."""
     user = User.objects.filter(email=email).first()
-    return user or User.objects.create_user(email, PASSWORD, **fields)
+    return user or User.objects.create(email=email, password=password(), **fields)
 
 
 def seed_demo(*, now: datetime) -> list[str]:
@@ -217,11 +221,14 @@ def seed_demo(*, now: datetime) -> list[str]:
     declined is then advanced by the real billing clock. Should the seed stop between the commit and the
     answers, the billing clock sends the intents left pending again, under their keys (`payments_resume`)."""
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    # Every demo user has the same, published password: hashed once, not 20 times (a slow hash by design,
+    # most of the seed's time), and only if a user is created.
+    password = cache(lambda: make_password(PASSWORD))
     with transaction.atomic():
         install_catalog()  # also installed after every migrate: here for a database flushed since
         support_group = ensure_support_group()
         for email, superuser in STAFF:
-            user = _user(email, is_staff=True, is_superuser=superuser)
+            user = _user(email, password, is_staff=True, is_superuser=superuser)
             if not superuser:
                 user.groups.add(support_group)
     products = {p.code: p for p in Product.objects.all()}
@@ -231,7 +238,7 @@ def seed_demo(*, now: datetime) -> list[str]:
             continue
         created.append(spec.name)
         with transaction.atomic():
-            account, intents = _create_account(spec, products, today, now)
+            account, intents = _create_account(spec, products, today, now, password)
         attempts_send(intents)
         if spec.renewal_failed_days_ago:
             advance_account(account.pk)  # on its test clock, at "now": declined, dunning reaches D+4
@@ -241,7 +248,7 @@ def seed_demo(*, now: datetime) -> list[str]:
 
 
 def _create_account(
-    spec: DemoAccount, products: dict, today: datetime, now: datetime
+    spec: DemoAccount, products: dict, today: datetime, now: datetime, password: Callable[[], str]
 ) -> tuple[Account, list[PaymentAttempt]]:
     account = Account.objects.create(
         name=spec.name,
@@ -258,7 +265,7 @@ def _create_account(
         billing_address=spec.address,
     )
     for local, role in spec.roles.items():
-        Membership.objects.create(user=_user(f"{local}@{spec.domain}"), account=account, role=role)
+        Membership.objects.create(user=_user(f"{local}@{spec.domain}", password), account=account, role=role)
     ContractTerms.objects.create(
         account=account,
         service_started_at=datetime.combine(account.created_on, datetime.min.time(), tzinfo=UTC),
