@@ -328,7 +328,7 @@ def _create_account(
     return account, intents
 
 
-def history(spec: DemoAccount, current_start: datetime, created_on: date) -> list[tuple[datetime, datetime]]:
+def _history(spec: DemoAccount, current_start: datetime, created_on: date) -> list[tuple[datetime, datetime]]:
     """The periods the demo invoices, oldest first: the current one and those before it, back to the
     account's creation — the last MONTHLY_HISTORY of them for a monthly account. A trial has none."""
     if spec.trial_days:
@@ -350,7 +350,7 @@ def _invoice_history(
     renewal's key (the caller sends them once this transaction commits); one paid by transfer is paid the
     next day — except the current term's when the spec leaves it open (and past due: due 30 days after)."""
     lines, intents = _lines(account, now=today), []
-    for start, end in history(spec, subscription.current_period_start, account.created_on):
+    for start, end in _history(spec, subscription.current_period_start, account.created_on):
         draft = invoice_draft(account=account, lines=lines, now=start, period_start=start, period_end=end)
         invoice = invoice_finalize(invoice=draft, now=start, notify=False)
         if spec.payment_type == Subscription.PaymentType.CARD:
