@@ -2,22 +2,32 @@
 
 Dates are relative to the day the demo is loaded. Loading twice changes nothing: an account that exists
 already (by name) is left as it is.
+
+The demo tells one story (issue 17): every period an account has paid has its invoice and its payment, made
+the way the product makes them — the invoicing services number the invoices, and a card is charged through
+the payment provider under the renewal's own key, so the provider's ledger agrees with our records
+(`billing_reconcile`) — and the period that contains today is invoiced too, dated at its start.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Account, Membership, User
 from billing import pricing
 from billing.catalog import install_catalog
+from billing.lifecycle.renewals import renewal_charge_key
 from billing.lifecycle.tick import advance_account, next_actions
 from billing.models import (
     BillingContact,
     ContractTerms,
     Coupon,
     Discount,
+    PaymentAttempt,
     PaymentMethod,
     Product,
     Subscription,
@@ -25,11 +35,18 @@ from billing.models import (
     TestClock,
 )
 from billing.selectors.subscription import load_subscription, price_table_for
+from billing.services.collection import attempts_send, charge_intent
 from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid, lines_for
 from billing.staff import ensure_support_group
 
 PASSWORD = "Demo-2026!"
 Kind, Gen, Pricing, Role = Account.Kind, Account.Generation, Account.Pricing, Membership.Role
+# How far back the billing history goes. A monthly account shows its last year: the current period and the
+# 11 before it (a year of renewals reads as a history; eight years of them would only slow the demo down).
+# An annual account shows every yearly term since it was created: a handful of invoices. Either way, no
+# period starts before the account was created.
+MONTHLY_HISTORY = 12
+TRANSFER_DAYS = timedelta(days=1)  # an invoice paid by transfer is paid the day after it was issued
 
 
 @dataclass
@@ -61,11 +78,10 @@ class DemoAccount:
     chat_phase4: bool = True
     promo_bp: int | None = None
     address: str = ""
-    past_invoices: int = 0
     billing_contacts: tuple[str, ...] = ()
     renewal_failed_days_ago: int | None = None  # a declined renewal, chased by dunning, on a test clock
     termination_fee: int = 0  # the contract's early termination fee, in minor units
-    current_term_paid: bool = False  # the current term is invoiced and paid: staff can demo early termination
+    current_term_open: bool = False  # paid by transfer: the current term's invoice is still open, past due
 
 
 def _suite(code: str, edition: str, seats: int) -> list[Item]:
@@ -90,7 +106,6 @@ DEMO_ACCOUNTS = [
             Item("talk", "team", 3),
         ],
         promo_bp=1000,
-        past_invoices=3,
         billing_contacts=("accounting@acme.test",),
         address="1 Market Street\nSan Francisco, CA 94105",
     ),
@@ -108,7 +123,6 @@ DEMO_ACCOUNTS = [
         language="fr",
         card=("Mastercard", "4444"),
         address="12 rue de la Paix\n75002 Paris",
-        past_invoices=1,
     ),
     DemoAccount(
         "SPP Corp",
@@ -129,8 +143,8 @@ DEMO_ACCOUNTS = [
         [Item("support", "enterprise", 50), Item("guide", "enterprise")],
         cycle="annual",
         currency="GBP",
-        past_invoices=1,
         termination_fee=100_000,
+        current_term_open=True,
         card=None,
         payment_type="invoice",
     ),
@@ -143,7 +157,6 @@ DEMO_ACCOUNTS = [
         [Item("support", "enterprise", 400), Item("explore", "enterprise")],
         cycle="annual",
         termination_fee=500_000,
-        current_term_paid=True,
         card=None,
         payment_type="invoice",
     ),
@@ -187,7 +200,6 @@ DEMO_ACCOUNTS = [
         date(2021, 4, 12),
         [Item("chat", "professional", 4)],
         card=("Visa", "0002"),
-        past_invoices=1,
         renewal_failed_days_ago=5,
     ),
 ]
@@ -195,21 +207,28 @@ DEMO_ACCOUNTS = [
 STAFF = [("support@staff.test", False), ("root@staff.test", True)]
 
 
-def _user(email: str, **fields) -> User:
+def _user(email: str, password: Callable[[], str], **fields) -> User:
+    """The demo user, created with the hash of the demo password (`password()`: hashed once per seed)."""
     user = User.objects.filter(email=email).first()
-    return user or User.objects.create_user(email, PASSWORD, **fields)
+    return user or User.objects.create(email=email, password=password(), **fields)
 
 
 def seed_demo(*, now: datetime) -> list[str]:
     """Create what is missing of the demo; return the names of the accounts created. An account is created
-    in a transaction of its own; the one whose renewal is declined is then advanced by the real billing
-    clock, which calls the payment provider only outside transactions (R8.8)."""
+    in a transaction of its own, with its invoices and the intents to charge the ones paid by card; once it
+    is committed, the intents are sent to the payment provider and its answers recorded, which pays the
+    invoices (R8.8: the provider is never called inside a transaction). The account whose renewal is
+    declined is then advanced by the real billing clock. Should the seed stop between the commit and the
+    answers, the billing clock sends the intents left pending again, under their keys (`payments_resume`)."""
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    # Every demo user has the same, published password: hashed once, not 20 times (a slow hash by design,
+    # most of the seed's time), and only if a user is created.
+    password = cache(lambda: make_password(PASSWORD))
     with transaction.atomic():
         install_catalog()  # also installed after every migrate: here for a database flushed since
         support_group = ensure_support_group()
         for email, superuser in STAFF:
-            user = _user(email, is_staff=True, is_superuser=superuser)
+            user = _user(email, password, is_staff=True, is_superuser=superuser)
             if not superuser:
                 user.groups.add(support_group)
     products = {p.code: p for p in Product.objects.all()}
@@ -219,7 +238,8 @@ def seed_demo(*, now: datetime) -> list[str]:
             continue
         created.append(spec.name)
         with transaction.atomic():
-            account = _create_account(spec, products, today, now)
+            account, intents = _create_account(spec, products, today, now, password)
+        attempts_send(intents)
         if spec.renewal_failed_days_ago:
             advance_account(account.pk)  # on its test clock, at "now": declined, dunning reaches D+4
         with transaction.atomic():
@@ -227,7 +247,9 @@ def seed_demo(*, now: datetime) -> list[str]:
     return created
 
 
-def _create_account(spec: DemoAccount, products: dict, today: datetime, now: datetime) -> Account:
+def _create_account(
+    spec: DemoAccount, products: dict, today: datetime, now: datetime, password: Callable[[], str]
+) -> tuple[Account, list[PaymentAttempt]]:
     account = Account.objects.create(
         name=spec.name,
         kind=spec.kind,
@@ -243,7 +265,7 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime, now: dat
         billing_address=spec.address,
     )
     for local, role in spec.roles.items():
-        Membership.objects.create(user=_user(f"{local}@{spec.domain}"), account=account, role=role)
+        Membership.objects.create(user=_user(f"{local}@{spec.domain}", password), account=account, role=role)
     ContractTerms.objects.create(
         account=account,
         service_started_at=datetime.combine(account.created_on, datetime.min.time(), tzinfo=UTC),
@@ -281,7 +303,7 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime, now: dat
             last4=last4,
             exp_month=12,
             exp_year=today.year + 2,
-            gateway_token=f"sandbox_{'card_declined' if last4 == '0002' else 'demo'}_{last4}",
+            gateway_token=f"sandbox_demo_{last4}",
         )
     if spec.promo_bp:
         coupon, _ = Coupon.objects.get_or_create(
@@ -293,32 +315,49 @@ def _create_account(spec: DemoAccount, products: dict, today: datetime, now: dat
         )
     for contact in spec.billing_contacts:
         BillingContact.objects.create(account=account, email=contact, created_at=today)
-    _past_invoices(account, subscription, spec, today)
-    if spec.renewal_failed_days_ago:  # the real lifecycle will run on a test clock at "now"
+    intents = _invoice_history(account, subscription, spec, today)
+    if spec.renewal_failed_days_ago:
+        # The card paid every period so far; the sandbox declines it from now on (a test card's token
+        # decides its outcome): its next renewal, run by the clock, is refused.
+        PaymentMethod.objects.filter(account=account).update(
+            gateway_token=f"sandbox_card_declined_{spec.card[1]}"
+        )
+        # The real lifecycle will run on a test clock at "now".
         account.test_clock = TestClock.objects.create(name=f"{spec.name} clock", frozen_now=now)
         account.save(update_fields=["test_clock"])
-    return account
+    return account, intents
 
 
-def _past_invoices(account: Account, subscription: Subscription, spec: DemoAccount, today: datetime) -> None:
-    """Invoices for the periods before the current one (and the current one, when the spec says so), issued
-    through the invoicing service (no emails). Paid, except on accounts that pay by invoice, whose latest
-    past one is still open."""
-    last = 0 if spec.current_term_paid else 1
-    for back in range(spec.past_invoices, last - 1, -1):
-        months = back * pricing.MONTHS_PER_PERIOD[spec.cycle]
-        start = pricing.add_months(subscription.current_period_start, -months)
-        end = pricing.period_end(start, spec.cycle)
-        draft = invoice_draft(
-            account=account,
-            lines=_lines(account, now=today),
-            now=start,
-            period_start=start,
-            period_end=end,
-        )
+def _history(spec: DemoAccount, current_start: datetime, created_on: date) -> list[tuple[datetime, datetime]]:
+    """The periods the demo invoices, oldest first: the current one and those before it, back to the
+    account's creation — the last MONTHLY_HISTORY of them for a monthly account. A trial has none."""
+    if spec.trial_days:
+        return []
+    step, periods = pricing.MONTHS_PER_PERIOD[spec.cycle], []
+    start = current_start
+    while start.date() >= created_on and (spec.cycle == "annual" or len(periods) < MONTHLY_HISTORY):
+        periods.append((start, pricing.period_end(start, spec.cycle)))
+        start = pricing.add_months(current_start, -step * len(periods))  # from the current: no day drift
+    return periods[::-1]
+
+
+def _invoice_history(
+    account: Account, subscription: Subscription, spec: DemoAccount, today: datetime
+) -> list[PaymentAttempt]:
+    """Each period of the history invoiced as its renewal was: through the invoicing service (no emails),
+    dated at the period's start, with the subscription's lines as they stand (quantity × unit price, the
+    upcoming invoice's own function). A card account's invoice gets the intent to charge it, under the
+    renewal's key (the caller sends them once this transaction commits); one paid by transfer is paid the
+    next day — except the current term's when the spec leaves it open (and past due: due 30 days after)."""
+    lines, intents = _lines(account, now=today), []
+    for start, end in _history(spec, subscription.current_period_start, account.created_on):
+        draft = invoice_draft(account=account, lines=lines, now=start, period_start=start, period_end=end)
         invoice = invoice_finalize(invoice=draft, now=start, notify=False)
-        if spec.payment_type == "card" or back != 1:
-            invoice_mark_paid(invoice=invoice, now=start + timedelta(days=1))
+        if spec.payment_type == Subscription.PaymentType.CARD:
+            intents.append(charge_intent(invoice, key=renewal_charge_key(subscription, start), now=start))
+        elif not (spec.current_term_open and start == subscription.current_period_start):
+            invoice_mark_paid(invoice=invoice, now=start + TRANSFER_DAYS)
+    return intents
 
 
 def _lines(account: Account, *, now: datetime):

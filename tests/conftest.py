@@ -1,5 +1,6 @@
 import os
 import shutil
+import sqlite3
 
 import pytest
 from django.db import connection
@@ -24,7 +25,19 @@ def _fast_tests(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "en"
     settings.MEDIA_ROOT = tmp_path / "media"  # data exports
-    settings.PAYMENT_SANDBOX_LEDGER = tmp_path / "sandbox-ledger.sqlite3"  # the provider's own, per test
+    # The provider's own ledger, per test: a copy of the one the demo was charged in, as the database is
+    # the demo's (the provider keeps what a test moves; our database rolls it back).
+    settings.PAYMENT_SANDBOX_LEDGER = tmp_path / "sandbox-ledger.sqlite3"
+    if DEMO.get("ledger"):
+        _copy_ledger(DEMO["ledger"], settings.PAYMENT_SANDBOX_LEDGER)
+
+
+def _copy_ledger(source, target) -> None:
+    """SQLite's backup: a consistent copy, the write-ahead log included."""
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
 
 
 @pytest.fixture(autouse=True)
@@ -50,10 +63,13 @@ def now():
     return NOW
 
 
-def _load_demo(ledger_folder) -> None:
-    with override_settings(
-        PASSWORD_HASHERS=FAST_HASHER, PAYMENT_SANDBOX_LEDGER=ledger_folder / "demo-ledger.sqlite3"
-    ):
+def _load_demo(ledger) -> None:
+    """Seed the demo, its payments charged in `ledger` (emptied first: it must be the demo's alone)."""
+    with sqlite3.connect(ledger) as connection:
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'movements'").fetchone():
+            connection.execute("DELETE FROM movements")
+    connection.close()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER, PAYMENT_SANDBOX_LEDGER=ledger):
         seed_demo(now=NOW)
     DEMO["last_event"] = BillingEvent.objects.aggregate(last=Max("pk"))["last"] or 0
 
@@ -61,17 +77,20 @@ def _load_demo(ledger_folder) -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, loaded once into the test database. Every test runs in a transaction rolled back after it,
-    so each one — reading the demo or writing to it — starts from the same demo without loading it again."""
+    so each one — reading the demo or writing to it — starts from the same demo without loading it again;
+    and with a copy of the provider's ledger the demo was charged in (`_fast_tests`)."""
+    ledger = tmp_path_factory.mktemp("demo") / "demo-ledger.sqlite3"
     with django_db_blocker.unblock():
-        _load_demo(tmp_path_factory.mktemp("demo"))
+        _load_demo(ledger)
+    DEMO["ledger"] = ledger
 
 
 @pytest.fixture
-def demo(db, tmp_path):
+def demo(db, settings):
     """The demo data of the README, loaded at NOW. Tests that commit (live server, several connections)
-    empty the database when they end: the next one loads the demo again."""
+    empty the database when they end: the next one loads the demo again, charged in its own ledger."""
     if not Account.objects.filter(name="Acme Self-Service").exists():
-        _load_demo(tmp_path)
+        _load_demo(settings.PAYMENT_SANDBOX_LEDGER)
 
 
 @pytest.fixture

@@ -40,7 +40,8 @@ def test_r9_4_the_owner_reads_the_billing_history_as_sentences_in_english_and_fr
     english = text(client.get(HISTORY))
     assert "Support went from 12 to 15 agent seats." in english
     assert "The card on file changed from Visa ending in 4242 to Mastercard ending in 4444." in english
-    assert "Invoice INV-0001-00001 issued for $1,100.70, due on August 11, 2026." in english
+    # The newest of the demo's invoices, its current period's (its older ones are on the next pages).
+    assert "Invoice INV-0001-00012 issued for $1,100.70, due on November 11, 2026." in english
     assert "owner@acme.test" in english and "Billing" in english  # who: the member, the billing clock
     for kind in ("seats_added", "payment_method_updated"):
         assert recorded[kind] not in english
@@ -52,7 +53,7 @@ def test_r9_4_the_owner_reads_the_billing_history_as_sentences_in_english_and_fr
         in french
     )
     assert "Support est passé de 12 à 15 licences d’agent." in french
-    assert "Facture INV-0001-00001 émise pour 1 100,70 $US, à payer avant le 11 août 2026." in french
+    assert "Facture INV-0001-00012 émise pour 1 100,70 $US, à payer avant le 11 novembre 2026." in french
     assert "Facturation" in french and "issued" not in french and "went from" not in french
     assert_no_internals(french)
 

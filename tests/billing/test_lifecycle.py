@@ -327,7 +327,7 @@ def test_r9_1_r8_8_a_tick_killed_after_the_provider_answered_charges_and_emails_
     assert report.failed == [] and report.mismatches == 0
     invoice.refresh_from_db()
     assert invoice.status == "paid"
-    charge = PaymentAttempt.objects.get(account__name=ACME, operation="charge")
+    charge = PaymentAttempt.objects.get(invoice=invoice, operation="charge")
     subscription = invoice.account.subscription
     assert charge.idempotency_key == f"renewal-{subscription.pk}-20261211T000000Z-1"
     assert [m["key"] for m in gateway.provider.movements() if m["reference"] == invoice.number] == [

@@ -163,7 +163,7 @@ def test_a_prorated_change_is_invoiced_and_charged_to_the_card(sign_in, django_c
     invoice = Invoice.objects.filter(account__name="Acme Self-Service").order_by("-sequence").first()
     assert invoice.status == "paid" and invoice.total == 12_110
     assert invoice.lines.get().description.startswith("Add 3 agent seats to Support, prorated")
-    charge = PaymentAttempt.objects.get(account__name="Acme Self-Service", operation="charge")
+    charge = PaymentAttempt.objects.get(invoice=invoice, operation="charge")
     event = invoice.charges.get().event  # R8.8: the key is the quote's, the one the confirmation applied
     assert (charge.amount, charge.idempotency_key) == (12_110, f"change-{event.idempotency_key}")
     assert mail.outbox[-1].subject == f"Invoice {invoice.number}"

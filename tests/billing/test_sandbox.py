@@ -19,9 +19,25 @@ OK, DECLINED = "sandbox_ok_test", "sandbox_card_declined_test"
 
 
 def ledger() -> list[dict]:
+    """The movements this test made: the demo's own payments (charged when it was loaded, and in the copy
+    of the ledger each test starts from) are left out."""
+    return [m for m in _printed_ledger() if m["key"] not in DEMO_MOVEMENTS]
+
+
+def _printed_ledger() -> list[dict]:
     out = io.StringIO()
     call_command("provider_ledger", "--json", stdout=out)
     return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+DEMO_MOVEMENTS: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _demo_movements(demo):
+    DEMO_MOVEMENTS.clear()
+    DEMO_MOVEMENTS.update(m["key"] for m in _printed_ledger())
+    assert DEMO_MOVEMENTS  # the demo's card payments
 
 
 def charge(key: str, amount: int = 1000, token: str = OK) -> PaymentAttempt:
