@@ -68,6 +68,7 @@ def renewal_facts() -> None:
         paid=Invoice.objects.filter(account__in=bench, status="paid").count(),
         chased=Invoice.objects.filter(account__in=bench, dunning_case__isnull=False).count(),
         pending=PaymentAttempt.objects.pending().count(),
+        numbers=list(Invoice.objects.filter(account__in=bench).values_list("number", flat=True)),
     )
 
 
