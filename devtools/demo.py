@@ -35,8 +35,9 @@ from billing.models import (
     TestClock,
 )
 from billing.selectors.subscription import load_subscription, price_table_for
+from billing.selectors.upcoming import lines_for
 from billing.services.collection import attempts_send, charge_intent
-from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid, lines_for
+from billing.services.invoices import invoice_draft, invoice_finalize, invoice_mark_paid
 from billing.staff import ensure_support_group
 
 PASSWORD = "Demo-2026!"

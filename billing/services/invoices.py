@@ -20,7 +20,7 @@ from billing.models import (
     PaymentMethod,
     Subscription,
 )
-from billing.selectors.upcoming import LineSpec, lines_for  # noqa: F401 (lines_for: the demo's)
+from billing.selectors.upcoming import LineSpec
 from billing.services.audit import billing_event, billing_event_record
 
 INVOICE_DUE_DAYS = 30
