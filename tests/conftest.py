@@ -3,7 +3,6 @@ import shutil
 import sqlite3
 
 import pytest
-from django.db import connection
 from django.db.models import Max
 from django.test import Client, override_settings
 
@@ -11,7 +10,7 @@ from accounts.models import Account, Membership
 from billing.models import BillingEvent
 from devtools.demo import PASSWORD, seed_demo
 from tests.factories import MembershipFactory
-from tests.helpers import DEMO, NOW
+from tests.helpers import DEMO, NOW, owners_let_go
 
 # Playwright's sync API runs an event loop in the test thread; Django must accept ORM calls from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -42,9 +41,7 @@ def _copy_ledger(source, target) -> None:
 
 @pytest.fixture(autouse=True)
 def _owners_let_go_before_the_flush(request):
-    """Tests that commit end with Django's flush, which empties the tables in no set order. SQLite's owner
-    trigger (R1.5) cannot wait for the commit: it refuses to delete an owner's membership before its account.
-    Marked deleted first, as the data deletion does (R8.6), the accounts let their owners go."""
+    """Tests that commit end with Django's flush: the accounts let their owners go first (`owners_let_go`)."""
     marker = request.node.get_closest_marker("django_db")
     commits = {"transactional_db", "live_server"} & set(request.fixturenames) or (
         marker is not None and marker.kwargs.get("transaction")
@@ -54,8 +51,7 @@ def _owners_let_go_before_the_flush(request):
         return
     request.getfixturevalue("transactional_db")  # set up first, so its flush runs after this fixture
     yield
-    if connection.vendor == "sqlite":
-        Account.objects.exclude(status=Account.Status.DELETED).update(status=Account.Status.DELETED)
+    owners_let_go()
 
 
 @pytest.fixture

@@ -10,12 +10,14 @@ from django.test import RequestFactory
 from accounts.models import Account, Membership, User
 from billing.models import BillingEvent, Price, Product, SubscriptionItem
 from devtools.demo import DEMO_ACCOUNTS, PASSWORD
+from tests.helpers import owners_let_go
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.django_db(transaction=True)
 def test_seed_demo_creates_the_demo_then_changes_nothing():
+    owners_let_go()
     call_command("flush", interactive=False)  # the suite loads the demo once: start from an empty database
     first = StringIO()
     call_command("seed_demo", stdout=first)
