@@ -376,11 +376,13 @@ def describe(quote: ChangeQuote, language: str) -> str:
 
 @dataclass(frozen=True)
 class Alternative:
-    """R7.5: a cheaper way to stay, with the total it would cost per period, leading to its Manage preview."""
+    """R7.5: a cheaper way to stay, leading to its Manage preview, with the next invoice before and after
+    (R6.5) as the preview states them."""
 
     spec: ChangeSpec
     subject: str
-    total_after: int
+    next_before: NextInvoice
+    next_after: NextInvoice
     currency: str
 
 
@@ -391,7 +393,6 @@ def cheaper_alternatives(
     when they cost less from the next period."""
     if state is None or state.cancellation is not None:
         return []
-    total_now = _total(state, _quote_items(state.items), state.subscription.cycle)
     specs = []
     for line in state.lines:
         if item_ids is not None and not item_ids & {i.pk for i in line.items}:
@@ -411,6 +412,7 @@ def cheaper_alternatives(
             quote = quote_change(state, spec, now=now)
         except ValidationError:
             continue
-        if quote.total_after < total_now:
-            alternatives.append(Alternative(spec, quote.subject, quote.total_after, quote.currency))
+        before, after = quote.next_before, quote.next_after
+        if before and after and after.cycle == before.cycle and after.total < before.total:
+            alternatives.append(Alternative(spec, quote.subject, before, after, quote.currency))
     return alternatives

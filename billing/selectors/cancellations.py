@@ -9,13 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from billing.models import CancellationDraft, ScheduledChange, Subscription, SubscriptionItem
-from billing.selectors.catalog import Catalog
+from billing.selectors.catalog import Catalog, catalog_for
 from billing.selectors.prices import price_items
 from billing.selectors.rows import table, tuples
-from billing.selectors.subscription import LoadedSubscription, load_subscription, price_table_for
+from billing.selectors.subscription import LoadedSubscription, load_subscription
+from billing.selectors.upcoming import UpcomingInvoice, upcoming_invoice
 
 # R4.7 and R4.9: accounts created on or after this day are "new" (multi-product rule, Phase 4 Chat).
 NEW_ACCOUNTS_SINCE = date(2020, 10, 7)
+
+
+Kind = ScheduledChange.Kind
 
 
 class Block(StrEnum):
@@ -68,14 +72,26 @@ class Candidate:
 @dataclass(frozen=True)
 class RemovalRow:
     item: SubscriptionItem
-    price_now: int | None  # None: included in a suite
+    price_now: int | None  # its list price per period today; None: included in a suite
+
+
+@dataclass(frozen=True)
+class InvoiceLineChange:
+    """One line of the next invoice as it stands and with the removals; None: not on that invoice."""
+
+    description: str
+    quantity: int
+    unit_amount: int
+    before: int | None
+    after: int | None
 
 
 @dataclass
 class RemovalSummary:
     rows: list[RemovalRow]
-    total_now: int
-    total_next: int
+    # R6.5: the next invoice (billing.selectors.upcoming) as it stands and with the removals; None: none.
+    next_before: UpcomingInvoice | None
+    next_after: UpcomingInvoice | None
     ends_suite_pricing: bool
     cancels_account: bool
     warnings: list[CancellationWarning]
@@ -83,6 +99,38 @@ class RemovalSummary:
     @property
     def acknowledgements_needed(self) -> list[WarningCode]:
         return [w.code for w in self.warnings if w.needs_ack]
+
+    @property
+    def total_now(self) -> int:
+        return self.next_before.total if self.next_before else 0
+
+    @property
+    def total_next(self) -> int:
+        return self.next_after.total if self.next_after else 0
+
+    @property
+    def lines(self) -> list[InvoiceLineChange]:
+        """Both invoices line by line, so that each column adds up to its total: the lines as they stand,
+        then those only the removals bring (each product at its own price when suite pricing ends)."""
+        before, after = _by_description(self.next_before), _by_description(self.next_after)
+        changes = []
+        for description in [*before, *(d for d in after if d not in before)]:
+            was, will = before.get(description), after.get(description)
+            line = was or will
+            changes.append(
+                InvoiceLineChange(
+                    description,
+                    line.quantity,
+                    line.unit_amount,
+                    was.amount if was else None,
+                    will.amount if will else None,
+                )
+            )
+        return changes
+
+
+def _by_description(invoice: UpcomingInvoice | None) -> dict:
+    return {line.description: line for line in invoice.lines} if invoice else {}
 
 
 @dataclass
@@ -137,15 +185,17 @@ def page_block(account: Account, subscription: Subscription | None, pending_canc
 
 
 def removal_summary(
-    loaded: LoadedSubscription, selected: list[SubscriptionItem], table: dict | None = None
+    loaded: LoadedSubscription, selected: list[SubscriptionItem], catalog: Catalog | None = None
 ) -> RemovalSummary:
-    """What removing `selected` at the end of the period does: prices before and after (R4.5), the end
-    of suite pricing (R4.6), whether the account ends with them (R4.7), and the warnings to show. `table`:
-    the list prices in the subscription's cycle, when the caller has them already."""
+    """What removing `selected` at the end of the period does: the next invoice before and after (R4.5,
+    R6.5), the end of suite pricing (R4.6), whether the account ends with them (R4.7), and the warnings to
+    show. `catalog`: the account's prices, when the caller has them already."""
     account, subscription, items = loaded.account, loaded.subscription, loaded.items
     ending = loaded.ending_items
-    table = table if table is not None else price_table_for(subscription)
-    now_quote = price_items(subscription, items, table, discounts=loaded.discounts)
+    catalog = catalog or catalog_for(account.currency, products=loaded.products)
+    now_quote = price_items(
+        subscription, items, catalog.price_table(subscription.cycle), discounts=loaded.discounts
+    )
     chosen = {i.pk for i in selected}
     remaining = [i for i in items if i.pk not in chosen and i.pk not in ending]
     ends_suite_pricing = account.pricing == Account.Pricing.LEGACY_SUITE and any(
@@ -155,17 +205,23 @@ def removal_summary(
     cancels_account = not remaining or (
         applies and bool(selected) and not any(i.product.is_tier1 for i in remaining)
     )
-    next_total = 0
-    if not cancels_account:
-        next_total = price_items(
-            subscription, remaining, table, discounts=loaded.discounts, suite_pricing=not ends_suite_pricing
-        ).total
+    removals = [_scheduled(subscription, Kind.REMOVE_ITEM, item=item) for item in selected]
+    if ends_suite_pricing:
+        suite = next(i.bundle for i in selected if i.bundle_id)
+        removals.append(_scheduled(subscription, Kind.END_SUITE_PRICING, payload={"suite": suite.code}))
+    if cancels_account:
+        removals.append(_scheduled(subscription, Kind.CANCEL_ACCOUNT))
+    next_before, next_after = (
+        upcoming_invoice(
+            subscription, items, discounts=loaded.every_discount, pending=pending, prices=catalog.prices
+        )
+        for pending in (loaded.pending, [*loaded.pending, *removals])
+    )
 
     warnings = []
     if ends_suite_pricing:
-        warnings.append(
-            CancellationWarning(WarningCode.LEGACY_SUITE, True, {"old": now_quote.total, "new": next_total})
-        )
+        old, new = (invoice.total if invoice else 0 for invoice in (next_before, next_after))
+        warnings.append(CancellationWarning(WarningCode.LEGACY_SUITE, True, {"old": old, "new": new}))
     tier1_selected = [i.product.name for i in selected if i.product.is_tier1]
     if applies and tier1_selected:
         warnings.append(
@@ -177,11 +233,22 @@ def removal_summary(
         warnings.append(CancellationWarning(WarningCode.LEGACY_CHAT, False))
     return RemovalSummary(
         rows=[RemovalRow(i, now_quote.lines[i.pk]) for i in selected],
-        total_now=now_quote.total,
-        total_next=next_total,
+        next_before=next_before,
+        next_after=next_after,
         ends_suite_pricing=ends_suite_pricing,
         cancels_account=cancels_account,
         warnings=warnings,
+    )
+
+
+def _scheduled(subscription: Subscription, kind: str, *, item=None, payload=None) -> ScheduledChange:
+    """A removal as the summary would schedule it (never saved): at the end of the current period."""
+    return ScheduledChange(
+        account=subscription.account,
+        kind=kind,
+        item=item,
+        payload=payload or {},
+        effective_at=subscription.current_period_end,
     )
 
 
@@ -224,6 +291,5 @@ def cancellation_page(
             Candidate(item, item.pk in selected_ids and reason is None, reason, ending.get(item.pk))
         )
     selected = [c.item for c in candidates if c.selected]
-    table = catalog.price_table(loaded.subscription.cycle) if catalog else None
-    summary = removal_summary(loaded, selected, table) if selected else None
+    summary = removal_summary(loaded, selected, catalog) if selected else None
     return CancellationPage(account, subscription, None, candidates, summary, draft, None)

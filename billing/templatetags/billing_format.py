@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from billing.models import Cycle, Edition, Subscription
 from billing.money import format_day, format_money
@@ -14,6 +15,18 @@ def money(amount, currency):
     if amount is None or amount == "":
         return ""
     return format_money(int(amount), currency)
+
+
+@register.filter
+def per_period(invoice, currency):
+    """{{ preview.next_after|per_period:currency }}: a next invoice's total labelled with the period it
+    covers (R6.5: a monthly figure is never set against a yearly one unlabelled); "none" without one."""
+    if invoice is None:
+        return _("none")
+    total = format_money(invoice.total, currency)
+    if invoice.cycle == Cycle.ANNUAL:
+        return _("%(total)s per year") % {"total": total}
+    return _("%(total)s per month") % {"total": total}
 
 
 @register.filter

@@ -14,9 +14,10 @@ def test_r7_5_the_account_cancellation_offers_lower_editions_fewer_seats_and_rem
     html, words = page.content.decode(), text(page)
     assert html.count('data-testid="alternative"') >= 6
     # Support Professional → Growth: (1,223 − 12 × 20) × 0.9 = $884.70 a month.
-    assert "Change Support to Growth · $884.70 per billing period" in words
+    # R6.5: each option states the next invoice before → after, labelled per month.
+    assert "Change Support to Growth · next invoice $884.70 per month instead of $1,100.70 per month" in words
     # Support from 12 seats down to the 4 in use: (1,223 − 8 × 69) × 0.9 = $603.90.
-    assert "Remove 8 agent seats from Support · $603.90 per billing period" in words
+    assert "Remove 8 agent seats from Support · next invoice $603.90 per month instead of $1,100.70" in words
     assert "Remove only Talk and keep the account" in words
     assert words.index("Cheaper options before you go") < words.index("Your account will be cancelled on")
 

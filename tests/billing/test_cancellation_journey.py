@@ -7,10 +7,12 @@ import pytest
 from django.core import mail
 
 from accounts.models import Account
+from billing.clock import now_for
 from billing.models import Cancellation, CancellationDraft, ScheduledChange, SubscriptionItem
 from tests.helpers import (
     CANCELLATIONS,
     SUBSCRIPTION,
+    change,
     confirm,
     demo_member,
     item,
@@ -75,11 +77,33 @@ def test_r4_5_review_shows_effective_date_and_prices_before_and_after(sign_in):
     select(client, item("Acme Self-Service", "talk"), item("Acme Self-Service", "chat"))
     page = text(client.get(CANCELLATIONS + "review/"))
     end = demo_member("owner@acme.test").account.subscription.current_period_end
-    assert f"Chat Professional {end:%B} {end.day}, {end.year} $250.00 Removed" in page
-    assert f"Talk Team {end:%B} {end.day}, {end.year} $45.00 Removed" in page
-    # $1,100.70 now; from the next period Support $828 + Guide $100 = $928, less 10 % = $835.20.
-    assert "Subscription total per billing period $1,100.70 $835.20" in page
+    day = f"{end:%B} {end.day}, {end.year}"
+    assert f"Chat Professional Ends on {day} Talk Team Ends on {day}" in page
+    # R6.5: the next invoice as it stands and with the removals, line by line, each column adding up:
+    # $1,223 less the 10 % promotion = $1,100.70; Support $828 + Guide $100 = $928, less 10 % = $835.20.
+    assert f"Next invoice, on {day} · per month" in page
+    assert "Chat Professional · agent seat 5 × $50.00 $250.00 Removed" in page
+    assert "Talk Team · agent seat 3 × $15.00 $45.00 Removed" in page
+    assert "Guide Professional · for the whole account $100.00 $100.00" in page
+    assert "Welcome 10% -$122.30 -$92.80 Total $1,100.70 $835.20" in page
     assert "tier-1" not in page  # R4.7 does not apply to multi-product accounts created since 2020-10-07
+
+
+def test_r6_5_the_summary_starts_from_the_next_invoice_the_subscription_page_shows(sign_in):
+    """A seat reduction already scheduled counts on both sides: the summary's "as it stands" is the
+    Subscription page's Next invoice, and its other column is that invoice without the removed product."""
+    client = sign_in("owner@acme.test")
+    support = item("Acme Self-Service", "support")
+    change(client, at=now_for(support.subscription.account), kind="remove_seats", item=support.pk, seats=8)
+    shown = re.search(
+        r'data-testid="next-invoice-total"><strong>([^<]+)<', client.get(SUBSCRIPTION).content.decode()
+    )
+    assert shown.group(1) == "$603.90"  # (1,223 − 8 × 69) × 0.9
+    select(client, item("Acme Self-Service", "talk"))
+    page = text(client.get(CANCELLATIONS + "review/"))
+    # Without Talk: (1,223 − 552 − 45) × 0.9 = $563.40.
+    assert "Support Professional · agent seat 4 × $69.00 $276.00 $276.00" in page
+    assert "Total $603.90 $563.40" in page
 
 
 def test_r4_4_the_reason_is_required(sign_in):
@@ -209,7 +233,7 @@ def test_r4_7_when_no_tier1_product_remains_the_account_is_cancelled_at_the_same
     select(client, item("Vintage 2019 Co", "support"), item("Vintage 2019 Co", "chat"))
     review = client.get(CANCELLATIONS + "review/")
     assert "No Support or Chat product would remain" in text(review)
-    assert "$0.00" in text(review)
+    assert "Total $664.00 None: the account ends" in text(review)  # R6.5: no next invoice at all
     assert confirm(client, acknowledge=["tier1"]).status_code == 302
     end = demo_member("owner@vintage.test").account.subscription.current_period_end
     account_change = ScheduledChange.objects.get(kind="cancel_account")
