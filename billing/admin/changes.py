@@ -13,6 +13,9 @@ from billing.models import Edition, Product, ScheduledChange, SubscriptionChange
 from billing.quotes import MAX_SEATS
 from billing.selectors.changes import ChangeKind, ChangeSpec
 from billing.services import change_requests, scheduled_changes
+from billing.services.changes import StaleQuote, quote_unsign
+
+CHECK_THE_PREVIEW = _("Check what the change charges below, then save again to approve and apply it.")
 
 
 def reinstate(request, changes) -> None:
@@ -91,6 +94,8 @@ class ChangeRequestDecisionForm(forms.ModelForm):
     )
     apply_seats = WholeNumberField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, required=False)
 
+    preview, signed = None, ""  # R6.5: the change's preview until staff save again to apply it
+
     class Meta:
         model = SubscriptionChangeRequest
         fields = ["staff_note"]
@@ -111,7 +116,7 @@ class ChangeRequestDecisionForm(forms.ModelForm):
             cleaned.get("apply_item"),
             cleaned.get("apply_product"),
         )
-        cleaned["apply"] = (
+        spec = (
             ChangeSpec(
                 kind=ChangeKind(kind),
                 item=item.pk if item else None,
@@ -122,7 +127,22 @@ class ChangeRequestDecisionForm(forms.ModelForm):
             if kind and cleaned.get("decision") == "approve"
             else None
         )
+        cleaned["apply"] = self._previewed(spec) if spec and not self.errors else None
         return cleaned
+
+    def _previewed(self, spec: ChangeSpec) -> str:
+        """R6.5: the signed quote of `spec` once staff have seen its preview; until then the preview
+        (`self.preview`, its signed quote in the page) and a request to save again."""
+        account, signed = self.instance.account, self.data.get("quote", "")
+        try:
+            if signed and quote_unsign(account, signed)["spec"] == spec.to_json():
+                return signed
+        except (StaleQuote, ValidationError):
+            pass  # an expired or foreign preview: show a new one
+        self.preview, self.signed = change_requests.change_request_preview(
+            self.instance, spec, now=now_for(account)
+        )
+        raise ValidationError(CHECK_THE_PREVIEW)
 
 
 @admin.register(SubscriptionChangeRequest)
@@ -134,6 +154,7 @@ class SubscriptionChangeRequestAdmin(admin.ModelAdmin):
     search_fields = ["account__name", "requested_by__email", "what"]
     list_select_related = ["account", "requested_by", "decided_by"]
     form = ChangeRequestDecisionForm
+    change_form_template = "admin/billing/subscriptionchangerequest/change_form.html"
     base_readonly = [
         "account",
         "requested_by",

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from billing.admin.base import refused
 from billing.clock import now_for
 from billing.models import CancellationReason, ContractTerms
-from billing.selectors.contracts import contract_for, notice_decision, termination_quote
-from billing.services.contracts import early_termination, staff_cancellation_schedule
+from billing.selectors.contracts import contract_for, notice_decision
+from billing.selectors.subscription import next_invoice_of
+from billing.services.contracts import early_termination, staff_cancellation_schedule, termination_preview
 
 
 class StaffCancellationForm(forms.Form):
@@ -85,7 +86,8 @@ def cancel_with_notice(modeladmin, request, queryset):
 
 @admin.action(description=_("Terminate early with a refund (R7.3)"))
 def terminate_early(modeladmin, request, queryset):
-    """The refund computed first; the account is cancelled now once confirmed."""
+    """The refund previewed first, with its moment signed in the page; confirmed, the account is cancelled
+    now and the credit note refunds what the preview showed (R6.5)."""
     if queryset.count() != 1:
         messages.error(request, _("Terminate one account at a time."))
         return None
@@ -93,7 +95,8 @@ def terminate_early(modeladmin, request, queryset):
     now = now_for(account)
     if "apply" in request.POST:
         try:
-            statement = early_termination(account=account, by=request.user, now=now)
+            signed = request.POST.get("termination", "")
+            statement = early_termination(account=account, by=request.user, signed=signed, now=now)
         except (ValidationError, PermissionDenied) as error:
             refused(request, error)
         else:
@@ -105,12 +108,15 @@ def terminate_early(modeladmin, request, queryset):
     if not hasattr(account, "subscription"):
         messages.error(request, _("This account has no subscription."))
         return None
+    quote, signed = termination_preview(account, now=now)
     return staff_action_page(
         modeladmin,
         request,
         "terminate_early",
         _("Terminate early"),
         account=account,
-        quote=termination_quote(account, account.subscription, at=now),
+        quote=quote,
+        signed=signed,
+        next_invoice=next_invoice_of(account, now=now),
         confirm_label=_("Terminate and refund"),
     )

@@ -138,6 +138,13 @@ class TerminationQuote:
     def currency(self) -> str:
         return self.invoice.currency if self.invoice else ""
 
+    @property
+    def refund_from(self) -> datetime | None:
+        """The start of what the refund covers: the whole term when it is full, else from the moment."""
+        if self.invoice is None:
+            return None
+        return self.invoice.period_start if self.full else self.at
+
 
 def termination_quote(account: Account, subscription: Subscription, *, at: datetime) -> TerminationQuote:
     contract = contract_for(account)

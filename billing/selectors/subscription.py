@@ -142,6 +142,15 @@ def price_table_for(subscription: Subscription) -> dict[tuple[int, str], int]:
     return {(product, edition): amount for product, edition, amount in found}
 
 
+def next_invoice_of(account: Account, *, now: datetime) -> UpcomingInvoice | None:
+    """R3.6: the account's upcoming invoice alone, for the previews that set it against their change."""
+    loaded = load_subscription(account, now=now)
+    if loaded is None:
+        return None
+    catalog = catalog_for(account.currency, products=loaded.products)
+    return next_invoice(loaded, catalog, renews=contract_for(account).auto_renew)
+
+
 def subscription_overview(
     account: Account, *, now: datetime, with_requests_of=None
 ) -> SubscriptionOverview | None:

@@ -11,10 +11,16 @@ from accounts import policy
 from accounts.models import Account, Membership
 from billing import emails
 from billing.models import BillingEvent, SubscriptionChangeRequest
-from billing.quotes import quote_change
-from billing.selectors.changes import ChangeSpec, change_state
+from billing.quotes import ChangeQuote, quote_change
+from billing.selectors.changes import ChangeSpec, ChangeState, change_state
 from billing.services.audit import billing_event_record
-from billing.services.changes import subscription_change_apply
+from billing.services.changes import (
+    StaleQuote,
+    quote_as_signed,
+    quote_sign,
+    quote_unsign,
+    subscription_change_apply,
+)
 
 REQUEST_ALREADY_DECIDED = _("This request was already decided.")
 STAFF_PERMISSION_REQUIRED = _("You need the permission to handle change requests.")
@@ -80,11 +86,12 @@ def change_request_decide(
     approve: bool,
     note: str,
     now: datetime,
-    apply: ChangeSpec | None = None,
+    apply: str | None = None,
 ) -> SubscriptionChangeRequest:
     """Support staff approve or decline a request with a note; the requester sees it and gets an email.
-    Approving may apply the change asked for (`apply`) through the Manage page's own quote and service,
-    within what the account type allows (R2), in the same transaction."""
+    Approving may apply a change previewed with `change_request_preview` (`apply`: its signed quote)
+    through the Manage page's own quote and service, within what the account type allows (R2), in the
+    same transaction — exactly as previewed (R6.5), or not at all."""
     if not by.has_perm("billing.change_subscriptionchangerequest"):
         raise PermissionDenied(STAFF_PERMISSION_REQUIRED)
     locked = SubscriptionChangeRequest.objects.select_for_update().get(pk=change_request.pk)
@@ -114,13 +121,36 @@ def change_request_decide(
     return locked
 
 
-def _apply_requested_change(change_request: SubscriptionChangeRequest, spec: ChangeSpec, *, by, now) -> None:
-    state = change_state(change_request.account, now=now)
+def change_request_preview(
+    change_request: SubscriptionChangeRequest, spec: ChangeSpec, *, now: datetime
+) -> tuple[ChangeQuote, str]:
+    """R6.5: what approving with `spec` would charge now and make the next invoice, and the signed quote
+    that approval needs (binding like the Manage page's: its moment is fixed)."""
+    account = change_request.account
+    quote = _allowed(account, quote_change(_state_of(account, now), spec, now=now))
+    return quote, quote_sign(account, quote)
+
+
+def _state_of(account: Account, now: datetime) -> ChangeState:
+    state = change_state(account, now=now)
     if state is None:
         raise ValidationError(NO_SUBSCRIPTION)
-    quote = quote_change(state, spec, now=now)
-    if quote.action not in policy.ACCOUNT_TYPE_CAPABILITIES[change_request.account.kind]:
+    return state
+
+
+def _allowed(account: Account, quote: ChangeQuote) -> ChangeQuote:
+    if quote.action not in policy.ACCOUNT_TYPE_CAPABILITIES[account.kind]:
         raise ValidationError(NOT_FOR_THIS_ACCOUNT_TYPE)
+    return quote
+
+
+def _apply_requested_change(change_request: SubscriptionChangeRequest, signed: str, *, by, now) -> None:
+    account = change_request.account
+    state = _state_of(account, now)
+    try:
+        quote = _allowed(account, quote_as_signed(state, quote_unsign(account, signed), now=now))
+    except StaleQuote as stale:
+        raise ValidationError(str(stale)) from None
     # One key per request: approving the same request twice cannot apply its change twice.
     key = uuid.uuid5(uuid.NAMESPACE_URL, f"change-request:{change_request.pk}")
     subscription_change_apply(state=state, quote=quote, by=by, key=key, now=now)

@@ -59,7 +59,7 @@ def subscription_change_preview(
     Manage page's, when the caller has loaded it at `now` already."""
     quote = quote_change(state or _state(membership.account, now), spec, now=now)
     policy.require(membership, quote.action)
-    return quote, _sign(membership.account, quote)
+    return quote, quote_sign(membership.account, quote)
 
 
 def _fingerprint(quote: ChangeQuote) -> dict:
@@ -70,7 +70,9 @@ def _fingerprint(quote: ChangeQuote) -> dict:
     }
 
 
-def _sign(account: Account, quote: ChangeQuote) -> str:
+def quote_sign(account: Account, quote: ChangeQuote) -> str:
+    """The preview as the confirmation needs it: its moment, its change and its figures, signed; valid for
+    15 minutes. The Manage page and staff approving a change request sign the same way."""
     payload = {
         "account": account.pk,
         "key": str(uuid.uuid4()),
@@ -81,7 +83,7 @@ def _sign(account: Account, quote: ChangeQuote) -> str:
     return signing.dumps(payload, salt=QUOTE_SALT, compress=True)
 
 
-def _unsign(account: Account, signed: str) -> dict:
+def quote_unsign(account: Account, signed: str) -> dict:
     try:
         payload = signing.loads(signed, salt=QUOTE_SALT, max_age=QUOTE_MAX_AGE_SECONDS)
     except signing.SignatureExpired:
@@ -98,7 +100,7 @@ def subscription_change_confirm(*, membership: Membership, signed: str, now: dat
     the preview's moment; any difference refuses it with a new preview); the policy is checked again; a
     quote is applied at most once (its key is unique in the billing history)."""
     account = membership.account
-    payload = _unsign(account, signed)
+    payload = quote_unsign(account, signed)
     key = uuid.UUID(payload["key"])
     try:
         return _confirm(membership=membership, payload=payload, key=key, now=now)
@@ -114,12 +116,18 @@ def _confirm(*, membership: Membership, payload: dict, key: uuid.UUID, now: date
     if BillingEvent.objects.filter(idempotency_key=key).exists():
         raise AlreadyApplied(str(ALREADY_APPLIED))
     state = _state(account, now)
-    quote = quote_change(state, ChangeSpec.from_json(payload["spec"]), now=parse_datetime(payload["at"]))
+    quote = quote_as_signed(state, payload, now=now)
     policy.require(membership, quote.action)
-    if _fingerprint(quote) != {k: payload[k] for k in ("end", "charge", "total")}:
-        fresh = quote_change(state, quote.spec, now=now)
-        raise StaleQuote(STALE_QUOTE, fresh)
     subscription_change_apply(state=state, quote=quote, by=membership.user, key=key, now=now)
+    return quote
+
+
+def quote_as_signed(state: ChangeState, payload: dict, *, now: datetime) -> ChangeQuote:
+    """The signed preview's quote, recomputed at the preview's moment: what it charges is what was shown,
+    or StaleQuote (with a fresh preview) when prices, the period or the subscription changed since."""
+    quote = quote_change(state, ChangeSpec.from_json(payload["spec"]), now=parse_datetime(payload["at"]))
+    if _fingerprint(quote) != {k: payload[k] for k in ("end", "charge", "total")}:
+        raise StaleQuote(STALE_QUOTE, quote_change(state, quote.spec, now=now))
     return quote
 
 

@@ -4,8 +4,10 @@ with a refund, and every cancellation that takes effect ends with a final statem
 import uuid
 from datetime import date, datetime
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -23,6 +25,7 @@ from billing.models import (
 from billing.schedule import due_no_later_than
 from billing.selectors.contracts import (
     SALES_ASSISTED,
+    TerminationQuote,
     contract_for,
     notice_decision,
     original_charge,
@@ -40,6 +43,14 @@ SELF_SERVICE_CANCELS_ITSELF = _(
 ALREADY_CANCELLING = _("This account is already scheduled to be cancelled.")
 NOT_ACTIVE = _("Only an active account can be cancelled or terminated.")
 REFUND_LINE = _("Refund of the unused part of %(number)s")
+BAD_PREVIEW = _("This preview cannot be used. Preview the termination again.")
+EXPIRED_PREVIEW = _("This preview is more than 15 minutes old. Preview the termination again.")
+REFUND_CHANGED = _(
+    "The refund changed since this preview (a payment, a credit or the contract). Preview the termination "
+    "again."
+)
+TERMINATION_SALT = "billing.contracts.termination"
+PREVIEW_MAX_AGE_SECONDS = 15 * 60
 
 
 def _locked_and_checked(account: Account, by) -> tuple[Account, Subscription]:
@@ -103,14 +114,44 @@ def staff_cancellation_schedule(
     return cancellation
 
 
-def early_termination(*, account: Account, by, now: datetime) -> FinalStatement:
-    """R7.3: end the prepaid term now. The refund (full in the first 30 days of service, else the unused
-    part minus the early termination fee) is a credit note against the paid invoice and a gateway refund
-    under the credit note's number; the account is cancelled now, with its final statement (R7.4). Not one
-    transaction: the refund is sent once everything else is committed (R8.8)."""
+def termination_preview(account: Account, *, now: datetime) -> tuple[TerminationQuote, str]:
+    """R7.3, R6.5: what terminating now refunds, and the signed preview that confirming needs. The preview
+    fixes its moment: the credit note refunds exactly what it showed (valid for 15 minutes)."""
+    quote = termination_quote(account, account.subscription, at=now)
+    payload = {"account": account.pk, "at": now.isoformat(), **_figures(quote)}
+    return quote, signing.dumps(payload, salt=TERMINATION_SALT)
+
+
+def _figures(quote: TerminationQuote) -> dict:
+    invoice = quote.invoice.pk if quote.invoice else None
+    return {"invoice": invoice, "paid": quote.paid, "refund": quote.refund, "fee": quote.fee}
+
+
+def _previewed_moment(account: Account, signed: str) -> tuple[datetime, dict]:
+    try:
+        payload = signing.loads(signed, salt=TERMINATION_SALT, max_age=PREVIEW_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        raise ValidationError(EXPIRED_PREVIEW) from None
+    except signing.BadSignature:
+        raise ValidationError(BAD_PREVIEW) from None
+    if payload.get("account") != account.pk:
+        raise ValidationError(BAD_PREVIEW)
+    return parse_datetime(payload["at"]), payload
+
+
+def early_termination(*, account: Account, by, signed: str, now: datetime) -> FinalStatement:
+    """R7.3: end the prepaid term as previewed (`signed`, from termination_preview). The refund (full in
+    the first 30 days of service, else the unused part from the preview's moment minus the early
+    termination fee) is a credit note against the paid invoice and a gateway refund under the credit
+    note's number; the account is cancelled now, with its final statement (R7.4). Anything that changed
+    the refund since the preview refuses it. Not one transaction: the refund is sent once everything else
+    is committed (R8.8)."""
+    at, payload = _previewed_moment(account, signed)
     with transaction.atomic():
         account, subscription = _locked_and_checked(account, by)
-        quote = termination_quote(account, subscription, at=now)
+        quote = termination_quote(account, subscription, at=at)
+        if _figures(quote) != {key: payload[key] for key in _figures(quote)}:
+            raise ValidationError(REFUND_CHANGED)
         credit = None
         if quote.refund:
             line = LineSpec(str(REFUND_LINE % {"number": quote.invoice.number}), quote.refund)
@@ -120,7 +161,7 @@ def early_termination(*, account: Account, by, now: datetime) -> FinalStatement:
                 now=now,
                 kind=Invoice.Kind.CREDIT_NOTE,
                 credits=quote.invoice,
-                period_start=now,
+                period_start=at,
                 period_end=subscription.current_period_end,
             )
             credit = invoice_finalize(invoice=draft, now=now)

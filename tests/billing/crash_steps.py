@@ -17,7 +17,7 @@ from billing.lifecycle.tick import billing_tick
 from billing.models import BillingEvent, Charge, DunningCase, Invoice, PaymentAttempt, PaymentMethod
 from billing.selectors.changes import ChangeKind, ChangeSpec
 from billing.services.changes import AlreadyApplied, subscription_change_confirm, subscription_change_preview
-from billing.services.contracts import early_termination
+from billing.services.contracts import early_termination, termination_preview
 from devtools.bench_data import create_bench_accounts
 from devtools.demo import seed_demo
 
@@ -123,7 +123,8 @@ def terminate_acme() -> None:
     """Support staff end Acme's term early, 10 days in: a credit note refunded to the card (R7.3)."""
     account = Account.objects.get(name=ACME)
     at = account.subscription.current_period_start + timedelta(days=10)
-    statement = early_termination(account=account, by=User.objects.filter(is_superuser=True).first(), now=at)
+    staff, signed = User.objects.filter(is_superuser=True).first(), termination_preview(account, now=at)[1]
+    statement = early_termination(account=account, by=staff, signed=signed, now=at)
     _say(statement=statement.pk)
 
 

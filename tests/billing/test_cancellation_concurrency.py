@@ -7,7 +7,7 @@ from django.test import Client
 
 from accounts.models import Account, User
 from billing.models import Cancellation, FinalStatement, Invoice, ScheduledChange
-from billing.services.contracts import early_termination
+from billing.services.contracts import early_termination, termination_preview
 from devtools.demo import seed_demo
 from tests.concurrency import postgresql_only, run_together
 from tests.helpers import CANCELLATIONS, NOW, demo_member, item, select, token_of
@@ -62,7 +62,8 @@ def test_r7_3_staff_terminating_early_twice_at_once_terminates_once_and_refuses_
     seed_demo(now=NOW)
     root = User.objects.get(email="root@staff.test")
     account = Account.objects.get(name="Acme Self-Service")
-    results = run_together([lambda: early_termination(account=account, by=root, now=NOW)] * 2)
+    signed = termination_preview(account, now=NOW)[1]
+    results = run_together([lambda: early_termination(account=account, by=root, signed=signed, now=NOW)] * 2)
     statements = [r for r in results if isinstance(r, FinalStatement)]
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert (len(statements), len(refused)) == (1, 1), results

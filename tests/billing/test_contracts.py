@@ -1,6 +1,7 @@
 """R7.1–R7.4 and R7.7: contract terms, staff cancellations under the notice rule, early termination with
 refunds, the final statement, and no charge after a cancellation took effect."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,7 +16,8 @@ from accounts.models import Account, User
 from billing import gateway, pricing
 from billing.lifecycle.tick import billing_tick
 from billing.models import ContractTerms, FinalStatement, Invoice, PaymentAttempt, ScheduledChange
-from billing.services.contracts import early_termination, staff_cancellation_schedule
+from billing.money import format_money
+from billing.services.contracts import early_termination, staff_cancellation_schedule, termination_preview
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from tests.helpers import NOW, new_events, text
 
@@ -153,11 +155,19 @@ def test_r7_3_r7_4_early_termination_refunds_by_credit_note_and_gateway_and_issu
     paid = Invoice.objects.get(account=account, period_start=datetime(2026, 12, 11, tzinfo=UTC))
     ContractTerms.objects.filter(account=account).update(early_termination_fee=10_000)
     at = datetime(2026, 12, 26, 12, tzinfo=UTC)  # 15.5 of 31 days used
+    quote, signed = termination_preview(Account.objects.get(pk=account.pk), now=at)
+    # R6.5: confirmed two minutes after the preview, the credit note refunds what the preview showed.
     with django_capture_on_commit_callbacks(execute=True):
-        statement = early_termination(account=Account.objects.get(pk=account.pk), by=root(), now=at)
+        statement = early_termination(
+            account=Account.objects.get(pk=account.pk),
+            by=root(),
+            signed=signed,
+            now=at + timedelta(minutes=2),
+        )
     unused = pricing.prorate(110_070, now=at, period_start=paid.period_start, period_end=paid.period_end)
     credit = Invoice.objects.get(account=account, kind="credit_note")
-    assert (credit.credits, credit.total) == (paid, unused - 10_000) and credit.number.startswith("CN-")
+    assert (credit.credits, credit.total) == (paid, unused - 10_000) == (paid, quote.refund)
+    assert credit.number.startswith("CN-") and credit.period_start == at
     refund = PaymentAttempt.objects.get(operation="refund")
     assert (refund.amount, refund.idempotency_key, refund.succeeded) == (
         credit.total,
@@ -177,6 +187,50 @@ def test_r7_3_r7_4_early_termination_refunds_by_credit_note_and_gateway_and_issu
     assert set(email.to) == {"owner@acme.test", "accounting@acme.test"}
 
 
+def terminate_in_the_admin(staff, account, **data):
+    url = reverse("admin:accounts_account_changelist")
+    return staff.post(
+        url, {"action": "terminate_early", "_selected_action": [account.pk], **data}, follow=True
+    )
+
+
+@pytest.mark.usefixtures("demo")
+def test_r6_5_r7_3_the_credit_note_refunds_what_the_staff_preview_showed(sign_in):
+    """Issue 17: the preview said $345,260.34 and the credit note a minute later $345,260.11. The preview
+    now fixes its moment: confirmed minutes later, the credit note equals it to the cent."""
+    account, staff = managed(), sign_in("root@staff.test")
+    with time_machine.travel(NOW, tick=False):
+        preview = terminate_in_the_admin(staff, account)
+    page = text(preview)
+    refund = re.search(r"Refunded now: (\S+), for", page).group(1)
+    assert "Next invoice: " in page and " → none." in page  # R6.5: what the next invoice becomes
+    assert Account.objects.get(pk=account.pk).status == "active"  # nothing before confirmation
+    signed = re.search(r'name="termination" value="([^"]+)"', preview.content.decode()).group(1)
+    with time_machine.travel(NOW + timedelta(minutes=3), tick=False):
+        terminate_in_the_admin(staff, account, apply="1", termination=signed)
+    credit = Invoice.objects.get(account=account, kind="credit_note")
+    assert format_money(credit.total, credit.currency) == refund and credit.period_start == NOW
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("tampering", ["missing", "forged", "other account", "fee changed"])
+def test_r7_3_a_termination_without_its_own_unchanged_preview_changes_nothing(sign_in, tampering):
+    account, staff = managed(), sign_in("root@staff.test")
+    signed = termination_preview(account, now=NOW)[1]
+    if tampering == "missing":
+        signed = ""
+    elif tampering == "forged":
+        signed = signed[:-3] + "abc"
+    elif tampering == "other account":
+        signed = termination_preview(Account.objects.get(name="Acme Self-Service"), now=NOW)[1]
+    else:
+        ContractTerms.objects.filter(account=account).update(early_termination_fee=1)
+    page = text(terminate_in_the_admin(staff, account, apply="1", termination=signed))
+    assert "Preview the termination again." in page
+    assert Account.objects.get(pk=account.pk).status == "active"
+    assert not Invoice.objects.filter(account=account, kind="credit_note").exists()
+
+
 @pytest.mark.usefixtures("demo")
 def test_r7_4_a_scheduled_cancellation_ends_with_a_final_statement():
     account = managed()
@@ -194,7 +248,7 @@ def test_r7_4_a_scheduled_cancellation_ends_with_a_final_statement():
 @pytest.mark.parametrize("path", ["invoice", "charge intent"])
 def test_r7_4_no_charge_can_be_created_after_the_effective_date(path):
     account = Account.objects.get(name="Acme Self-Service")
-    early_termination(account=account, by=root(), now=NOW)
+    early_termination(account=account, by=root(), signed=termination_preview(account, now=NOW)[1], now=NOW)
     account.refresh_from_db()
     attempts = {
         "invoice": lambda: invoice_finalize(
@@ -220,7 +274,7 @@ def test_r7_4_no_charge_can_be_created_after_the_effective_date(path):
 @pytest.mark.usefixtures("demo")
 def test_r7_4_the_clock_renews_nothing_after_a_cancellation():
     account = Account.objects.get(name="Acme Self-Service")
-    early_termination(account=account, by=root(), now=NOW)
+    early_termination(account=account, by=root(), signed=termination_preview(account, now=NOW)[1], now=NOW)
     report = billing_tick(real_now=NOW + timedelta(days=400), account_ids=[account.pk])
     assert report.failed == [] and not Invoice.objects.filter(account=account, issued_at__gt=NOW).exists()
 

@@ -1,16 +1,22 @@
 """R1.3: support staff work in the Django admin at /staff/, by the permissions of the "Support" group."""
 
+import re
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
 
 from accounts.models import Membership, User
 from billing.models import BillingEvent, Charge, Price, SubscriptionChangeRequest, SubscriptionItem
+from billing.money import format_money
 from billing.staff import SUPPORT_GROUP
-from tests.helpers import demo_member, new_events
+from tests.helpers import NOW, demo_member, new_events, quote_of, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 PAGE = "/admin/account/billing/subscription/"
@@ -153,16 +159,24 @@ def test_r2_4_approving_a_request_can_apply_the_change_through_the_manage_servic
     support = SubscriptionItem.objects.get(
         subscription__account__name="Online Assisted Ltd", product__code="support"
     )
-    response = sign_in("support@staff.test").post(
+    client, url = (
+        sign_in("support@staff.test"),
         admin_url(SubscriptionChangeRequest, "change", change_request.pk),
-        {
-            "decision": "approve",
-            "staff_note": "Added.",
-            "apply_kind": "add_seats",
-            "apply_item": support.pk,
-            "apply_seats": 10,
-        },
     )
+    data = {
+        "decision": "approve",
+        "staff_note": "Added.",
+        "apply_kind": "add_seats",
+        "apply_item": support.pk,
+        "apply_seats": 10,
+    }
+    # R6.5: the first save previews what the change charges; nothing is applied yet.
+    shown = client.post(url, data)
+    assert shown.status_code == 200 and not new_events().filter(kind="seats_added").exists()
+    preview = text(shown).split("Preview of the change")[1]
+    charge = re.search(r"Charged now (\S+) prorated for", preview).group(1)
+    # Saving again with the preview's signed quote applies it, charging what it showed.
+    response = client.post(url, {**data, "quote": quote_of(shown)})
     assert response.status_code == 302
     support.refresh_from_db()
     change_request.refresh_from_db()
@@ -173,6 +187,60 @@ def test_r2_4_approving_a_request_can_apply_the_change_through_the_manage_servic
         "product_name": "Support",
     }
     assert Charge.objects.get().amount == event.amount > 0  # charged like the Manage page
+    assert format_money(event.amount, "GBP") == charge
+
+
+def approve_adding_seats(client, change_request, *, follow=False, **extra):
+    support = SubscriptionItem.objects.get(
+        subscription__account=change_request.account, product__code="support"
+    )
+    data = {
+        "decision": "approve",
+        "staff_note": "Added.",
+        "apply_kind": "add_seats",
+        "apply_item": support.pk,
+    }
+    url = admin_url(SubscriptionChangeRequest, "change", change_request.pk)
+    return client.post(url, {**data, **extra}, follow=follow)
+
+
+def test_r6_5_an_approval_charges_at_the_moment_of_its_preview(sign_in):
+    """Staff previews are binding like Manage quotes: saved ten minutes later, the prorated charge is the
+    one previewed, not one computed at the later moment."""
+    change_request = pending_request(sign_in, what="Add 10 agent seats")
+    client = sign_in("support@staff.test")
+    with time_machine.travel(NOW, tick=False):
+        shown = approve_adding_seats(client, change_request, apply_seats=10)
+    charge = re.search(r"Charged now (\S+) prorated for", text(shown)).group(1)
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        later = approve_adding_seats(client, change_request, apply_seats=10)
+        assert re.search(r"Charged now (\S+) prorated for", text(later)).group(1) != charge
+        assert (
+            approve_adding_seats(client, change_request, apply_seats=10, quote=quote_of(shown)).status_code
+            == 302
+        )
+    assert format_money(Charge.objects.get().amount, "GBP") == charge
+
+
+def test_r6_5_an_approval_whose_prices_changed_since_its_preview_applies_nothing(sign_in):
+    change_request = pending_request(sign_in, what="Add 10 agent seats")
+    client = sign_in("support@staff.test")
+    shown = approve_adding_seats(client, change_request, apply_seats=10)
+    Price.objects.filter(currency="GBP", product__code="support").update(unit_amount=F("unit_amount") + 100)
+    refused = approve_adding_seats(client, change_request, apply_seats=10, quote=quote_of(shown), follow=True)
+    assert "Prices or the billing period changed since this preview" in text(refused)
+    change_request.refresh_from_db()
+    assert change_request.status == "pending" and not Charge.objects.exists()
+
+
+def test_r6_5_a_preview_of_another_change_is_not_an_approval_of_this_one(sign_in):
+    change_request = pending_request(sign_in, what="Add 10 agent seats")
+    client = sign_in("support@staff.test")
+    shown = approve_adding_seats(client, change_request, apply_seats=1)
+    again = approve_adding_seats(client, change_request, apply_seats=10, quote=quote_of(shown))
+    assert again.status_code == 200 and "Add 10 agent seats to Support" in text(again)
+    change_request.refresh_from_db()
+    assert change_request.status == "pending" and not Charge.objects.exists()
 
 
 def test_r2_4_approval_cannot_apply_what_the_account_type_forbids(sign_in):
