@@ -1,8 +1,11 @@
 import os
 import shutil
 import sqlite3
+import time
+from pathlib import Path
 
 import pytest
+import time_machine
 from django.db.models import Max
 from django.test import Client, override_settings
 
@@ -10,12 +13,24 @@ from accounts.models import Account, Membership
 from billing.models import BillingEvent
 from devtools.demo import PASSWORD, seed_demo
 from tests.factories import MembershipFactory
-from tests.helpers import DEMO, NOW, owners_let_go
+from tests.helpers import DEMO, NOW, TODAY, owners_let_go
 
 # Playwright's sync API runs an event loop in the test thread; Django must accept ORM calls from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    """The suite's clock starts at TODAY, whatever the real date: the demo is loaded at NOW and the pages
+    read it as of TODAY, so the suite passes the same way next month. The clock ticks; this process (and
+    the live server's thread in it) and every Python child it starts (tests/clock/sitecustomize.py) share
+    one offset from the real time."""
+    offset = TODAY.timestamp() - time.time()
+    os.environ["TESTS_CLOCK_OFFSET_SECONDS"] = repr(offset)
+    clock = str(Path(__file__).resolve().parent / "clock")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [clock, os.environ.get("PYTHONPATH")]))
+    time_machine.travel(TODAY, tick=True).start()
 
 
 @pytest.fixture(autouse=True)

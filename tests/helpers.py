@@ -12,6 +12,7 @@ from accounts.models import Account, Membership
 from billing.models import BillingEvent, SubscriptionItem
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # when the demo is loaded
+TODAY = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # when the suite reads it: its clock starts here
 DEMO = {"last_event": 0}  # the newest billing event of the demo, set once it is loaded (conftest.py)
 
 SUBSCRIPTION = "/admin/account/billing/subscription/"
