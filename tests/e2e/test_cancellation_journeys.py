@@ -51,6 +51,9 @@ def acme_owner_reviews_removing_talk(signed_in_page):
     row(page, "talk").get_by_role("button", name="Remove").click()
     expect(page.get_by_test_id("summary")).to_contain_text("Talk Team")
     page.get_by_test_id("continue").click()
+    # The click returns once the review page has arrived, maybe before its deferred scripts ran: without
+    # static/js/confirm.js the form is sent without its dialog (as it is without JavaScript).
+    page.wait_for_load_state()
     return page
 
 
