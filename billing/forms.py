@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from accounts.countries import compact_vat_number, country_choices
 from accounts.models import Account
 from billing.models import (
     BillingEvent,
@@ -241,15 +242,28 @@ class BillingAddressForm(ModelForm):
     """The buyer printed on future invoices: a name and an address are required, so a stray or empty
     submission cannot leave the next invoice without a buyer."""
 
+    billing_country = forms.ChoiceField(label=_("Country"), choices=lambda: [("", "—"), *country_choices()])
+
     class Meta:
         model = Account
-        fields = ["billing_name", "billing_address", "billing_country", "tax_id"]
+        fields = [
+            "billing_name",
+            "billing_address",
+            "billing_country",
+            "vat_number",
+            "is_business",
+            "purchase_order",
+        ]
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
+        labels = {"vat_number": _("VAT number")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["billing_name"].required = True
         self.fields["billing_address"].required = True
+
+    def clean_vat_number(self):
+        return compact_vat_number(self.cleaned_data["vat_number"])  # checked against the country by Account
 
 
 class ContactForm(Form):

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from billing import pricing
+from billing import pricing, tax
 from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import price_table
 from billing.selectors.prices import discount_applies, price_items
@@ -138,7 +138,8 @@ def upcoming_invoice(
     renewed.cycle = projected.cycle
     lines = lines_for(renewed, projected.items, price_table(prices, projected.cycle), running)
     subtotal = sum(line.unit_amount * line.quantity for line in lines)
-    tax = pricing.percentage_of(subtotal, account.tax_rate_bp)
+    decision = tax.decision_for(account)  # as the renewal will decide it, if nothing changes by then
+    amount = pricing.percentage_of(subtotal, decision.rate_bp)
     return UpcomingInvoice(
         on=on,
         period_end=pricing.period_end(on, projected.cycle),
@@ -146,9 +147,9 @@ def upcoming_invoice(
         currency=account.currency,
         lines=lines,
         subtotal=subtotal,
-        tax_rate_bp=account.tax_rate_bp,
-        tax=tax,
-        total=subtotal + tax,
+        tax_rate_bp=decision.rate_bp,
+        tax=amount,
+        total=subtotal + amount,
         changes=projected.applied,
     )
 
