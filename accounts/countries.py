@@ -22,9 +22,10 @@ NOT_COUNTRIES = frozenset(
 
 # The 27 member states (Council Directive 2006/112/EC, article 5), for VAT. Greece's VAT numbers start
 # with "EL", not "GR".
-EU_MEMBER_STATES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
+EU_MEMBER_STATES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+})  # fmt: skip
 VAT_PREFIX = {"GR": "EL"}
 
 NOT_A_COUNTRY = _("Choose a country from the list.")
