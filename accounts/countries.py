@@ -14,10 +14,10 @@ from stdnum.exceptions import ValidationError as NumberError
 
 # Babel's territories with two letters, less what ISO 3166-1 does not assign to a country: the EU and the
 # euro zone, the UN, "outlying Oceania" and "unknown", the private-use X codes (Kosovo's among them), and
-# the exceptionally reserved ones (Ascension, Clipperton, Diego Garcia, Ceuta and Melilla, the Canaries,
-# Tristan da Cunha). What is left is the 249 countries of ISO 3166-1.
+# the exceptionally reserved ones (Ascension, Clipperton, Sark, Diego Garcia, Ceuta and Melilla, the
+# Canaries, Tristan da Cunha). What is left is the 249 countries of ISO 3166-1, in every language.
 NOT_COUNTRIES = frozenset(
-    {"AC", "CP", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
 )
 
 # The 27 member states (Council Directive 2006/112/EC, article 5), for VAT. Greece's VAT numbers start

@@ -243,6 +243,12 @@ class BillingAddressForm(ModelForm):
     submission cannot leave the next invoice without a buyer."""
 
     billing_country = forms.ChoiceField(label=_("Country"), choices=lambda: [("", "—"), *country_choices()])
+    is_business = forms.TypedChoiceField(
+        label=_("Buying as"),
+        choices=[(True, _("A business")), (False, _("A consumer (personal use)"))],
+        coerce=lambda value: value == "True",
+        help_text=_("With the country and the VAT number, it decides the VAT on your invoices."),
+    )
 
     class Meta:
         model = Account
@@ -256,6 +262,9 @@ class BillingAddressForm(ModelForm):
         ]
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
         labels = {"vat_number": _("VAT number")}
+        help_texts = {
+            "vat_number": _("Businesses in the EU: with its country prefix, for example FR40303265045."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -188,7 +188,7 @@ def test_ten_identical_billing_addresses_save_without_an_error(site):
         "billing_address": "Herengracht 1",
         "billing_country": "NL",
         "vat_number": "",
-        "is_business": "on",
+        "is_business": "True",
     }
     statuses = at_once(lambda: owner.post(BILLING + "invoices/billing-address/", form))
     assert statuses == Counter({302: PARALLEL})

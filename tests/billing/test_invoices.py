@@ -78,7 +78,7 @@ def test_r8_2_a_billing_address_change_affects_future_invoices_only(sign_in):
             "billing_address": "Herengracht 1, Amsterdam",
             "billing_country": "NL",
             "vat_number": "nl 0044.95445 B01",
-            "is_business": "on",
+            "is_business": "True",
         },
     )
     assert response.status_code == 302
@@ -112,6 +112,7 @@ def test_a_billing_name_that_looks_like_a_placeholder_is_shown_and_saved_as_type
         "billing_address": "1 Market Street",
         "billing_country": "US",
         "vat_number": "",
+        "is_business": "True",
     }
     assert client.post(INVOICES + "billing-address/", fields).status_code == 302
     page = client.get(INVOICES).content.decode()
