@@ -243,6 +243,12 @@ class BillingAddressForm(ModelForm):
     submission cannot leave the next invoice without a buyer."""
 
     billing_country = forms.ChoiceField(label=_("Country"), choices=lambda: [("", "—"), *country_choices()])
+    vat_number = forms.CharField(
+        label=_("VAT number"),
+        required=False,
+        max_length=40,  # as typed, with spaces and dots; stored compact (20 at most)
+        help_text=_("Businesses in the EU: with its country prefix, for example FR40303265045."),
+    )
     is_business = forms.TypedChoiceField(
         label=_("Buying as"),
         choices=[(True, _("A business")), (False, _("A consumer (personal use)"))],
@@ -261,10 +267,6 @@ class BillingAddressForm(ModelForm):
             "purchase_order",
         ]
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
-        labels = {"vat_number": _("VAT number")}
-        help_texts = {
-            "vat_number": _("Businesses in the EU: with its country prefix, for example FR40303265045."),
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
