@@ -279,6 +279,9 @@ class Migration(migrations.Migration):
                 ('unit_amount', models.IntegerField(verbose_name='unit amount')),
                 ('amount', models.IntegerField(verbose_name='amount')),
                 ('position', models.PositiveSmallIntegerField(default=0)),
+                ('period_start', models.DateTimeField(blank=True, null=True, verbose_name='period start')),
+                ('period_end', models.DateTimeField(blank=True, null=True, verbose_name='period end')),
+                ('basis', models.IntegerField(blank=True, help_text='For a discount: the amount it is computed on.', null=True, verbose_name='basis')),
                 ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.invoice')),
             ],
             options={

@@ -109,6 +109,12 @@ class InvoiceLine(models.Model):
     unit_amount = models.IntegerField(_("unit amount"))
     amount = models.IntegerField(_("amount"))
     position = models.PositiveSmallIntegerField(default=0)
+    # R8.9: the period each line covers (a renewal's, or a prorated change's), and a discount's basis.
+    period_start = models.DateTimeField(_("period start"), null=True, blank=True)
+    period_end = models.DateTimeField(_("period end"), null=True, blank=True)
+    basis = models.IntegerField(
+        _("basis"), null=True, blank=True, help_text=_("For a discount: the amount it is computed on.")
+    )
 
     class Meta:
         verbose_name = _("invoice line")

@@ -40,6 +40,9 @@ class LineSpec:
     description: str
     unit_amount: int
     quantity: int = 1
+    basis: int | None = None  # a discount's: the subtotal its percentage is taken of
+    period_start: datetime | None = None  # None: the invoice's period
+    period_end: datetime | None = None
 
     @property
     def amount(self) -> int:
@@ -198,7 +201,8 @@ def lines_for(subscription: Subscription, items: list, table: dict, discounts: l
                 lines.append(_priced(f"{name} · {per_account}", unit, 1, amount))
         for discount, amount in zip(discounts, quote.discounts, strict=True):
             if amount:
-                lines.append(LineSpec(str(discount.coupon.name), -amount))
+                basis = quote.subtotal if discount.coupon.percent_off_bp is not None else None
+                lines.append(LineSpec(str(discount.coupon.name), -amount, basis=basis))
     return lines
 
 

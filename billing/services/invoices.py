@@ -64,6 +64,9 @@ def invoice_lines(invoice: Invoice, specs: list[LineSpec]) -> list[InvoiceLine]:
             unit_amount=spec.unit_amount,
             amount=spec.quantity * spec.unit_amount,
             position=position,
+            basis=spec.basis,
+            period_start=spec.period_start or invoice.period_start,
+            period_end=spec.period_end or invoice.period_end,
         )
         for position, spec in enumerate(specs)
     ]
