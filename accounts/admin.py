@@ -75,7 +75,9 @@ class AccountAdmin(admin.ModelAdmin):
                     "billing_name",
                     "billing_address",
                     "billing_country",
-                    "tax_id",
+                    "vat_number",
+                    "is_business",
+                    "purchase_order",
                 ]
             },
         ),

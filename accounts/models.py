@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import countries
+
 
 class UserManager(BaseUserManager):
     # Not serialized into migrations: they must not import the app's code (tests/test_architecture.py).
@@ -102,10 +104,20 @@ class Account(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.EN)
     billing_name = models.CharField(_("billing name"), max_length=200, blank=True)
     billing_address = models.TextField(_("billing address"), blank=True)
-    billing_country = models.CharField(_("country"), max_length=2, blank=True)
-    tax_id = models.CharField(_("tax ID"), max_length=50, blank=True)
-    tax_rate_bp = models.PositiveIntegerField(
-        _("tax rate (basis points)"), default=0, help_text=_("Added to invoices: 2000 = 20 %. 0 by default.")
+    billing_country = models.CharField(_("country"), max_length=2, blank=True)  # ISO 3166-1 (clean)
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    is_business = models.BooleanField(
+        _("business"),
+        default=True,
+        help_text=_(
+            "A business buys for its trade, a consumer for personal use: it decides the VAT of invoices."
+        ),
+    )
+    purchase_order = models.CharField(
+        _("purchase order number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Optional: printed on the next invoices, for your accounts payable."),
     )
     test_clock = models.ForeignKey(
         "billing.TestClock",
@@ -125,7 +137,6 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="account_currency_iso_4217"
             ),
-            models.CheckConstraint(condition=Q(tax_rate_bp__lte=10000), name="account_tax_rate_at_most_100"),
         ]
 
     def __str__(self):
@@ -134,6 +145,16 @@ class Account(models.Model):
     @property
     def is_trial(self) -> bool:
         return self.trial_ends_on is not None
+
+    def clean(self):
+        """R8.9, for every form that edits the buyer (the owner's and the staff console's): a country from
+        ISO 3166-1 and a VAT number of that country's format."""
+        super().clean()
+        if self.billing_country and not countries.is_country(self.billing_country):
+            raise ValidationError({"billing_country": countries.NOT_A_COUNTRY})
+        self.vat_number = countries.compact_vat_number(self.vat_number)
+        if problem := countries.vat_number_problem(self.billing_country, self.vat_number):
+            raise ValidationError({"vat_number": problem})
 
 
 STAFF_ARE_NOT_MEMBERS = _("Staff users cannot be members of a customer account.")

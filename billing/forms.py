@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from accounts.countries import compact_vat_number, country_choices
 from accounts.models import Account
 from billing.models import (
     BillingEvent,
@@ -241,15 +242,39 @@ class BillingAddressForm(ModelForm):
     """The buyer printed on future invoices: a name and an address are required, so a stray or empty
     submission cannot leave the next invoice without a buyer."""
 
+    billing_country = forms.ChoiceField(label=_("Country"), choices=lambda: [("", "—"), *country_choices()])
+    vat_number = forms.CharField(
+        label=_("VAT number"),
+        required=False,
+        max_length=40,  # as typed, with spaces and dots; stored compact (20 at most)
+        help_text=_("Businesses in the EU: with its country prefix, for example FR40303265045."),
+    )
+    is_business = forms.TypedChoiceField(
+        label=_("Buying as"),
+        choices=[(True, _("A business")), (False, _("A consumer (personal use)"))],
+        coerce=lambda value: value == "True",
+        help_text=_("With the country and the VAT number, it decides the VAT on your invoices."),
+    )
+
     class Meta:
         model = Account
-        fields = ["billing_name", "billing_address", "billing_country", "tax_id"]
+        fields = [
+            "billing_name",
+            "billing_address",
+            "billing_country",
+            "vat_number",
+            "is_business",
+            "purchase_order",
+        ]
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["billing_name"].required = True
         self.fields["billing_address"].required = True
+
+    def clean_vat_number(self):
+        return compact_vat_number(self.cleaned_data["vat_number"])  # checked against the country by Account
 
 
 class ContactForm(Form):

@@ -46,7 +46,12 @@ def _render(invoice: Invoice) -> bytes:
     pdf.set_font("DejaVu", "", 10)
     buyer = "\n".join(
         part
-        for part in (invoice.buyer_name, invoice.buyer_address, invoice.buyer_country, invoice.buyer_tax_id)
+        for part in (
+            invoice.buyer_name,
+            invoice.buyer_address,
+            invoice.buyer_country,
+            invoice.buyer_vat_number,
+        )
         if part
     )
     pdf.multi_cell(width, 5, buyer)

@@ -174,9 +174,15 @@ EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Admin Center Billing <billing@example.test>")
 # Where change requests and support contacts go (R2.4, R4.2).
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@example.test")
-# The seller printed on invoices.
+# The seller printed on invoices, its VAT registration (billing/tax.py decides the VAT from it) and the
+# bank account that transfer invoices ask to be paid to. Each issued invoice keeps a copy of them (R8.9).
 INVOICE_SELLER_NAME = env("INVOICE_SELLER_NAME", default="Admin Center Billing Ltd")
-INVOICE_SELLER_ADDRESS = env("INVOICE_SELLER_ADDRESS", default="1 Example Street\nDublin, Ireland")
+INVOICE_SELLER_ADDRESS = env("INVOICE_SELLER_ADDRESS", default="1 Example Street\nDublin D02 X285")
+INVOICE_SELLER_COUNTRY = env("INVOICE_SELLER_COUNTRY", default="IE")
+INVOICE_SELLER_VAT_NUMBER = env("INVOICE_SELLER_VAT_NUMBER", default="IE1234567T")
+INVOICE_SELLER_BANK_NAME = env("INVOICE_SELLER_BANK_NAME", default="Allied Irish Banks")
+INVOICE_SELLER_IBAN = env("INVOICE_SELLER_IBAN", default="IE29AIBK93115212345678")
+INVOICE_SELLER_BIC = env("INVOICE_SELLER_BIC", default="AIBKIE2D")
 
 # Production security, switched on by environment (docs/deploy.md). Behind a TLS-terminating proxy set
 # BEHIND_PROXY=1 so Django trusts its X-Forwarded-Proto and the sign-in throttle its X-Forwarded-For.

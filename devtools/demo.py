@@ -79,6 +79,8 @@ class DemoAccount:
     chat_phase4: bool = True
     promo_bp: int | None = None
     address: str = ""
+    country: str = "US"  # the seller is Irish (settings): outside the EU, no VAT (billing/tax.py)
+    vat_number: str = ""
     billing_contacts: tuple[str, ...] = ()
     renewal_failed_days_ago: int | None = None  # a declined renewal, chased by dunning, on a test clock
     termination_fee: int = 0  # the contract's early termination fee, in minor units
@@ -124,6 +126,8 @@ DEMO_ACCOUNTS = [
         language="fr",
         card=("Mastercard", "4444"),
         address="12 rue de la Paix\n75002 Paris",
+        country="FR",
+        vat_number="FR44732829320",  # a business with a VAT number in another member state: reverse charge
     ),
     DemoAccount(
         "SPP Corp",
@@ -144,6 +148,7 @@ DEMO_ACCOUNTS = [
         [Item("support", "enterprise", 50), Item("guide", "enterprise")],
         cycle="annual",
         currency="GBP",
+        country="GB",
         termination_fee=100_000,
         current_term_open=True,
         card=None,
@@ -180,6 +185,8 @@ DEMO_ACCOUNTS = [
         date(2022, 11, 2),
         [Item("support", "team", 4)],
         currency="EUR",
+        country="DE",
+        vat_number="DE123456788",
         card=("Visa", "5556"),
         cancellation_via_support=True,
     ),
@@ -264,6 +271,8 @@ def _create_account(
         language=spec.language,
         billing_name=spec.name,
         billing_address=spec.address,
+        billing_country=spec.country,
+        vat_number=spec.vat_number,
     )
     for local, role in spec.roles.items():
         Membership.objects.create(user=_user(f"{local}@{spec.domain}", password), account=account, role=role)

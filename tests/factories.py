@@ -16,6 +16,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Account {n}")
     kind = Account.Kind.SELF_SERVICE
     created_on = date(2023, 1, 10)
+    billing_country = "US"  # outside the seller's EU: invoices carry no VAT unless a test says otherwise
 
     class Params:
         managed = factory.Trait(kind=Account.Kind.MANAGED)

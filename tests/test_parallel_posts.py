@@ -187,7 +187,8 @@ def test_ten_identical_billing_addresses_save_without_an_error(site):
         "billing_name": "Acme Europe BV",
         "billing_address": "Herengracht 1",
         "billing_country": "NL",
-        "tax_id": "",
+        "vat_number": "",
+        "is_business": "True",
     }
     statuses = at_once(lambda: owner.post(BILLING + "invoices/billing-address/", form))
     assert statuses == Counter({302: PARALLEL})

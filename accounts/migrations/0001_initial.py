@@ -34,8 +34,9 @@ class Migration(migrations.Migration):
                 ('billing_name', models.CharField(blank=True, max_length=200, verbose_name='billing name')),
                 ('billing_address', models.TextField(blank=True, verbose_name='billing address')),
                 ('billing_country', models.CharField(blank=True, max_length=2, verbose_name='country')),
-                ('tax_id', models.CharField(blank=True, max_length=50, verbose_name='tax ID')),
-                ('tax_rate_bp', models.PositiveIntegerField(default=0, help_text='Added to invoices: 2000 = 20 %. 0 by default.', verbose_name='tax rate (basis points)')),
+                ('vat_number', models.CharField(blank=True, max_length=20, verbose_name='VAT number')),
+                ('is_business', models.BooleanField(default=True, help_text='A business buys for its trade, a consumer for personal use: it decides the VAT of invoices.', verbose_name='business')),
+                ('purchase_order', models.CharField(blank=True, help_text='Optional: printed on the next invoices, for your accounts payable.', max_length=40, verbose_name='purchase order number')),
             ],
             options={
                 'verbose_name': 'account',

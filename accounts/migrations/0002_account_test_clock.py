@@ -35,10 +35,6 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('currency__regex', '^[A-Z]{3}$')), name='account_currency_iso_4217'),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('tax_rate_bp__lte', 10000)), name='account_tax_rate_at_most_100'),
-        ),
-        migrations.AddConstraint(
             model_name='membership',
             constraint=models.UniqueConstraint(condition=models.Q(('role', 'owner')), fields=('account',), name='membership_one_owner_per_account'),
         ),

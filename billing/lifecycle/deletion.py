@@ -74,7 +74,8 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
         name=f"Deleted account #{account.pk}",
         billing_name="",
         billing_address="",
-        tax_id="",
+        vat_number="",
+        purchase_order="",
         next_action_at=None,
     )
     users.delete()  # their memberships go with them

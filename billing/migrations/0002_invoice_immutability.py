@@ -13,7 +13,9 @@ from django.db import migrations
 FROZEN = [
     "account_id", "kind", "sequence", "number", "currency", "subtotal", "tax_rate_bp", "tax", "total",
     "period_start", "period_end", "credits_id", "created_at", "issued_at", "due_at",
-    "buyer_name", "buyer_address", "buyer_country", "buyer_tax_id", "language",
+    "seller_name", "seller_address", "seller_country", "seller_vat_number", "seller_bank_name", "seller_iban",
+    "seller_bic", "buyer_name", "buyer_address", "buyer_country", "buyer_vat_number", "buyer_is_business",
+    "purchase_order", "tax_category", "payment_type", "language",
 ]
 MESSAGE = "A finalized invoice is immutable: issue a credit note instead"
 

@@ -8,6 +8,7 @@ cancelled by staff, and are one in progress per account: duplicates left by raci
 first, the newest kept."""
 
 import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -173,5 +174,37 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='emaillog',
             index=models.Index(condition=models.Q(('sent_at', None)), fields=['claimed_until'], name='email_unsent_by_claim'),
+        ),
+        migrations.CreateModel(
+            name='InvoiceDocument',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('pdf', models.BinaryField(verbose_name='PDF')),
+                ('built_at', models.DateTimeField(verbose_name='built at')),
+                ('invoice', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='document', to='billing.invoice')),
+            ],
+            options={
+                'verbose_name': 'invoice document',
+                'verbose_name_plural': 'invoice documents',
+            },
+        ),
+        migrations.CreateModel(
+            name='ReceivedTransfer',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('amount', models.PositiveIntegerField(verbose_name='amount (minor units)')),
+                ('currency', models.CharField(max_length=3, verbose_name='currency')),
+                ('received_on', models.DateField(verbose_name='received on')),
+                ('reference', models.CharField(max_length=100, verbose_name='bank reference')),
+                ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
+                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='billing.invoice')),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'received transfer',
+                'verbose_name_plural': 'received transfers',
+                'ordering': ['-received_on', '-id'],
+                'constraints': [models.UniqueConstraint(fields=('invoice', 'reference'), name='received_transfer_once')],
+            },
         ),
     ]

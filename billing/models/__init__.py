@@ -10,7 +10,14 @@ from billing.models.changes import ScheduledChange, ScheduledChangeQuerySet, Sub
 from billing.models.contacts import BillingContact, BillingContactRequest
 from billing.models.contracts import ContractTerms, FinalStatement
 from billing.models.exports import DataDeletion, DataExport
-from billing.models.invoicing import Charge, Invoice, InvoiceLine, InvoiceSequence
+from billing.models.invoicing import (
+    Charge,
+    Invoice,
+    InvoiceDocument,
+    InvoiceLine,
+    InvoiceSequence,
+    ReceivedTransfer,
+)
 from billing.models.payments import DunningCase, DunningStep, PaymentAttempt, PaymentMethod, PaymentMismatch
 from billing.models.subscriptions import Coupon, Discount, Subscription, SubscriptionItem, SubscriptionPeriod
 from billing.models.support import TestClock
@@ -37,6 +44,7 @@ __all__ = [
     "EmailLog",
     "FinalStatement",
     "Invoice",
+    "InvoiceDocument",
     "InvoiceLine",
     "InvoiceSequence",
     "PaymentAttempt",
@@ -44,6 +52,7 @@ __all__ = [
     "PaymentMismatch",
     "Price",
     "Product",
+    "ReceivedTransfer",
     "ScheduledChange",
     "ScheduledChangeQuerySet",
     "Subscription",

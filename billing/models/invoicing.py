@@ -49,11 +49,26 @@ class Invoice(models.Model):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    # The buyer as they were when the invoice was issued (R8.2).
+    # What the invoice says, as it was when it was issued (R8.2, R8.9): a settings change or a new buyer
+    # address never alters an issued invoice. The seller and the bank account it is paid to,
+    seller_name = models.CharField(_("seller"), max_length=200, blank=True)
+    seller_address = models.TextField(_("seller's address"), blank=True)
+    seller_country = models.CharField(_("seller's country"), max_length=2, blank=True)
+    seller_vat_number = models.CharField(_("seller's VAT number"), max_length=20, blank=True)
+    seller_bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    seller_iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    seller_bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    # the buyer,
     buyer_name = models.CharField(_("buyer"), max_length=200, blank=True)
     buyer_address = models.TextField(_("buyer's address"), blank=True)
     buyer_country = models.CharField(_("buyer's country"), max_length=2, blank=True)
-    buyer_tax_id = models.CharField(_("buyer's tax ID"), max_length=50, blank=True)
+    buyer_vat_number = models.CharField(_("buyer's VAT number"), max_length=20, blank=True)
+    buyer_is_business = models.BooleanField(_("business buyer"), default=True)
+    purchase_order = models.CharField(_("purchase order number"), max_length=40, blank=True)
+    # the tax decision (billing/tax.py: its EN 16931 category; the rate is tax_rate_bp), how it is paid
+    # (Subscription.PaymentType: by card, or by transfer to the bank account above), and its language.
+    tax_category = models.CharField(_("VAT category"), max_length=2, blank=True)
+    payment_type = models.CharField(_("payment type"), max_length=10, blank=True)
     language = models.CharField(_("language"), max_length=5, blank=True)
 
     class Meta:
@@ -94,6 +109,12 @@ class InvoiceLine(models.Model):
     unit_amount = models.IntegerField(_("unit amount"))
     amount = models.IntegerField(_("amount"))
     position = models.PositiveSmallIntegerField(default=0)
+    # R8.9: the period each line covers (a renewal's, or a prorated change's), and a discount's basis.
+    period_start = models.DateTimeField(_("period start"), null=True, blank=True)
+    period_end = models.DateTimeField(_("period end"), null=True, blank=True)
+    basis = models.IntegerField(
+        _("basis"), null=True, blank=True, help_text=_("For a discount: the amount it is computed on.")
+    )
 
     class Meta:
         verbose_name = _("invoice line")
@@ -107,6 +128,49 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return self.description
+
+
+class InvoiceDocument(models.Model):
+    """The invoice's PDF, built once after the invoice is finalized and committed, then served as stored:
+    every download gives the same bytes (R8.9). Kept in the database beside the invoice it renders, so a
+    backup holds both and nothing can lose one without the other."""
+
+    invoice = models.OneToOneField("billing.Invoice", on_delete=models.PROTECT, related_name="document")
+    pdf = models.BinaryField(_("PDF"))
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("invoice document")
+        verbose_name_plural = _("invoice documents")
+
+    def __str__(self):
+        return str(self.invoice)
+
+
+class ReceivedTransfer(models.Model):
+    """A bank transfer received for an invoice paid by transfer, recorded by staff (R8.9). Its reference is
+    the bank's, unique per invoice: recording the same transfer twice records it once."""
+
+    invoice = models.ForeignKey("billing.Invoice", on_delete=models.PROTECT, related_name="transfers")
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    received_on = models.DateField(_("received on"))
+    reference = models.CharField(_("bank reference"), max_length=100)
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("received transfer")
+        verbose_name_plural = _("received transfers")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "reference"], name="received_transfer_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice} · {self.reference}"
 
 
 class InvoiceSequence(models.Model):

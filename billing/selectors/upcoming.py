@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from billing import pricing
+from billing import pricing, tax
 from billing.models import Discount, Product, ScheduledChange, Subscription, SubscriptionItem
 from billing.selectors.catalog import price_table
 from billing.selectors.prices import discount_applies, price_items
@@ -40,6 +40,9 @@ class LineSpec:
     description: str
     unit_amount: int
     quantity: int = 1
+    basis: int | None = None  # a discount's: the subtotal its percentage is taken of
+    period_start: datetime | None = None  # None: the invoice's period
+    period_end: datetime | None = None
 
     @property
     def amount(self) -> int:
@@ -138,7 +141,8 @@ def upcoming_invoice(
     renewed.cycle = projected.cycle
     lines = lines_for(renewed, projected.items, price_table(prices, projected.cycle), running)
     subtotal = sum(line.unit_amount * line.quantity for line in lines)
-    tax = pricing.percentage_of(subtotal, account.tax_rate_bp)
+    decision = tax.decision_for(account)  # as the renewal will decide it, if nothing changes by then
+    amount = pricing.percentage_of(subtotal, decision.rate_bp)
     return UpcomingInvoice(
         on=on,
         period_end=pricing.period_end(on, projected.cycle),
@@ -146,9 +150,9 @@ def upcoming_invoice(
         currency=account.currency,
         lines=lines,
         subtotal=subtotal,
-        tax_rate_bp=account.tax_rate_bp,
-        tax=tax,
-        total=subtotal + tax,
+        tax_rate_bp=decision.rate_bp,
+        tax=amount,
+        total=subtotal + amount,
         changes=projected.applied,
     )
 
@@ -197,7 +201,8 @@ def lines_for(subscription: Subscription, items: list, table: dict, discounts: l
                 lines.append(_priced(f"{name} · {per_account}", unit, 1, amount))
         for discount, amount in zip(discounts, quote.discounts, strict=True):
             if amount:
-                lines.append(LineSpec(str(discount.coupon.name), -amount))
+                basis = quote.subtotal if discount.coupon.percent_off_bp is not None else None
+                lines.append(LineSpec(str(discount.coupon.name), -amount, basis=basis))
     return lines
 
 

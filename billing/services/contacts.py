@@ -16,7 +16,14 @@ from billing.services.audit import billing_event_record
 Action = policy.Action
 ALREADY_A_CONTACT = _("%(email)s already receives the invoices.")
 ALREADY_DECIDED = _("This request was already decided.")
-ADDRESS_FIELDS = ("billing_name", "billing_address", "billing_country", "tax_id")
+ADDRESS_FIELDS = (
+    "billing_name",
+    "billing_address",
+    "billing_country",
+    "vat_number",
+    "is_business",
+    "purchase_order",
+)
 
 
 def _add(account: Account, email: str, by, now: datetime) -> BillingContact:

@@ -5,12 +5,13 @@ billing.services.collection's job."""
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
-from billing import emails, gateway, pricing
+from billing import emails, gateway, pricing, tax
 from billing.models import (
     BillingEvent,
     Invoice,
@@ -63,6 +64,9 @@ def invoice_lines(invoice: Invoice, specs: list[LineSpec]) -> list[InvoiceLine]:
             unit_amount=spec.unit_amount,
             amount=spec.quantity * spec.unit_amount,
             position=position,
+            basis=spec.basis,
+            period_start=spec.period_start or invoice.period_start,
+            period_end=spec.period_end or invoice.period_end,
         )
         for position, spec in enumerate(specs)
     ]
@@ -106,19 +110,35 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
 def issue(
     invoice: Invoice, account: Account, *, sequence: int, subtotal: int, payment_type, now: datetime
 ) -> None:
-    """What finalizing gives an invoice — its number, totals and tax, the buyer's snapshot, its dates — set
-    on the object, not saved (the billing clock saves renewals in bulk)."""
-    tax = pricing.percentage_of(subtotal, account.tax_rate_bp)
+    """What finalizing gives an invoice — its number, its tax decided now (billing/tax.py) and totals, the
+    snapshot of seller and buyer (R8.2, R8.9), its dates — set on the object, not saved (the billing clock
+    saves renewals in bulk)."""
+    decision = tax.decision_for(account)
+    amount = pricing.percentage_of(subtotal, decision.rate_bp)
     invoice.sequence, invoice.number = sequence, invoice_number(account, sequence, invoice.kind)
     invoice.subtotal, invoice.tax_rate_bp, invoice.tax, invoice.total = (
         subtotal,
-        account.tax_rate_bp,
-        tax,
-        subtotal + tax,
+        decision.rate_bp,
+        amount,
+        subtotal + amount,
+    )
+    invoice.tax_category = decision.category
+    invoice.seller_name, invoice.seller_address = (
+        settings.INVOICE_SELLER_NAME,
+        settings.INVOICE_SELLER_ADDRESS,
+    )
+    invoice.seller_country = settings.INVOICE_SELLER_COUNTRY
+    invoice.seller_vat_number = settings.INVOICE_SELLER_VAT_NUMBER
+    invoice.seller_bank_name, invoice.seller_iban, invoice.seller_bic = (
+        settings.INVOICE_SELLER_BANK_NAME,
+        settings.INVOICE_SELLER_IBAN,
+        settings.INVOICE_SELLER_BIC,
     )
     invoice.buyer_name = account.billing_name or account.name
     invoice.buyer_address, invoice.buyer_country = account.billing_address, account.billing_country
-    invoice.buyer_tax_id, invoice.language = account.tax_id, account.language
+    invoice.buyer_vat_number, invoice.buyer_is_business = account.vat_number, account.is_business
+    invoice.purchase_order, invoice.language = account.purchase_order, account.language
+    invoice.payment_type = payment_type or ""
     invoice.status, invoice.issued_at = Invoice.Status.OPEN, now
     invoice.due_at = now + timedelta(days=INVOICE_DUE_DAYS) if payment_type == "invoice" else now
 

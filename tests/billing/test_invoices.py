@@ -39,12 +39,13 @@ def pdf_text(content: bytes) -> str:
 
 def test_r8_2_finalizing_numbers_snapshots_and_totals_with_tax():
     account = acme()
-    Account.objects.filter(pk=account.pk).update(tax_rate_bp=2000)
+    Account.objects.filter(pk=account.pk).update(billing_country="IE")  # the seller's: Irish VAT, 23 %
     invoice = issue(
         Account.objects.get(pk=account.pk), LineSpec("Support", 6900, 3), LineSpec("Promo", -2070)
     )
     assert invoice.number == f"INV-{account.pk:04d}-00013"  # after the demo's twelve (a year, monthly)
-    assert (invoice.subtotal, invoice.tax, invoice.total) == (18_630, 3726, 22_356)
+    assert (invoice.subtotal, invoice.tax, invoice.total) == (18_630, 4285, 22_915)  # 4,284.9 rounded
+    assert (invoice.tax_rate_bp, invoice.tax_category) == (2300, "S")
     assert invoice.buyer_name == "Acme Self-Service" and "San Francisco" in invoice.buyer_address
     assert invoice.status == Invoice.Status.OPEN and invoice.issued_at == NOW and invoice.due_at == NOW
     assert new_events().get().kind == "invoice_issued"
@@ -76,18 +77,20 @@ def test_r8_2_a_billing_address_change_affects_future_invoices_only(sign_in):
             "billing_name": "Acme Europe BV",
             "billing_address": "Herengracht 1, Amsterdam",
             "billing_country": "NL",
-            "tax_id": "NL123",
+            "vat_number": "nl 0044.95445 B01",
+            "is_business": "True",
         },
     )
     assert response.status_code == 302
     issued.refresh_from_db()
     assert issued.buyer_name == "Acme Self-Service" and "San Francisco" in issued.buyer_address
     later = issue(acme())
-    assert (later.buyer_name, later.buyer_address, later.buyer_tax_id) == (
+    assert (later.buyer_name, later.buyer_address, later.buyer_vat_number) == (
         "Acme Europe BV",
         "Herengracht 1, Amsterdam",
-        "NL123",
+        "NL004495445B01",  # stored compact
     )
+    assert later.tax_category == "AE" and later.tax == 0  # R8.9: reverse charge
     assert new_events().filter(kind="billing_address_changed").count() == 1
 
 
@@ -108,7 +111,8 @@ def test_a_billing_name_that_looks_like_a_placeholder_is_shown_and_saved_as_type
         "billing_name": name,
         "billing_address": "1 Market Street",
         "billing_country": "US",
-        "tax_id": "",
+        "vat_number": "",
+        "is_business": "True",
     }
     assert client.post(INVOICES + "billing-address/", fields).status_code == 302
     page = client.get(INVOICES).content.decode()

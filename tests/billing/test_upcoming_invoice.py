@@ -41,7 +41,7 @@ def test_r3_6_acmes_next_invoice_by_hand():
         LineSpec("Chat Professional · agent seat", 5000, 5),
         LineSpec("Guide Professional · for the whole account", 10000, 1),
         LineSpec("Talk Team · agent seat", 1500, 3),
-        LineSpec("Welcome 10%", -12230),  # 10 % of $1,223.00
+        LineSpec("Welcome 10%", -12230, basis=122_300),  # 10 % of $1,223.00 (R8.9: its basis)
     ]
     assert (invoice.subtotal, invoice.tax, invoice.total) == (110070, 0, 110070)
 
@@ -96,7 +96,7 @@ def test_r3_6_the_renewal_invoice_equals_the_last_next_invoice_shown(
     tick(RENEWAL + timedelta(hours=1), django_capture_on_commit_callbacks)
     issued = Invoice.objects.get(account__name=ACME, period_start=RENEWAL)
     assert [
-        LineSpec(line.description, line.unit_amount, line.quantity) for line in issued.lines.all()
+        LineSpec(line.description, line.unit_amount, line.quantity, line.basis) for line in issued.lines.all()
     ] == shown.lines
     assert (
         (issued.subtotal, issued.tax, issued.total)

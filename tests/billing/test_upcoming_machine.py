@@ -59,7 +59,10 @@ def upcoming_of(account: Account, now):
 
 
 def invoice_lines(invoice: Invoice) -> list[LineSpec]:
-    return [LineSpec(line.description, line.unit_amount, line.quantity) for line in invoice.lines.all()]
+    return [
+        LineSpec(line.description, line.unit_amount, line.quantity, line.basis)
+        for line in invoice.lines.all()
+    ]
 
 
 class Acme(RuleBasedStateMachine):
