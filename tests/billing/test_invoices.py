@@ -230,7 +230,8 @@ def test_r8_3_the_invoice_email_is_written_with_the_invoice_and_sent_by_the_work
     with django_capture_on_commit_callbacks(execute=True):
         invoice = issue(acme(), notify=True)
     assert mail.outbox == []  # queued for the worker, not sent here
-    (queued,) = default_task_backend.results
+    (build, queued) = default_task_backend.results  # R8.9: its PDF is built first, then the email sent
+    assert build.task.name == "build_document" and build.args == [invoice.pk]
     written = EmailLog.objects.get(key=f"invoice-{invoice.number}-issued")
     assert queued.task.name == "send_email" and queued.args == [written.pk]
     assert written.invoice_id == invoice.pk and written.sent_at is None  # the outbox row, committed with it
