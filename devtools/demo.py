@@ -254,7 +254,7 @@ def seed_demo(*, now: datetime) -> list[str]:
 def _seed_account(spec, products, today, now, password) -> None:
     with transaction.atomic():
         account, intents = _create_account(spec, products, today, now, password)
-    attempts_send(intents)
+    attempts_send(intents, receipts=False)  # the history's payments: no receipt emails
     if spec.renewal_failed_days_ago:
         advance_account(account.pk)  # on its test clock, at "now": declined, dunning reaches D+4
     with transaction.atomic():
