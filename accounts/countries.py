@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as NumberError
+from stdnum.util import clean
 
 # Babel's territories with two letters, less what ISO 3166-1 does not assign to a country: the EU and the
 # euro zone, the UN, "outlying Oceania" and "unknown", the private-use X codes (Kosovo's among them), and
@@ -65,7 +66,12 @@ def is_country(code: str) -> bool:
 
 def compact_vat_number(number: str) -> str:
     """What a VAT number is stored as: upper case, without spaces, dots or dashes."""
-    return eu_vat.compact(number) if number.strip() else ""
+    if not number.strip():
+        return ""
+    try:
+        return eu_vat.compact(number)
+    except NumberError:  # no EU country prefix (a number from elsewhere, or a typo): checked by the caller
+        return clean(number, " -./,:").upper().strip()
 
 
 def vat_number_problem(country: str, number: str):
