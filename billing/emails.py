@@ -32,8 +32,19 @@ def queue(*emails: EmailLog) -> list[EmailLog]:
     return new
 
 
-def email(*, key: str, account, to: list[str], template: str, context: dict, language: str, invoice=None):
-    """An email of the outbox, rendered now (what the decision saw), not saved yet."""
+def email(
+    *,
+    key: str,
+    account,
+    to: list[str],
+    template: str,
+    context: dict,
+    language: str,
+    invoice=None,
+    attachment: str = EmailLog.Attachment.DOCUMENT,
+):
+    """An email of the outbox, rendered now (what the decision saw), not saved yet. With an invoice, the
+    sender attaches its PDF (`attachment`: its document, or its receipt)."""
     with translation.override(language):
         subject = render_to_string(f"billing/emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"billing/emails/{template}.txt", context)
@@ -45,6 +56,7 @@ def email(*, key: str, account, to: list[str], template: str, context: dict, lan
         subject=subject[:200],
         body=body,
         invoice=invoice,
+        attachment=attachment,
         created_at=real_now,
         claimed_until=real_now + lease(),  # the worker's, after the commit; the clock's if it never comes
     )
@@ -162,6 +174,28 @@ def invoice_issued(invoice, *, to: list[str] | None = None) -> EmailLog:
         language=invoice.language or "en",
         invoice=invoice,
     )
+
+
+def receipt(invoice, *, to: list[str] | None = None) -> EmailLog:
+    """The receipt of a paid invoice (R8.9), to the owner and every billing contact, in the invoice's
+    language; the sender attaches the receipt's PDF. One per invoice. Not saved: `payment_receipt` queues one,
+    the card payments recorded in a batch queue theirs at once (`to` read at once)."""
+    return email(
+        key=f"receipt-{invoice.number}",
+        account=invoice.account,
+        to=invoice_recipients(invoice.account) if to is None else to,
+        template="payment_receipt",
+        context={"invoice": invoice},
+        language=invoice.language or "en",
+        invoice=invoice,
+        attachment=EmailLog.Attachment.RECEIPT,
+    )
+
+
+def payment_receipt(invoice) -> bool:
+    """In the transaction that records an invoice paid (a card charge, a bank transfer received): its receipt,
+    sent once that transaction commits, once per invoice whoever calls. Returns whether it was queued now."""
+    return bool(queue(receipt(invoice)))
 
 
 def final_statement(statement) -> None:

@@ -18,8 +18,9 @@ from django_tasks import task
 
 from billing import crash
 from billing.clock import now_for
+from billing.documents import invoice_document
 from billing.models import EmailLog
-from billing.pdf import invoice_pdf
+from billing.pdf import receipt_pdf
 
 logger = logging.getLogger(__name__)
 SENT_BY_THE_CLOCK = 200  # at most this many a tick, oldest first: a backlog drains over several ticks
@@ -86,8 +87,14 @@ def _message(email: EmailLog, recipients: list[str]) -> EmailMessage:
         recipients,
         headers={"Message-ID": message_id(email.key)},
     )
-    if email.invoice is not None:  # rendered here, in the worker: the pages and the clock never wait for it
-        message.attach(f"{email.invoice.number}.pdf", invoice_pdf(email.invoice), "application/pdf")
+    invoice = email.invoice
+    if invoice is None:
+        return message
+    # Here, in the worker: the pages and the clock never wait for a PDF.
+    if email.attachment == EmailLog.Attachment.RECEIPT:
+        message.attach(f"receipt-{invoice.number}.pdf", receipt_pdf(invoice), "application/pdf")
+    else:  # the stored document: the attachment is the PDF every download gives
+        message.attach(f"{invoice.number}.pdf", invoice_document(invoice), "application/pdf")
     return message
 
 

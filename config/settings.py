@@ -183,6 +183,10 @@ INVOICE_SELLER_VAT_NUMBER = env("INVOICE_SELLER_VAT_NUMBER", default="IE1234567T
 INVOICE_SELLER_BANK_NAME = env("INVOICE_SELLER_BANK_NAME", default="Allied Irish Banks")
 INVOICE_SELLER_IBAN = env("INVOICE_SELLER_IBAN", default="IE29AIBK93115212345678")
 INVOICE_SELLER_BIC = env("INVOICE_SELLER_BIC", default="AIBKIE2D")
+# The CJK font of PDFs (billing/pdf/document.py), loaded only for text with CJK characters (a buyer named
+# 株式会社…): Debian's fonts-noto-cjk by default. Missing, such PDFs are made without those characters and a
+# warning is logged.
+PDF_CJK_FONT = env("PDF_CJK_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 # Production security, switched on by environment (docs/deploy.md). Behind a TLS-terminating proxy set
 # BEHIND_PROXY=1 so Django trusts its X-Forwarded-Proto and the sign-in throttle its X-Forwarded-For.

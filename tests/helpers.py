@@ -1,12 +1,14 @@
 """What many tests share: the demo's moment, the demo's members and items, the page text, and the steps of
 the Manage and cancellation journeys. Fixtures are in conftest.py; no test module imports another."""
 
+import io
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import time_machine
 from django.db import connection, transaction
+from pypdf import PdfReader
 
 from accounts.models import Account, Membership
 from billing.models import BillingEvent, SubscriptionItem
@@ -124,3 +126,9 @@ def owners_let_go() -> None:
     first, as the data deletion does (R8.6), the accounts let their owners go."""
     if connection.vendor == "sqlite":
         Account.objects.exclude(status=Account.Status.DELETED).update(status=Account.Status.DELETED)
+
+
+def pdf_text(content: bytes) -> str:
+    """A PDF's text as pypdf extracts it, whitespace (incl. Babel's no-break spaces) collapsed to spaces."""
+    reader = PdfReader(io.BytesIO(content))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages).replace("\u202f", " "))

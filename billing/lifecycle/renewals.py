@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 
 from accounts.models import Account
-from billing import crash, emails, pricing
+from billing import crash, documents, emails, pricing
 from billing.models import (
     BillingEvent,
     Discount,
@@ -149,6 +149,7 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
     BillingEvent.objects.bulk_create(events)
     PaymentAttempt.objects.bulk_create(_charge_intents(invoices, cards))
     update_each([s.account for s in subscriptions], ["next_action_at"])
+    documents.build_after_commit(invoices)
     to = emails.invoice_recipients_of([invoice.account for invoice in invoices])
     emails.queue(*[emails.invoice_issued(invoice, to=to[invoice.account_id]) for invoice in invoices])
     return {s.account_id for s in subscriptions}

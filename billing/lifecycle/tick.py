@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from billing.clock import now_for
+from billing.documents import documents_build_due
 from billing.lifecycle.deletion import account_data_delete, data_deletion_due
 from billing.lifecycle.due import Due
 from billing.lifecycle.dunning import dunning_actions
@@ -61,6 +62,7 @@ class TickReport:
     unanswered: int = 0  # payments the provider did not answer (down?): sent again by the next tick
     emails: int = 0  # emails the worker had not sent, sent by the clock
     exports: dict[str, int] = field(default_factory=dict)  # exports whose worker died: requeued, failed
+    documents: int = 0  # invoice PDFs no worker built in time, built by the clock
 
 
 # --- What is due --------------------------------------------------------------------------------------
@@ -153,6 +155,8 @@ def billing_tick(
     report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
     # Issue 16: the emails no worker sent (never picked up, or their sender died holding them).
     report.emails = emails_send_due(real_now=now_for())
+    # R8.9: the invoice PDFs no worker built in time (and those of invoices older than stored PDFs).
+    report.documents = documents_build_due(real_now=now_for())
     return report
 
 

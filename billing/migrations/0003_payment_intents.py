@@ -3,6 +3,9 @@ they were sent with (the token, the reference they act on), answered when; recon
 kept for staff.
 Attempts made before were all answered: their outcome is the old `succeeded` flag. Invoice numbers, which
 the provider's ledger refers to, become unique and indexed.
+Invoice documents (R8.9) are stored once: the database refuses to rewrite a built one; the invoices already
+finalized owe theirs (the billing clock builds them). Emails say which PDF of their invoice they attach (its
+document or its receipt).
 Data exports (issue 16) count their attempts, record the worker's heartbeat and why they stopped, can be
 cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
 first, the newest kept."""
@@ -10,6 +13,7 @@ first, the newest kept."""
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
 
 
 def outcomes_from_succeeded(apps, schema_editor):
@@ -31,6 +35,49 @@ def one_export_in_progress(apps, schema_editor):
         if export.account_id in kept:
             exports.filter(pk=export.pk).update(status="failed", failure="duplicate of a newer export")
         kept.add(export.account_id)
+
+
+def documents_owed(apps, schema_editor):
+    """Every invoice finalized before documents were stored owes its PDF: the billing clock builds them, a
+    hundred a tick (`billing_documents` builds them all at once)."""
+    invoices = apps.get_model("billing", "Invoice").objects.exclude(status="draft")
+    documents = apps.get_model("billing", "InvoiceDocument").objects
+    now = timezone.now()
+    for start in range(0, invoices.count(), 1000):
+        batch = invoices.order_by("pk").values_list("pk", flat=True)[start : start + 1000]
+        documents.bulk_create([documents.model(invoice_id=pk, build_by=now) for pk in batch])
+
+
+# R8.9: an invoice's PDF is stored once and served as stored; the database refuses to rewrite a built one
+# (as it refuses to rewrite the invoice, 0002). On SQLite, a later migration that alters the table drops the
+# trigger: recreate it there.
+DOCUMENT_FROZEN = "An invoice document is stored once and never rewritten"
+DOCUMENT_FROZEN_SQLITE = [
+    f"""CREATE TRIGGER billing_invoicedocument_frozen BEFORE UPDATE ON billing_invoicedocument
+    WHEN OLD.pdf IS NOT NULL BEGIN SELECT RAISE(ABORT, '{DOCUMENT_FROZEN}'); END""",
+]
+DOCUMENT_THAWED_SQLITE = ["DROP TRIGGER billing_invoicedocument_frozen"]
+DOCUMENT_FROZEN_POSTGRESQL = [
+    f"""CREATE FUNCTION billing_invoicedocument_guard() RETURNS trigger AS $$
+    BEGIN
+      IF OLD.pdf IS NOT NULL THEN RAISE EXCEPTION '{DOCUMENT_FROZEN}'; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER billing_invoicedocument_guard BEFORE UPDATE ON billing_invoicedocument
+    FOR EACH ROW EXECUTE FUNCTION billing_invoicedocument_guard()""",
+]
+DOCUMENT_THAWED_POSTGRESQL = [
+    "DROP TRIGGER billing_invoicedocument_guard ON billing_invoicedocument",
+    "DROP FUNCTION billing_invoicedocument_guard()",
+]
+
+
+def run_by_vendor(statements_by_vendor):
+    def apply(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return apply
 
 
 class Migration(migrations.Migration):
@@ -161,6 +208,11 @@ class Migration(migrations.Migration):
             name='sent_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='sent at'),
         ),
+        migrations.AddField(
+            model_name='emaillog',
+            name='attachment',
+            field=models.CharField(choices=[('document', "The invoice's PDF"), ('receipt', 'The receipt of its payment')], default='document', max_length=10, verbose_name='attachment'),
+        ),
         migrations.AlterField(
             model_name='billingevent',
             name='kind',
@@ -179,14 +231,21 @@ class Migration(migrations.Migration):
             name='InvoiceDocument',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pdf', models.BinaryField(verbose_name='PDF')),
-                ('built_at', models.DateTimeField(verbose_name='built at')),
+                ('pdf', models.BinaryField(null=True, verbose_name='PDF')),
+                ('built_at', models.DateTimeField(blank=True, null=True, verbose_name='built at')),
+                ('build_by', models.DateTimeField(blank=True, null=True, verbose_name='to be built by')),
                 ('invoice', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='document', to='billing.invoice')),
             ],
             options={
                 'verbose_name': 'invoice document',
                 'verbose_name_plural': 'invoice documents',
+                'indexes': [models.Index(condition=models.Q(('pdf', None)), fields=['build_by'], name='invoice_document_owed')],
             },
+        ),
+        migrations.RunPython(documents_owed, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(
+            run_by_vendor({"sqlite": DOCUMENT_FROZEN_SQLITE, "postgresql": DOCUMENT_FROZEN_POSTGRESQL}),
+            run_by_vendor({"sqlite": DOCUMENT_THAWED_SQLITE, "postgresql": DOCUMENT_THAWED_POSTGRESQL}),
         ),
         migrations.CreateModel(
             name='ReceivedTransfer',

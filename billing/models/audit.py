@@ -125,9 +125,18 @@ class EmailLog(models.Model):
     recipients = models.TextField(_("recipients"))
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
-    # Its PDF is attached by the sender, so that the deciding transaction never waits for a PDF.
+
+    class Attachment(models.TextChoices):
+        DOCUMENT = "document", _("The invoice's PDF")
+        RECEIPT = "receipt", _("The receipt of its payment")
+
+    # A PDF of the invoice is attached by the sender, so that the deciding transaction never waits for one:
+    # the invoice's stored document, or the receipt of its payment.
     invoice = models.ForeignKey(
         "billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attachment = models.CharField(
+        _("attachment"), max_length=10, choices=Attachment.choices, default=Attachment.DOCUMENT
     )
     created_at = models.DateTimeField(_("written at"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

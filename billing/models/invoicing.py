@@ -132,16 +132,25 @@ class InvoiceLine(models.Model):
 
 class InvoiceDocument(models.Model):
     """The invoice's PDF, built once after the invoice is finalized and committed, then served as stored:
-    every download gives the same bytes (R8.9). Kept in the database beside the invoice it renders, so a
-    backup holds both and nothing can lose one without the other."""
+    every download gives the same bytes (R8.9; the database refuses to rewrite it). Kept in the database
+    beside the invoice it renders, so a backup holds both and nothing can lose one without the other.
+
+    Written empty — owed — by the transaction that finalizes the invoice, like an email of the outbox: the
+    worker builds it once that transaction commits; past `build_by`, the billing clock presumes the worker
+    lost and builds it (billing/documents.py)."""
 
     invoice = models.OneToOneField("billing.Invoice", on_delete=models.PROTECT, related_name="document")
-    pdf = models.BinaryField(_("PDF"))
-    built_at = models.DateTimeField(_("built at"))
+    pdf = models.BinaryField(_("PDF"), null=True, editable=False)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    build_by = models.DateTimeField(_("to be built by"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invoice document")
         verbose_name_plural = _("invoice documents")
+        indexes = [
+            # The billing clock reads the owed ones whose worker is late (billing.documents).
+            models.Index(fields=["build_by"], condition=Q(pdf=None), name="invoice_document_owed"),
+        ]
 
     def __str__(self):
         return str(self.invoice)

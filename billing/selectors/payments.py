@@ -1,12 +1,12 @@
 """Billing › Payment (R8.4): the card on file, the latest calls to the payment provider, and the payment
-being chased (R8.5)."""
+being chased (R8.5); and what paid an invoice, for its receipt (R8.9)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from accounts.models import Account
 from billing.event_words import payment_failure, payment_operation
-from billing.models import DunningCase, PaymentAttempt, PaymentMethod
+from billing.models import DunningCase, Invoice, PaymentAttempt, PaymentMethod, ReceivedTransfer
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,45 @@ def live_dunning_case(account: Account) -> DunningCase | None:
     """The payment being chased (open, or suspended for non-payment), if any."""
     live = [DunningCase.Status.OPEN, DunningCase.Status.SUSPENDED]
     return DunningCase.objects.filter(account=account, status__in=live).select_related("invoice").first()
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What paid an invoice, as its receipt states it (R8.9): how much, when, and how — a card, named by its
+    brand and last digits, or bank transfers, by their references."""
+
+    amount: int
+    currency: str
+    paid_at: datetime
+    method: str  # "card", "transfer", or "" when nothing recorded says how (a zero total, a demo payment)
+    card: str = ""  # "Visa •••• 4242": only when the card that paid is the card on file, which we know
+    references: tuple[str, ...] = ()  # the bank's references of the transfers
+
+
+def payment_of(invoice: Invoice) -> Payment:
+    """The payment of a paid invoice: its successful card charge, else the transfers recorded for it."""
+    charge = (
+        PaymentAttempt.objects.filter(
+            invoice=invoice,
+            operation=PaymentAttempt.Operation.CHARGE,
+            status=PaymentAttempt.Status.SUCCEEDED,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    paid_at = invoice.paid_at or invoice.issued_at
+    if charge is not None:
+        # The attempt keeps the card's token, not its digits: the card on file names it while it is the same.
+        card = PaymentMethod.objects.filter(account_id=invoice.account_id, gateway_token=charge.token).first()
+        label = f"{card.brand} •••• {card.last4}" if card and charge.token else ""
+        return Payment(charge.amount, charge.currency, paid_at, "card", card=label)
+    transfers = list(ReceivedTransfer.objects.filter(invoice=invoice).order_by("received_on", "id"))
+    if transfers:
+        return Payment(
+            sum(t.amount for t in transfers),
+            transfers[-1].currency,
+            paid_at,
+            "transfer",
+            references=tuple(t.reference for t in transfers),
+        )
+    return Payment(invoice.total, invoice.currency, paid_at, "")

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Count
 
-from billing import crash, gateway
+from billing import crash, emails, gateway
 from billing.models import (
     BillingEvent,
     Charge,
@@ -74,10 +74,11 @@ def charge_intent(invoice: Invoice, *, key: str, now: datetime) -> PaymentAttemp
     )
 
 
-def attempts_send(attempts: list[PaymentAttempt]) -> int:
+def attempts_send(attempts: list[PaymentAttempt], *, receipts: bool = True) -> int:
     """Send the pending intents to the provider, a batch per request, and record each answer with what it
-    means, a transaction per batch. Outside any transaction: money is never rolled back. A batch that gets
-    no answer (the provider is down, or an error of ours) is logged and stays pending for the next tick; it
+    means, a transaction per batch; every invoice paid by card gets its receipt by email, unless `receipts`
+    is off (the demo's history). Outside any transaction: money is never rolled back. A batch that gets no
+    answer (the provider is down, or an error of ours) is logged and stays pending for the next tick; it
     does not stop the other batches. Returns how many intents were left without an answer."""
     pending = [a for a in attempts if a is not None and a.pending]
     unanswered = 0
@@ -86,7 +87,7 @@ def attempts_send(attempts: list[PaymentAttempt]) -> int:
         try:
             answers = gateway.send(batch)
             with transaction.atomic():
-                _settle(gateway.record(batch, answers))
+                _settle(gateway.record(batch, answers), receipts=receipts)
         except gateway.CalledInsideTransaction:
             raise  # a mistake in our code, not the provider's trouble
         except Exception:
@@ -145,12 +146,12 @@ def change_charge_invoice(charge: Charge) -> PaymentAttempt | None:
     return charge_intent(invoice, key=change_charge_key(charge), now=charge.created_at)
 
 
-def _settle(attempts: list[PaymentAttempt]) -> None:
-    """What the answers mean, recorded with them: charged invoices are paid; a refused one is chased
-    (R8.5) unless a payment of the account is chased already; a card check's authorization is to be voided;
-    a refund made is in the billing history."""
+def _settle(attempts: list[PaymentAttempt], *, receipts: bool) -> None:
+    """What the answers mean, recorded with them: charged invoices are paid (and receipted); a refused one is
+    chased (R8.5) unless a payment of the account is chased already; a card check's authorization is to be
+    voided; a refund made is in the billing history."""
     charges = [a for a in attempts if a.operation == Operation.CHARGE and a.invoice_id]
-    _invoices_paid([a for a in charges if a.succeeded])
+    _invoices_paid([a for a in charges if a.succeeded], receipts=receipts)
     refused = [a for a in charges if not a.succeeded]
     if refused:
         _invoices_refused(refused)
@@ -163,7 +164,9 @@ def _settle(attempts: list[PaymentAttempt]) -> None:
             logger.error("Refund %s refused: %s", attempt.idempotency_key, attempt.failure_code)
 
 
-def _invoices_paid(attempts: list[PaymentAttempt]) -> None:
+def _invoices_paid(attempts: list[PaymentAttempt], *, receipts: bool) -> None:
+    """Charged: paid, and (R8.9) a receipt to the owner and billing contacts, written with the payment and
+    sent once it commits (the outbox), once per invoice."""
     owed = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
     by_invoice = {a.invoice_id: a for a in attempts}
     invoices = list(
@@ -177,6 +180,9 @@ def _invoices_paid(attempts: list[PaymentAttempt]) -> None:
     BillingEvent.objects.bulk_create(
         paid_event(invoice, invoice.paid_at, by_invoice[invoice.pk]) for invoice in invoices
     )
+    if receipts and invoices:
+        to = emails.invoice_recipients_of([invoice.account for invoice in invoices])
+        emails.queue(*[emails.receipt(invoice, to=to[invoice.account_id]) for invoice in invoices])
 
 
 def _invoices_refused(attempts: list[PaymentAttempt]) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,8 @@ SELF_SERVICE_CANCELS_ITSELF = _(
 ALREADY_CANCELLING = _("This account is already scheduled to be cancelled.")
 NOT_ACTIVE = _("Only an active account can be cancelled or terminated.")
 REFUND_LINE = _("Refund of the unused part of %(number)s")
+FULL_REFUND_LINE = _("Full refund of %(number)s")
+FEE_LINE = _("Early termination fee")
 BAD_PREVIEW = _("This preview cannot be used. Preview the termination again.")
 EXPIRED_PREVIEW = _("This preview is more than 15 minutes old. Preview the termination again.")
 REFUND_CHANGED = _(
@@ -154,10 +157,9 @@ def early_termination(*, account: Account, by, signed: str, now: datetime) -> Fi
             raise ValidationError(REFUND_CHANGED)
         credit = None
         if quote.refund:
-            line = LineSpec(str(REFUND_LINE % {"number": quote.invoice.number}), quote.refund)
             draft = invoice_draft(
                 account=account,
-                lines=[line],
+                lines=credit_lines(quote, language=account.language),
                 now=now,
                 kind=Invoice.Kind.CREDIT_NOTE,
                 credits=quote.invoice,
@@ -180,6 +182,20 @@ def early_termination(*, account: Account, by, signed: str, now: datetime) -> Fi
         refund = _refund_intent(account, credit, quote, now) if credit is not None else None
     attempts_send([refund])  # once committed: the refund and its event, or the billing clock's retry
     return statement
+
+
+def credit_lines(quote: TerminationQuote, *, language: str) -> list[LineSpec]:
+    """R8.9: what the credit note credits, in the account's language — the whole invoice within the first 30
+    days; else the unused part and, on a line of its own, the early termination fee it keeps (negative). The
+    lines add up to the refund."""
+    number = quote.invoice.number
+    with translation.override(language):
+        if quote.full:
+            return [LineSpec(str(FULL_REFUND_LINE % {"number": number}), quote.refund)]
+        lines = [LineSpec(str(REFUND_LINE % {"number": number}), quote.refund + quote.fee)]
+        if quote.fee:
+            lines.append(LineSpec(str(FEE_LINE), -quote.fee))
+        return lines
 
 
 def _refund_intent(account: Account, credit: Invoice, quote, now: datetime) -> PaymentAttempt | None:

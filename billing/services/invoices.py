@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
-from billing import emails, gateway, pricing, tax
+from billing import documents, emails, gateway, pricing, tax
 from billing.models import (
     BillingEvent,
     Invoice,
@@ -80,8 +80,9 @@ def invoice_number(account: Account, sequence: int, kind: str) -> str:
 @transaction.atomic(savepoint=False)  # inside the clock, a failure aborts the account's whole work
 def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) -> Invoice:
     """Give the invoice the next number of its account's series (locked: no gap, no duplicate), its totals
-    and tax, and a snapshot of the buyer (R8.2); from now on the database refuses any other change. The
-    owner and every billing contact get it by email with the PDF."""
+    and tax, and a snapshot of the buyer (R8.2); from now on the database refuses any other change. Its PDF
+    is built once this transaction commits (billing/documents.py); the owner and every billing contact get
+    it by email."""
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status != Invoice.Status.DRAFT:
         raise ValidationError(ALREADY_FINALIZED)
@@ -102,6 +103,7 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     )
     invoice.save()
     issued_event(invoice, now).save(force_insert=True)
+    documents.build_after_commit([invoice])
     if notify:
         emails.queue(emails.invoice_issued(invoice))
     return invoice

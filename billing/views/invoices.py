@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import require_action
 from accounts.policy import Action
 from billing.clock import now_for
+from billing.documents import invoice_document
 from billing.forms import BillingAddressForm
-from billing.pdf import invoice_pdf
 from billing.selectors.invoices import invoices_of
 from billing.services.contacts import billing_address_update
 
@@ -35,9 +35,10 @@ def invoice_list(request):
 @require_action(Action.VIEW_INVOICES)
 @require_safe
 def invoice_download(request, invoice_id: int):
-    """The invoice as PDF; another account's invoice, or a draft, is a 404."""
+    """The invoice's stored PDF (R8.9: the same bytes every time); another account's invoice, or a draft, is
+    a 404."""
     invoice = get_object_or_404(invoices_of(request.membership.account), pk=invoice_id)
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response = HttpResponse(invoice_document(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
     return response
 

@@ -166,7 +166,11 @@ def test_a_prorated_change_is_invoiced_and_charged_to_the_card(sign_in, django_c
     charge = PaymentAttempt.objects.get(invoice=invoice, operation="charge")
     event = invoice.charges.get().event  # R8.8: the key is the quote's, the one the confirmation applied
     assert (charge.amount, charge.idempotency_key) == (12_110, f"change-{event.idempotency_key}")
-    assert mail.outbox[-1].subject == f"Invoice {invoice.number}"
+    # The invoice, then (R8.9) the receipt of its card payment.
+    assert [m.subject for m in mail.outbox[-2:]] == [
+        f"Invoice {invoice.number}",
+        f"Receipt for invoice {invoice.number}",
+    ]
 
 
 def test_a_declined_card_leaves_the_invoice_open_and_records_the_failure(

@@ -184,5 +184,5 @@ def test_r3_6_r6_5_vintage_renewal_invoice_equals_the_next_invoice_shown(
     expect(renewal.locator("td.num").first).to_have_text(total)
     pdf = pdf_of(page, renewal)
     assert f"Issued on {long_day}" in pdf
-    assert f"\nTotal {total}\n" in pdf
+    assert f"\nTotal (USD) {total}\n" in pdf  # R8.9: with the currency's code
     assert pdf_lines(pdf) == lines

@@ -6,7 +6,8 @@ from billing.lifecycle.tick import billing_tick
 class Command(BaseCommand):
     help = (
         "Bring every due account up to now (R9.1): scheduled changes, renewals, invoices, trial ends, "
-        "dunning steps, suspensions and data deletion; data exports whose worker died; first, payments a "
+        "dunning steps, suspensions and data deletion; data exports whose worker died and invoice PDFs no "
+        "worker built; first, payments a "
         "crash left unanswered; last, a reconciliation with the payment provider. Idempotent: run it as "
         "often as you like (cron, timer)."
     )
@@ -23,6 +24,8 @@ class Command(BaseCommand):
                     **report.exports
                 )
             )
+        if report.documents:
+            self.stdout.write(f"Invoice PDFs no worker had built: {report.documents} built.")
         if report.mismatches:
             self.stderr.write(
                 f"{report.mismatches} payment mismatch(es) between the provider and our records: "
