@@ -116,13 +116,14 @@ def _lines(pdf: FPDF, lines: list[InvoiceLine], currency: str) -> None:
     pdf.ln()
     pdf.set_font(FAMILY, "", 10)
     for line in lines:
-        wrapped = pdf.multi_cell(description, LINE, line.description, dry_run=True, output="LINES")
+        text = line_text(line, currency)
+        wrapped = pdf.multi_cell(description, LINE, text, dry_run=True, output="LINES")
         height = LINE * len(wrapped)
         if pdf.will_page_break(height + 1):
             pdf.add_page()
         top = pdf.get_y() + 1
         pdf.set_y(top)
-        pdf.multi_cell(description, LINE, line.description, new_x="RIGHT", new_y="TOP", align="L")
+        pdf.multi_cell(description, LINE, text, new_x="RIGHT", new_y="TOP", align="L")
         values = (
             str(line.quantity),
             format_money(line.unit_amount, currency),
@@ -132,6 +133,16 @@ def _lines(pdf: FPDF, lines: list[InvoiceLine], currency: str) -> None:
             pdf.cell(size, LINE, value, align="R")
         pdf.set_xy(pdf.l_margin, top + height)
     pdf.ln(3)
+
+
+def line_text(line: InvoiceLine, currency: str) -> str:
+    """The description, then what the line covers (R8.9): its period, and a discount's basis."""
+    details = []
+    if line.period_start and line.period_end:
+        details.append(f"{format_day(line.period_start)} – {format_day(line.period_end)}")
+    if line.basis is not None:
+        details.append(_("on %(basis)s") % {"basis": format_money(line.basis, currency)})
+    return "\n".join([line.description, " · ".join(details)]) if details else line.description
 
 
 def _totals(pdf: FPDF, invoice: Invoice, language: str) -> None:

@@ -77,6 +77,15 @@ def test_r8_9_an_english_invoice_names_seller_and_buyer_with_countries_vat_numbe
     assert "Paid on" not in content and " Open" not in content and "Overdue" not in content
 
 
+def test_r8_9_each_line_says_the_period_it_covers_and_a_discount_its_basis():
+    start, end = NOW, NOW + timedelta(days=30)
+    lines = [SEATS, LineSpec("Welcome 10%", -8280, basis=82_800)]
+    draft = invoice_draft(account=buyer(), lines=lines, now=NOW, period_start=start, period_end=end)
+    content = pdf_text(invoice_pdf(invoice_finalize(invoice=draft, now=NOW, notify=False)))
+    assert content.count("Nov 21, 2026 – Dec 21, 2026") == 3  # the invoice's period, then each line's
+    assert "on $828.00" in content  # 10 % of the $828.00 subtotal
+
+
 def test_r8_9_r10_1_a_french_invoice_with_vat_at_20_percent():
     account = buyer(
         billing_name="Acme France",
@@ -185,8 +194,9 @@ def test_r8_9_r7_3_the_early_termination_credit_note_lists_the_unused_part_and_t
         f"Credits invoice {paid.number}",
         "Issued to Acme Self-Service",
         "Period Dec 26, 2026 – Jan 11, 2027",
-        f"Refund of the unused part of {paid.number} 1 {money(unused.amount, 'USD', 'en')}",
-        "Early termination fee 1 -$100.00 -$100.00",
+        f"Refund of the unused part of {paid.number} Dec 26, 2026 – Jan 11, 2027 1 "
+        f"{money(unused.amount, 'USD', 'en')}",
+        "Early termination fee Dec 26, 2026 – Jan 11, 2027 1 -$100.00 -$100.00",
         f"Total (USD) {money(quote.refund, 'USD', 'en')}",
     ):
         assert expected in content

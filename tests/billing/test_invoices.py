@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from accounts.models import Account
 from billing.models import EmailLog, Invoice, InvoiceLine
+from billing.money import format_day
 from billing.services.invoices import LineSpec, invoice_close, invoice_draft, invoice_finalize
 from tests.helpers import NOW, demo_member, new_events, text
 
@@ -190,12 +191,13 @@ def test_r8_1_the_pdf_is_a_real_invoice_with_the_right_totals(sign_in):
     assert response.content.startswith(b"%PDF")
     assert f'filename="{number}.pdf"' in response["Content-Disposition"]
     content = pdf_text(response.content)
+    period = f"{format_day(invoice.period_start)} – {format_day(invoice.period_end)}"
     for expected in (
         f"Invoice {number}",
         "Billed to",
         "Acme Self-Service",
-        "Support Professional · agent seat 12 $69.00 $828.00",  # quantity × unit price (R3.6)
-        "Welcome 10%",
+        f"Support Professional · agent seat {period} 12 $69.00 $828.00",  # quantity × unit price, period
+        f"Welcome 10% {period} · on $1,223.00",  # R8.9: a discount's basis
         "-$122.30",
         "Subtotal $1,100.70",
         "Total (USD) $1,100.70",  # R8.9: the currency's code too

@@ -22,7 +22,9 @@ VINTAGE = "Vintage 2019 Co"
 MANAGE = "/admin/account/billing/subscription/manage/"
 MONEY = r"\$[\d,]+\.\d\d"
 PER_PERIOD = re.compile(rf"^{MONEY} per (month|year)$")  # R6.5: each figure says the period it covers
-PDF_LINE = re.compile(rf"^(.+) (\d+) ({MONEY}) ({MONEY})$")  # description, qty, unit price, amount
+PDF_FIGURES = re.compile(rf"^(\d+) ({MONEY}) ({MONEY})$")  # qty, unit price, amount
+# Under a line's description, the PDF says what it covers (R8.9): its period, a discount's basis.
+PDF_DETAIL = re.compile(rf"^(\w{{3}} \d{{1,2}}, \d{{4}} – \w{{3}} \d{{1,2}}, \d{{4}})?( · )?(on {MONEY})?$")
 
 
 @dataclass
@@ -112,10 +114,21 @@ def pdf_of(page, row) -> str:
 
 
 def pdf_lines(text: str) -> list[tuple[str, ...]]:
-    """The invoice lines of a PDF's text, between the table's header and its subtotal (a line that does
-    not read as one is kept whole, so that the comparison shows it)."""
+    """The invoice lines of a PDF's text, between the table's header and its subtotal: each is its
+    description, what it covers (its period, a discount's basis), then quantity, unit price and amount. A
+    line that does not read as one is kept whole, so that the comparison shows it."""
     table = text.split("Description Qty Unit price Amount\n", 1)[1].split("\nSubtotal", 1)[0]
-    return [match.groups() if (match := PDF_LINE.match(line)) else (line,) for line in table.splitlines()]
+    rows, texts = [], []
+    for line in table.splitlines():
+        if figures := PDF_FIGURES.match(line):
+            description, *details = texts
+            rows.append(
+                (description, *figures.groups()) if all(map(PDF_DETAIL.match, details)) else tuple(texts)
+            )
+            texts = []
+        else:
+            texts.append(line)
+    return rows + [(line,) for line in texts]
 
 
 def test_r3_6_r6_5_vintage_renewal_invoice_equals_the_next_invoice_shown(
