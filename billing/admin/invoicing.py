@@ -1,10 +1,12 @@
-"""Invoices and credit notes (immutable once issued, R8.2), the charges they carry and their numbering."""
+"""Invoices and credit notes (immutable once issued, R8.2), the charges they carry and their numbering;
+amounts read in their currency."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin.base import ReadOnlyAdmin
+from billing.admin.base import ReadOnlyAdmin, refused
+from billing.admin.money import MoneyShownMixin, money_display
 from billing.clock import now_for
 from billing.models import Charge, Invoice, InvoiceLine, InvoiceSequence
 from billing.services.invoices import invoice_close
@@ -14,15 +16,18 @@ class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
     extra = 0
     can_delete = False
-    fields = ["position", "description", "quantity", "unit_amount", "amount"]
+    fields = ["position", "description", "quantity", "unit_amount_shown", "amount_shown"]
     readonly_fields = fields
+
+    unit_amount_shown = money_display("unit_amount", _("unit amount"), currency="invoice.currency")
+    amount_shown = money_display("amount", _("amount"), currency="invoice.currency")
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(MoneyShownMixin, ReadOnlyAdmin):
     """Issued invoices are immutable (R8.2): the database refuses changes; corrections are credit notes."""
 
     list_display = [
@@ -30,25 +35,29 @@ class InvoiceAdmin(ReadOnlyAdmin):
         "account",
         "kind",
         "status",
-        "total",
-        "currency",
+        "total_shown",
+        "payment_type",
         "issued_at",
         "due_at",
         "paid_at",
     ]
-    list_filter = ["status", "kind", "currency"]
+    list_filter = ["status", "kind", "payment_type", "currency"]
     search_fields = ["number", "account__name", "buyer_name"]
     date_hierarchy = "issued_at"
     list_select_related = ["account"]
     inlines = [InvoiceLineInline]
     actions = ["void", "mark_uncollectible"]
 
+    subtotal_shown = money_display("subtotal", _("subtotal"))
+    tax_shown = money_display("tax", _("tax"))
+    total_shown = money_display("total", _("total"))
+
     def _close(self, request, queryset, status):
         for invoice in queryset.select_related("account"):
             try:
                 invoice_close(invoice=invoice, status=status, by=request.user, now=now_for(invoice.account))
             except ValidationError as error:
-                messages.error(request, f"{invoice}: {' '.join(error.messages)}")
+                refused(request, error, invoice)
             else:
                 messages.success(request, f"{invoice}: {Invoice.Status(status).label}")
 
@@ -65,10 +74,12 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Charge)
-class ChargeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "account", "description", "amount", "currency", "invoice"]
+class ChargeAdmin(MoneyShownMixin, ReadOnlyAdmin):
+    list_display = ["created_at", "account", "description", "amount_shown", "invoice"]
     search_fields = ["account__name", "description"]
     list_select_related = ["account", "invoice"]
+
+    amount_shown = money_display("amount", _("amount"))
 
 
 @admin.register(InvoiceSequence)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from billing.money import format_money
 
 
 class Invoice(models.Model):
@@ -204,4 +205,4 @@ class Charge(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.account} · {self.amount} {self.currency} · {self.description}"
+        return f"{self.account} · {format_money(self.amount, self.currency)} · {self.description}"

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from billing.money import format_money
 
 
 class PaymentMethod(models.Model):
@@ -89,7 +90,8 @@ class PaymentAttempt(models.Model):
     def __str__(self):
         outcome = {self.Status.SUCCEEDED: "ok", self.Status.PENDING: "pending"}.get(self.status)
         return (
-            f"{self.get_operation_display()} {self.amount} {self.currency} · {outcome or self.failure_code}"
+            f"{self.get_operation_display()} {format_money(self.amount, self.currency)} · "
+            f"{outcome or self.failure_code}"
         )
 
     @property
