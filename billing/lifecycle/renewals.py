@@ -223,6 +223,7 @@ def _charge_intents(invoices: list[Invoice], cards: dict) -> list[PaymentAttempt
                 currency=invoice.currency,
                 idempotency_key=renewal_charge_key(invoice.subscription, invoice.period_start),
                 token=card.gateway_token,
+                card_last4=card.last4,
                 created_at=invoice.issued_at,
             )
         )
