@@ -1,12 +1,14 @@
-"""Invoices and credit notes (immutable once issued, R8.2), the charges they carry and their numbering;
-amounts read in their currency."""
+"""Invoices and credit notes (immutable once issued, R8.2), the charges they carry and their numbering; staff
+record the transfers that pay them (R8.9). Amounts read in their currency."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin.base import ReadOnlyAdmin, refused
 from billing.admin.money import MoneyShownMixin, money_display
+from billing.admin.transfers import record_transfer, record_transfer_view
 from billing.clock import now_for
 from billing.models import Charge, Invoice, InvoiceLine, InvoiceSequence
 from billing.services.invoices import invoice_close
@@ -46,11 +48,19 @@ class InvoiceAdmin(MoneyShownMixin, ReadOnlyAdmin):
     date_hierarchy = "issued_at"
     list_select_related = ["account"]
     inlines = [InvoiceLineInline]
-    actions = ["void", "mark_uncollectible"]
+    actions = ["void", "mark_uncollectible", record_transfer]
+    change_form_template = "admin/billing/invoice/change_form.html"
 
     subtotal_shown = money_display("subtotal", _("subtotal"))
     tax_shown = money_display("tax", _("tax"))
     total_shown = money_display("total", _("total"))
+
+    def get_urls(self):
+        record = self.admin_site.admin_view(
+            lambda request, object_id: record_transfer_view(self, request, object_id)
+        )
+        mine = [path("<int:object_id>/record-transfer/", record, name="billing_invoice_record_transfer")]
+        return mine + super().get_urls()
 
     def _close(self, request, queryset, status):
         for invoice in queryset.select_related("account"):
@@ -71,6 +81,9 @@ class InvoiceAdmin(MoneyShownMixin, ReadOnlyAdmin):
 
     def has_close_permission(self, request):
         return request.user.has_perm("billing.close_invoice")
+
+    def has_record_transfer_permission(self, request):
+        return request.user.has_perm("billing.record_transfer_invoice")
 
 
 @admin.register(Charge)

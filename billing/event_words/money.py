@@ -76,6 +76,8 @@ def _invoice_issued(d: Details) -> str:
 
 def _invoice_paid(d: Details) -> str:
     values = {"number": d.after.get("invoice", ""), "amount": d.money(d.amount)}
+    if values["number"] and d.after.get("method") == "transfer":
+        return gettext("Invoice %(number)s was paid by bank transfer: %(amount)s.") % values
     if values["number"]:
         return gettext("Invoice %(number)s was paid: %(amount)s.") % values
     return gettext("An invoice of %(amount)s was paid.") % values

@@ -19,6 +19,7 @@ from billing.models import (
     InvoiceSequence,
     PaymentAttempt,
     PaymentMethod,
+    ReceivedTransfer,
     Subscription,
 )
 from billing.selectors.upcoming import LineSpec
@@ -155,27 +156,46 @@ def issued_event(invoice: Invoice, now: datetime) -> BillingEvent:
     )
 
 
-def paid_event(invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> BillingEvent:
+def paid_event(
+    invoice: Invoice,
+    now: datetime,
+    attempt: PaymentAttempt | None = None,
+    *,
+    transfer: ReceivedTransfer | None = None,
+    before: str = Invoice.Status.OPEN,
+) -> BillingEvent:
+    how = f" ({attempt.reference})" if attempt else ""
+    after = {"status": Invoice.Status.PAID, "invoice": invoice.number}
+    if transfer is not None:  # the bank's reference is for staff (R9.4): owners read "by bank transfer"
+        how, after["method"] = f" by bank transfer {transfer.reference}", "transfer"
     return billing_event(
         account=invoice.account,
         kind=BillingEvent.Kind.INVOICE_PAID,
-        by=None,
-        summary=f"{invoice.number} paid" + (f" ({attempt.reference})" if attempt else ""),
-        before={"status": Invoice.Status.OPEN},
-        after={"status": Invoice.Status.PAID, "invoice": invoice.number},
+        by=transfer.recorded_by if transfer else None,
+        summary=f"{invoice.number} paid{how}",
+        before={"status": before},
+        after=after,
         amount=invoice.total,
         now=now,
     )
 
 
 @transaction.atomic(savepoint=False)
-def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> Invoice:
+def invoice_mark_paid(
+    *,
+    invoice: Invoice,
+    now: datetime,
+    attempt: PaymentAttempt | None = None,
+    transfer: ReceivedTransfer | None = None,
+) -> Invoice:
+    """Open or uncollectible → paid, at `now`, with its event (once: a paid invoice is left as it is)."""
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
         return invoice
+    before = invoice.status
     invoice.status, invoice.paid_at = Invoice.Status.PAID, now
     invoice.save(update_fields=["status", "paid_at"])
-    paid_event(invoice, now, attempt).save(force_insert=True)
+    paid_event(invoice, now, attempt, transfer=transfer, before=before).save(force_insert=True)
     return invoice
 
 
