@@ -22,10 +22,13 @@ from billing.models import (
     ReceivedTransfer,
     Subscription,
 )
+from billing.schedule import due_no_later_than
 from billing.selectors.upcoming import LineSpec
 from billing.services.audit import billing_event, billing_event_record
 
 INVOICE_DUE_DAYS = 30
+# Reminders of an invoice paid by transfer (billing.lifecycle.reminders): before and after its due date.
+REMINDER_BEFORE_DUE, REMINDER_AFTER_DUE = timedelta(days=7), timedelta(days=1)
 ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
 EMPTY_INVOICE = gettext_lazy("An invoice needs at least one line.")
 
@@ -105,6 +108,8 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     issued_event(invoice, now).save(force_insert=True)
     if notify:
         emails.queue(emails.invoice_issued(invoice))
+    if invoice.kind == Invoice.Kind.INVOICE and invoice.payment_type == Subscription.PaymentType.INVOICE:
+        due_no_later_than(account, invoice.due_at - REMINDER_BEFORE_DUE)  # the clock reminds (R8.9)
     return invoice
 
 
