@@ -1,8 +1,9 @@
 """Invoices and credit notes (immutable once issued, R8.2), the charges they carry and their numbering; staff
-record the transfers that pay them (R8.9). Amounts read in their currency."""
+close invoices, cancel them with a credit note (never voided in France) and record the transfers that pay
+them (R8.9). Amounts read in their currency."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,7 @@ from billing.admin.money import MoneyShownMixin, money_display
 from billing.admin.transfers import record_transfer, record_transfer_view
 from billing.clock import now_for
 from billing.models import Charge, Invoice, InvoiceLine, InvoiceSequence
+from billing.services.credit_notes import invoice_cancel_with_credit_note
 from billing.services.invoices import invoice_close
 
 
@@ -48,7 +50,7 @@ class InvoiceAdmin(MoneyShownMixin, ReadOnlyAdmin):
     date_hierarchy = "issued_at"
     list_select_related = ["account"]
     inlines = [InvoiceLineInline]
-    actions = ["void", "mark_uncollectible", record_transfer]
+    actions = ["void", "mark_uncollectible", "cancel_with_credit_note", record_transfer]
     change_form_template = "admin/billing/invoice/change_form.html"
 
     subtotal_shown = money_display("subtotal", _("subtotal"))
@@ -71,13 +73,32 @@ class InvoiceAdmin(MoneyShownMixin, ReadOnlyAdmin):
             else:
                 messages.success(request, f"{invoice}: {Invoice.Status(status).label}")
 
-    @admin.action(description=_("Void (nothing is owed any more)"), permissions=["close"])
+    @admin.action(description=_("Void (nothing is owed any more; never in France)"), permissions=["close"])
     def void(self, request, queryset):
         self._close(request, queryset, Invoice.Status.VOID)
 
     @admin.action(description=_("Mark uncollectible"), permissions=["close"])
     def mark_uncollectible(self, request, queryset):
         self._close(request, queryset, Invoice.Status.UNCOLLECTIBLE)
+
+    @admin.action(
+        description=_("Cancel with a credit note (for the whole amount; the way in France)"),
+        permissions=["close"],
+    )
+    def cancel_with_credit_note(self, request, queryset):
+        for invoice in queryset.select_related("account"):
+            try:
+                credit = invoice_cancel_with_credit_note(
+                    invoice=invoice, by=request.user, now=now_for(invoice.account)
+                )
+            except (ValidationError, PermissionDenied) as error:
+                refused(request, error, invoice)
+            else:
+                messages.success(
+                    request,
+                    _("%(invoice)s: cancelled by credit note %(credit)s.")
+                    % {"invoice": invoice, "credit": credit},
+                )
 
     def has_close_permission(self, request):
         return request.user.has_perm("billing.close_invoice")

@@ -31,6 +31,10 @@ INVOICE_DUE_DAYS = 30
 REMINDER_BEFORE_DUE, REMINDER_AFTER_DUE = timedelta(days=7), timedelta(days=1)
 ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
 EMPTY_INVOICE = gettext_lazy("An invoice needs at least one line.")
+NEVER_VOIDED_IN_FRANCE = gettext_lazy(
+    "An invoice billed in France is never voided: cancel it with a credit note for its full amount "
+    "(action “Cancel with a credit note”)."
+)
 
 
 def invoice_draft(
@@ -119,7 +123,7 @@ def issue(
     """What finalizing gives an invoice — its number, its tax decided now (billing/tax.py) and totals, the
     snapshot of seller and buyer (R8.2, R8.9), its dates — set on the object, not saved (the billing clock
     saves renewals in bulk)."""
-    decision = tax.decision_for(account)
+    decision = _credited_decision(invoice) or tax.decision_for(account)
     amount = pricing.percentage_of(subtotal, decision.rate_bp)
     invoice.sequence, invoice.number = sequence, invoice_number(account, sequence, invoice.kind)
     invoice.subtotal, invoice.tax_rate_bp, invoice.tax, invoice.total = (
@@ -147,6 +151,16 @@ def issue(
     invoice.payment_type = payment_type or ""
     invoice.status, invoice.issued_at = Invoice.Status.OPEN, now
     invoice.due_at = now + timedelta(days=INVOICE_DUE_DAYS) if payment_type == "invoice" else now
+
+
+def _credited_decision(invoice: Invoice) -> tax.TaxDecision | None:
+    """A credit note corrects its invoice: it takes the invoice's VAT (rate and category), whatever the
+    rates or the buyer's status are today, so that crediting the whole invoice cancels its tax too."""
+    credited = invoice.credits if invoice.credits_id else None
+    if credited is None or not credited.tax_category:
+        return None
+    category = tax.TaxCategory(credited.tax_category)
+    return tax.TaxDecision(category=category, rate_bp=credited.tax_rate_bp, country="")  # country: unused
 
 
 def issued_event(invoice: Invoice, now: datetime) -> BillingEvent:
@@ -228,10 +242,14 @@ CANNOT_TRANSITION = gettext_lazy("A %(status)s invoice cannot become %(target)s.
 @transaction.atomic
 def invoice_close(*, invoice: Invoice, status: str, by, now: datetime) -> Invoice:
     """Void an open invoice (nothing is owed any more) or mark it uncollectible (owed, no longer pursued).
-    The state machine: draft → open → paid | void | uncollectible, and uncollectible → paid."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    The state machine: draft → open → paid | void | uncollectible | credited, and uncollectible → paid |
+    credited (billing.services.credit_notes). An invoice billed in France is never voided: a credit note
+    cancels it."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status not in INVOICE_TRANSITIONS[status]:
         raise ValidationError(CANNOT_TRANSITION, params={"status": invoice.status, "target": status})
+    if status == Invoice.Status.VOID and billed_in_france(invoice):
+        raise ValidationError(NEVER_VOIDED_IN_FRANCE)
     before = invoice.status
     invoice.status = status
     invoice.voided_at = now if status == Invoice.Status.VOID else None
@@ -247,3 +265,9 @@ def invoice_close(*, invoice: Invoice, status: str, by, now: datetime) -> Invoic
         now=now,
     )
     return invoice
+
+
+def billed_in_france(invoice: Invoice) -> bool:
+    """Issued to a buyer in France, or to an account billed there now: French law keeps every issued invoice
+    (no voiding; a credit note — « facture d'avoir » — cancels it). Either address is enough to refuse."""
+    return "FR" in (invoice.buyer_country, invoice.account.billing_country)
