@@ -222,3 +222,19 @@ def data_export_ready(export) -> None:
             language=export.account.language,
         )
     )
+
+
+def transfer_reminder(invoice, which: str) -> bool:
+    """R8.9: an invoice paid by transfer is still open — `which` is "before" its due date or "after" it. To
+    the owner and every billing contact, in the account's language, with the bank details and reference
+    the invoice was issued with; once per invoice and reminder (its key). Returns whether it was written."""
+    return send_once(
+        key=transfer_reminder_key(invoice, which),
+        account=invoice.account,
+        template=f"transfer_reminder_{which}",
+        context={"invoice": invoice},
+    )
+
+
+def transfer_reminder_key(invoice, which: str) -> str:
+    return f"reminder-{which}-{invoice.number}"

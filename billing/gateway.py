@@ -97,6 +97,7 @@ def intend(
     invoice=None,
     token: str = "",
     against: str = "",
+    card_last4: str = "",
 ) -> PaymentAttempt:
     """The intent of a call: a pending attempt, written in the caller's transaction — which must commit
     before the call is sent (`send`). The same key returns the attempt already recorded, answered or not.
@@ -118,6 +119,7 @@ def intend(
                 idempotency_key=key,
                 token=token,
                 against=against,
+                card_last4=card_last4,
                 created_at=now,
             )
     except IntegrityError:  # the same intent, recorded by a racing request: theirs is the one

@@ -225,3 +225,24 @@ def test_r5_ten_identical_account_cancellations_schedule_one(site):
     statuses = at_once(lambda: owner.post(BILLING + "cancellations/account/confirm/", survey))
     assert max(statuses) < 500 and statuses[302] >= 1, statuses
     assert count(sql, cancellations) == before + 1
+
+
+def test_r8_9_ten_identical_transfer_recordings_pay_the_invoice_once(site):
+    """Support staff record the same bank transfer 10 times at once (a double click, two colleagues): the
+    invoice is paid once, the others are told it is recorded already — never a 500."""
+    base, sql = site
+    staff = Browser(base, "support@staff.test")
+    ((invoice, total, issued),) = sql(
+        "SELECT i.id, i.total, i.issued_at FROM billing_invoice i "
+        "JOIN accounts_account a ON a.id = i.account_id "
+        "WHERE a.name = 'Online Assisted Ltd' AND i.status = 'open'"
+    )
+    form = {"amount": f"{total / 100:.2f}", "received_on": str(issued)[:10], "reference": "BARC 7731"}
+    statuses = at_once(lambda: staff.post(f"/staff/billing/invoice/{invoice}/record-transfer/", form))
+    assert statuses == Counter({302: 1, 422: PARALLEL - 1}), statuses
+    assert count(sql, f"SELECT count(*) FROM billing_receivedtransfer WHERE invoice_id = {invoice}") == 1
+    assert count(sql, f"SELECT count(*) FROM billing_invoice WHERE id = {invoice} AND status = 'paid'") == 1
+    paid = (
+        "SELECT count(*) FROM billing_billingevent WHERE kind = 'invoice_paid' AND summary LIKE '%BARC 7731'"
+    )
+    assert count(sql, paid) == 1

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin.base import refused
+from billing.admin.money import AmountField, MoneyFormMixin
 from billing.clock import now_for
 from billing.models import CancellationReason, ContractTerms
 from billing.selectors.contracts import contract_for, notice_decision
@@ -24,8 +25,24 @@ class StaffCancellationForm(forms.Form):
     )
 
 
+class ContractTermsForm(MoneyFormMixin, forms.ModelForm):
+    early_termination_fee = AmountField(
+        label=_("early termination fee"),
+        allow_zero=True,
+        help_text=_("In the account's currency, e.g. 1,000.00; 0 for none."),
+    )
+
+    class Meta:
+        model = ContractTerms
+        fields = ["service_started_at", "auto_renew", "notice_days", "refund_policy", "early_termination_fee"]
+
+    def known_currency(self) -> str:
+        return self.instance.account.currency if self.instance.account_id else ""
+
+
 class ContractTermsInline(admin.StackedInline):
     model = ContractTerms
+    form = ContractTermsForm
     can_delete = False
     extra = 0
     fields = ["service_started_at", "auto_renew", "notice_days", "refund_policy", "early_termination_fee"]

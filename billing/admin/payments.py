@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin.base import ReadOnlyAdmin, refused
+from billing.admin.money import MoneyShownMixin, money_display
 from billing.clock import now_for
 from billing.models import DunningCase, DunningStep, PaymentAttempt, PaymentMethod, PaymentMismatch
 from billing.services.support import temporary_reactivation_grant
@@ -20,13 +21,12 @@ class PaymentMethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentAttempt)
-class PaymentAttemptAdmin(ReadOnlyAdmin):
+class PaymentAttemptAdmin(MoneyShownMixin, ReadOnlyAdmin):
     list_display = [
         "created_at",
         "account",
         "operation",
-        "amount",
-        "currency",
+        "amount_shown",
         "status",
         "failure_code",
         "invoice",
@@ -35,16 +35,18 @@ class PaymentAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["operation", "status", "failure_code"]
     search_fields = ["account__name", "idempotency_key", "reference"]
     list_select_related = ["account", "invoice"]
+    amount_shown = money_display("amount", _("amount"))
 
 
 @admin.register(PaymentMismatch)
-class PaymentMismatchAdmin(ReadOnlyAdmin):
+class PaymentMismatchAdmin(MoneyShownMixin, ReadOnlyAdmin):
     """What the last reconciliation of the provider's ledger with our records found (R8.8): each is money
     to look at — refund, mark paid or contact the provider. The billing clock refreshes the list."""
 
-    list_display = ["kind", "reference", "amount", "currency", "detail", "keys", "found_at"]
+    list_display = ["kind", "reference", "amount_shown", "detail", "keys", "found_at"]
     list_filter = ["kind"]
     search_fields = ["reference", "keys"]
+    amount_shown = money_display("amount", _("amount"))
 
 
 class DunningStepInline(admin.TabularInline):

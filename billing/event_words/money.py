@@ -76,13 +76,21 @@ def _invoice_issued(d: Details) -> str:
 
 def _invoice_paid(d: Details) -> str:
     values = {"number": d.after.get("invoice", ""), "amount": d.money(d.amount)}
+    if values["number"] and d.after.get("method") == "transfer":
+        return gettext("Invoice %(number)s was paid by bank transfer: %(amount)s.") % values
     if values["number"]:
         return gettext("Invoice %(number)s was paid: %(amount)s.") % values
     return gettext("An invoice of %(amount)s was paid.") % values
 
 
 def _invoice_closed(d: Details) -> str:
-    values = {"number": d.after.get("invoice", ""), "amount": d.money(d.amount)}
+    values = {
+        "number": d.after.get("invoice", ""),
+        "amount": d.money(d.amount),
+        "credit_note": d.after.get("credit_note", ""),
+    }
+    if d.after.get("status") == Invoice.Status.CREDITED and values["number"] and values["credit_note"]:
+        return gettext("Invoice %(number)s was cancelled by credit note %(credit_note)s.") % values
     void = d.after.get("status") == Invoice.Status.VOID
     if values["number"] and void:
         return gettext("Invoice %(number)s was voided: nothing is owed for it.") % values

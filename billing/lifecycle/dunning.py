@@ -11,7 +11,7 @@ from billing.lifecycle.due import Due
 from billing.models import BillingEvent, DunningCase, DunningStep, Invoice
 from billing.services.audit import billing_event_record
 from billing.services.collection import charge_intent
-from billing.services.dunning import dunning_step_reach
+from billing.services.dunning import dunning_case_recover, dunning_step_reach
 
 Step = DunningStep.Step
 # R8.5, from the failed invoice's date D: (step, days after D). D+29 is the case's `suspend_at`.
@@ -62,7 +62,7 @@ def _dunning_step(case: DunningCase, step: str, at: datetime) -> str | None:
     if not _retries_answered(case, step, at):
         return None  # waiting for the provider's answers
     if not _open_invoices(case.account).exists():  # every open invoice is paid: R8.7
-        _recover(case, at)
+        dunning_case_recover(case=case, at=at)
         return "recovered"
     dunning_step_reach(case=case, step=step, at=at)
     return f"dunning {step}"
@@ -76,7 +76,7 @@ def _retry(case: DunningCase, now: datetime) -> str | None:
     case.retry_requested_at = None
     if _open_invoices(case.account).exists():
         return "retry failed"
-    _recover(case, now)
+    dunning_case_recover(case=case, at=now)
     return "recovered"
 
 
@@ -98,31 +98,6 @@ def _suspend(case: DunningCase, at: datetime) -> None:
         account=account,
         template="suspended",
         context={"account": account, "deletion_at": at + timedelta(days=DATA_KEPT_DAYS)},
-        now=at,
-    )
-
-
-def _recover(case: DunningCase, at: datetime) -> None:
-    account = case.account
-    DunningCase.objects.filter(pk=case.pk).update(
-        status=DunningCase.Status.RECOVERED, closed_at=at, reactivated_until=None, retry_requested_at=None
-    )
-    if account.status == Account.Status.SUSPENDED:
-        Account.objects.filter(pk=account.pk).update(status=Account.Status.ACTIVE, suspended_at=None)
-    billing_event_record(
-        account=account,
-        kind=BillingEvent.Kind.ACCOUNT_REACTIVATED,
-        by=None,
-        summary=f"{case.invoice.number} paid",
-        before={"status": account.status},
-        after={"status": Account.Status.ACTIVE},
-        now=at,
-    )
-    emails.send_once(
-        key=f"recovered-{case.pk}",
-        account=account,
-        template="recovered",
-        context={"account": account, "invoice": case.invoice},
         now=at,
     )
 

@@ -118,7 +118,10 @@ def renew_subscriptions(subscriptions: list[Subscription]) -> set[int]:
         )
         specs = upcoming.lines if upcoming else []
         subscription.current_period_start, subscription.current_period_end = start, end
-        account.next_action_at = end
+        # Paid by transfer, the new invoice has reminders (billing.lifecycle.reminders): the clock plans the
+        # account again at once, one by one, rather than waiting for the period's end.
+        by_transfer = subscription.payment_type == Subscription.PaymentType.INVOICE
+        account.next_action_at = start if by_transfer else end
         period = SubscriptionPeriod(subscription=subscription, start=start, end=end)
         periods.append(period)
         if not specs:
@@ -224,6 +227,7 @@ def _charge_intents(invoices: list[Invoice], cards: dict) -> list[PaymentAttempt
                 currency=invoice.currency,
                 idempotency_key=renewal_charge_key(invoice.subscription, invoice.period_start),
                 token=card.gateway_token,
+                card_last4=card.last4,
                 created_at=invoice.issued_at,
             )
         )

@@ -25,6 +25,7 @@ from billing.documents import documents_build_due
 from billing.lifecycle.deletion import account_data_delete, data_deletion_due
 from billing.lifecycle.due import Due
 from billing.lifecycle.dunning import dunning_actions
+from billing.lifecycle.reminders import reminder_actions
 from billing.lifecycle.renewals import BATCH_SIZE, renew_in_bulk, renewal
 from billing.lifecycle.trials import midnight, trial_end
 from billing.models import BillingEvent, PaymentAttempt, ScheduledChange, Subscription, TestClock
@@ -79,9 +80,10 @@ def due_account_ids(real_now: datetime) -> list[int]:
     return sorted(set(due) | set(changes.values_list("account_id", flat=True)))
 
 
-def next_actions(account: Account) -> list[Due]:
-    """Everything the clock will have to do for the account, each with the moment it becomes due."""
-    actions = []
+def next_actions(account: Account, now: datetime | None = None) -> list[Due]:
+    """Everything the clock will have to do for the account, each with the moment it becomes due, as of
+    `now` (the account's now by default): a reminder before a due date already past is not planned."""
+    actions = reminder_actions(account, now or now_for(account))
     for change in ScheduledChange.objects.filter(account=account).pending().order_by("effective_at")[:1]:
         actions.append(Due(change.effective_at, KIND_ORDER[change.kind], lambda now, c=change: _apply(c)))
     if account.status in CLOSED:
@@ -229,7 +231,7 @@ def _advance_until_an_intent(account: Account, now: datetime, done: list[str]) -
     """Run the account's due actions in order and plan its next one; stop at the first action that leaves
     an intent to send, and say so (the account stays due)."""
     for _step in range(MAX_ACTIONS_PER_ACCOUNT):
-        actions = next_actions(account)
+        actions = next_actions(account, now)
         due = sorted((a for a in actions if a.at <= now), key=lambda a: (a.at, a.order))
         if not due:
             break

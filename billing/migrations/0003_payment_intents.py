@@ -143,6 +143,22 @@ class Migration(migrations.Migration):
             model_name='invoice',
             constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('number',), name='invoice_number_unique'),
         ),
+        # Issue 18: the card a charge is asked of; staff record received transfers (a permission); an
+        # invoice cancelled by a credit note (France: never voided) is "credited" — a payment state.
+        migrations.AddField(
+            model_name='paymentattempt',
+            name='card_last4',
+            field=models.CharField(blank=True, max_length=4, verbose_name="card's last 4 digits"),
+        ),
+        migrations.AlterModelOptions(
+            name='invoice',
+            options={'ordering': ['-created_at', '-id'], 'permissions': [('close_invoice', 'Can void an invoice or mark it uncollectible'), ('record_transfer_invoice', 'Can record a received transfer')], 'verbose_name': 'invoice', 'verbose_name_plural': 'invoices'},
+        ),
+        migrations.AlterField(
+            model_name='invoice',
+            name='status',
+            field=models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('paid', 'Paid'), ('void', 'Void'), ('uncollectible', 'Uncollectible'), ('credited', 'Cancelled by a credit note')], default='draft', max_length=14, verbose_name='status'),
+        ),
         migrations.AlterModelOptions(
             name='dataexport',
             options={'ordering': ['-created_at', '-id'], 'permissions': [('cancel_dataexport', 'Can cancel a data export being prepared')], 'verbose_name': 'data export', 'verbose_name_plural': 'data exports'},

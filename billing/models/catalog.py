@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from billing.money import format_money
+
 
 class Edition(models.TextChoices):
     TEAM = "team", _("Team")
@@ -71,4 +73,5 @@ class Price(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.product} {self.get_edition_display()} {self.cycle} {self.unit_amount} {self.currency}"
+        price = format_money(self.unit_amount, self.currency)
+        return f"{self.product} {self.get_edition_display()} {self.get_cycle_display()} {price}"

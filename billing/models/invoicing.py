@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from billing.money import format_money
 
 
 class Invoice(models.Model):
@@ -19,6 +20,9 @@ class Invoice(models.Model):
         PAID = "paid", _("Paid")
         VOID = "void", _("Void")
         UNCOLLECTIBLE = "uncollectible", _("Uncollectible")
+        # Cancelled by a credit note for its whole amount: the invoice stays issued (France forbids voiding
+        # an issued invoice), the credit note that `credits` it cancels what it asked for.
+        CREDITED = "credited", _("Cancelled by a credit note")
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("Invoice")
@@ -76,7 +80,10 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "-created_at"], name="invoice_account_newest")]
-        permissions = [("close_invoice", _("Can void an invoice or mark it uncollectible"))]
+        permissions = [
+            ("close_invoice", _("Can void an invoice or mark it uncollectible")),
+            ("record_transfer_invoice", _("Can record a received transfer")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["account", "sequence"], name="invoice_one_number_per_account"),
             # Numbers name invoices outside: on the PDF, in the provider's ledger (reconciliation reads it).
@@ -213,4 +220,4 @@ class Charge(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.account} · {self.amount} {self.currency} · {self.description}"
+        return f"{self.account} · {format_money(self.amount, self.currency)} · {self.description}"

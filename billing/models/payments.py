@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from billing.money import format_money
 
 
 class PaymentMethod(models.Model):
@@ -67,6 +68,9 @@ class PaymentAttempt(models.Model):
     # reference of the authorization or charge that a void or a refund acts on.
     token = models.CharField(_("gateway token"), max_length=100, blank=True)
     against = models.CharField(_("acts on (gateway reference)"), max_length=100, blank=True)
+    # The card a charge is asked of, as the owner reads it on the Invoices page ("by card •••• 4242"): the
+    # card on file can change after the invoice is paid.
+    card_last4 = models.CharField(_("card's last 4 digits"), max_length=4, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
     reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
@@ -89,7 +93,8 @@ class PaymentAttempt(models.Model):
     def __str__(self):
         outcome = {self.Status.SUCCEEDED: "ok", self.Status.PENDING: "pending"}.get(self.status)
         return (
-            f"{self.get_operation_display()} {self.amount} {self.currency} · {outcome or self.failure_code}"
+            f"{self.get_operation_display()} {format_money(self.amount, self.currency)} · "
+            f"{outcome or self.failure_code}"
         )
 
     @property

@@ -67,6 +67,7 @@ def charge_intent(invoice: Invoice, *, key: str, now: datetime) -> PaymentAttemp
         account=account,
         invoice=invoice,
         token=card.gateway_token,
+        card_last4=card.last4,
         amount=invoice.total,
         currency=invoice.currency,
         key=key,

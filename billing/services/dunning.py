@@ -3,8 +3,11 @@
 
 from datetime import datetime, timedelta
 
+from accounts.models import Account
 from billing import emails
 from billing.models import BillingEvent, DunningCase, DunningStep, Invoice
+from billing.schedule import due_no_later_than
+from billing.selectors.payments import live_dunning_case
 from billing.services.audit import billing_event_record
 
 Step = DunningStep.Step
@@ -45,3 +48,45 @@ def dunning_step_reach(*, case: DunningCase, step: str, at: datetime) -> None:
             context={"account": case.account, "invoice": case.invoice, "case": case, "step": step},
             now=at,
         )
+
+
+def dunning_case_recover(*, case: DunningCase, at: datetime) -> None:
+    """Every open invoice of the account is paid (R8.7): the case is closed as paid, a suspended account is
+    active again, and the owner and every billing contact are told (once)."""
+    account = case.account
+    DunningCase.objects.filter(pk=case.pk).update(
+        status=DunningCase.Status.RECOVERED, closed_at=at, reactivated_until=None, retry_requested_at=None
+    )
+    if account.status == Account.Status.SUSPENDED:
+        Account.objects.filter(pk=account.pk).update(status=Account.Status.ACTIVE, suspended_at=None)
+    billing_event_record(
+        account=account,
+        kind=BillingEvent.Kind.ACCOUNT_REACTIVATED,
+        by=None,
+        summary=f"{case.invoice.number} paid",
+        before={"status": account.status},
+        after={"status": Account.Status.ACTIVE},
+        now=at,
+    )
+    emails.send_once(
+        key=f"recovered-{case.pk}",
+        account=account,
+        template="recovered",
+        context={"account": account, "invoice": case.invoice},
+        now=at,
+    )
+
+
+def dunning_recover_if_settled(*, account: Account, at: datetime) -> bool:
+    """In the caller's transaction, once an invoice was paid outside the dunning schedule (a bank transfer
+    recorded by staff): the payment being chased recovers as a successful retry does, if no open invoice is
+    left. The clock then plans the account again (its renewal waited for the case)."""
+    case = live_dunning_case(account)
+    open_invoices = Invoice.objects.filter(
+        account=account, status=Invoice.Status.OPEN, kind=Invoice.Kind.INVOICE
+    )
+    if case is None or open_invoices.exists():
+        return False
+    dunning_case_recover(case=case, at=at)
+    due_no_later_than(account, at)
+    return True

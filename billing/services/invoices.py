@@ -19,14 +19,22 @@ from billing.models import (
     InvoiceSequence,
     PaymentAttempt,
     PaymentMethod,
+    ReceivedTransfer,
     Subscription,
 )
+from billing.schedule import due_no_later_than
 from billing.selectors.upcoming import LineSpec
 from billing.services.audit import billing_event, billing_event_record
 
 INVOICE_DUE_DAYS = 30
+# Reminders of an invoice paid by transfer (billing.lifecycle.reminders): before and after its due date.
+REMINDER_BEFORE_DUE, REMINDER_AFTER_DUE = timedelta(days=7), timedelta(days=1)
 ALREADY_FINALIZED = gettext_lazy("This invoice is already finalized.")
 EMPTY_INVOICE = gettext_lazy("An invoice needs at least one line.")
+NEVER_VOIDED_IN_FRANCE = gettext_lazy(
+    "An invoice billed in France is never voided: cancel it with a credit note for its full amount "
+    "(action “Cancel with a credit note”)."
+)
 
 
 def invoice_draft(
@@ -106,6 +114,8 @@ def invoice_finalize(*, invoice: Invoice, now: datetime, notify: bool = True) ->
     documents.build_after_commit([invoice])
     if notify:
         emails.queue(emails.invoice_issued(invoice))
+    if invoice.kind == Invoice.Kind.INVOICE and invoice.payment_type == Subscription.PaymentType.INVOICE:
+        due_no_later_than(account, invoice.due_at - REMINDER_BEFORE_DUE)  # the clock reminds (R8.9)
     return invoice
 
 
@@ -115,7 +125,7 @@ def issue(
     """What finalizing gives an invoice — its number, its tax decided now (billing/tax.py) and totals, the
     snapshot of seller and buyer (R8.2, R8.9), its dates — set on the object, not saved (the billing clock
     saves renewals in bulk)."""
-    decision = tax.decision_for(account)
+    decision = _credited_decision(invoice) or tax.decision_for(account)
     amount = pricing.percentage_of(subtotal, decision.rate_bp)
     invoice.sequence, invoice.number = sequence, invoice_number(account, sequence, invoice.kind)
     invoice.subtotal, invoice.tax_rate_bp, invoice.tax, invoice.total = (
@@ -145,6 +155,16 @@ def issue(
     invoice.due_at = now + timedelta(days=INVOICE_DUE_DAYS) if payment_type == "invoice" else now
 
 
+def _credited_decision(invoice: Invoice) -> tax.TaxDecision | None:
+    """A credit note corrects its invoice: it takes the invoice's VAT (rate and category), whatever the
+    rates or the buyer's status are today, so that crediting the whole invoice cancels its tax too."""
+    credited = invoice.credits if invoice.credits_id else None
+    if credited is None or not credited.tax_category:
+        return None
+    category = tax.TaxCategory(credited.tax_category)
+    return tax.TaxDecision(category=category, rate_bp=credited.tax_rate_bp, country="")  # country: unused
+
+
 def issued_event(invoice: Invoice, now: datetime) -> BillingEvent:
     return billing_event(
         account=invoice.account,
@@ -157,27 +177,46 @@ def issued_event(invoice: Invoice, now: datetime) -> BillingEvent:
     )
 
 
-def paid_event(invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> BillingEvent:
+def paid_event(
+    invoice: Invoice,
+    now: datetime,
+    attempt: PaymentAttempt | None = None,
+    *,
+    transfer: ReceivedTransfer | None = None,
+    before: str = Invoice.Status.OPEN,
+) -> BillingEvent:
+    how = f" ({attempt.reference})" if attempt else ""
+    after = {"status": Invoice.Status.PAID, "invoice": invoice.number}
+    if transfer is not None:  # the bank's reference is for staff (R9.4): owners read "by bank transfer"
+        how, after["method"] = f" by bank transfer {transfer.reference}", "transfer"
     return billing_event(
         account=invoice.account,
         kind=BillingEvent.Kind.INVOICE_PAID,
-        by=None,
-        summary=f"{invoice.number} paid" + (f" ({attempt.reference})" if attempt else ""),
-        before={"status": Invoice.Status.OPEN},
-        after={"status": Invoice.Status.PAID, "invoice": invoice.number},
+        by=transfer.recorded_by if transfer else None,
+        summary=f"{invoice.number} paid{how}",
+        before={"status": before},
+        after=after,
         amount=invoice.total,
         now=now,
     )
 
 
 @transaction.atomic(savepoint=False)
-def invoice_mark_paid(*, invoice: Invoice, now: datetime, attempt: PaymentAttempt | None = None) -> Invoice:
+def invoice_mark_paid(
+    *,
+    invoice: Invoice,
+    now: datetime,
+    attempt: PaymentAttempt | None = None,
+    transfer: ReceivedTransfer | None = None,
+) -> Invoice:
+    """Open or uncollectible → paid, at `now`, with its event (once: a paid invoice is left as it is)."""
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
         return invoice
+    before = invoice.status
     invoice.status, invoice.paid_at = Invoice.Status.PAID, now
     invoice.save(update_fields=["status", "paid_at"])
-    paid_event(invoice, now, attempt).save(force_insert=True)
+    paid_event(invoice, now, attempt, transfer=transfer, before=before).save(force_insert=True)
     return invoice
 
 
@@ -205,10 +244,14 @@ CANNOT_TRANSITION = gettext_lazy("A %(status)s invoice cannot become %(target)s.
 @transaction.atomic
 def invoice_close(*, invoice: Invoice, status: str, by, now: datetime) -> Invoice:
     """Void an open invoice (nothing is owed any more) or mark it uncollectible (owed, no longer pursued).
-    The state machine: draft → open → paid | void | uncollectible, and uncollectible → paid."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    The state machine: draft → open → paid | void | uncollectible | credited, and uncollectible → paid |
+    credited (billing.services.credit_notes). An invoice billed in France is never voided: a credit note
+    cancels it."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("account").get(pk=invoice.pk)
     if invoice.status not in INVOICE_TRANSITIONS[status]:
         raise ValidationError(CANNOT_TRANSITION, params={"status": invoice.status, "target": status})
+    if status == Invoice.Status.VOID and billed_in_france(invoice):
+        raise ValidationError(NEVER_VOIDED_IN_FRANCE)
     before = invoice.status
     invoice.status = status
     invoice.voided_at = now if status == Invoice.Status.VOID else None
@@ -224,3 +267,9 @@ def invoice_close(*, invoice: Invoice, status: str, by, now: datetime) -> Invoic
         now=now,
     )
     return invoice
+
+
+def billed_in_france(invoice: Invoice) -> bool:
+    """Issued to a buyer in France, or to an account billed there now: French law keeps every issued invoice
+    (no voiding; a credit note — « facture d'avoir » — cancels it). Either address is enough to refuse."""
+    return "FR" in (invoice.buyer_country, invoice.account.billing_country)

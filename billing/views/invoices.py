@@ -12,7 +12,7 @@ from accounts.policy import Action
 from billing.clock import now_for
 from billing.documents import invoice_document
 from billing.forms import BillingAddressForm
-from billing.selectors.invoices import invoices_of
+from billing.selectors.invoices import invoice_rows, invoice_status, invoices_of
 from billing.services.contacts import billing_address_update
 
 PAGE_SIZE = 25
@@ -21,7 +21,10 @@ ADDRESS_SAVED = _("Billing details saved. They apply to future invoices; issued 
 
 def _invoices_page(request, form=None, status=200):
     account = request.membership.account
-    page = Paginator(invoices_of(account), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(invoice_rows(account), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = now_for(account)
+    for invoice in page:  # R8.9: Paid on …, Open, Overdue — at the account's now
+        invoice.state = invoice_status(invoice, now)
     form = form or BillingAddressForm(instance=account)
     return render(request, "billing/invoices/list.html", {"invoices": page, "form": form}, status=status)
 

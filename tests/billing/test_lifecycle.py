@@ -114,7 +114,7 @@ def test_r9_1_the_clock_catches_up_after_days_without_running():
 def test_r9_1_a_tick_reads_only_the_due_accounts(django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         due = due_account_ids(datetime(2026, 11, 22, tzinfo=UTC))
-    assert due == []  # nothing is due yet (Past Due Chat lives on its test clock, two weeks ahead of it)
+    assert due == [Account.objects.get(name="Online Assisted Ltd").pk]  # a transfer reminder (R8.9)
     assert acme().pk in due_account_ids(D)
 
 
