@@ -128,11 +128,12 @@ class TerminationQuote:
     """R7.3: what terminating the prepaid term now refunds, shown to staff before they confirm."""
 
     invoice: Invoice | None  # the paid invoice of the current term
-    paid: int
-    refund: int
-    fee: int
+    paid: int  # its total, VAT included
+    refund: int  # VAT included: what the credit note totals and the card gets back
+    fee: int  # before VAT, as the unused part it is taken from
     full: bool
     at: datetime
+    net_refund: int = 0  # before VAT: the credit note's subtotal, taxed at the paid invoice's rate
 
     @property
     def currency(self) -> str:
@@ -158,8 +159,9 @@ def termination_quote(account: Account, subscription: Subscription, *, at: datet
         .order_by("-issued_at")
         .first()
     )
-    paid = invoice.total if invoice else 0
-    refund = pricing.termination_refund(
+    # Computed before VAT, then taxed at the paid invoice's rate, as the credit note will be (R8.9).
+    paid, rate = (invoice.subtotal, invoice.tax_rate_bp) if invoice else (0, 0)
+    net = pricing.termination_refund(
         paid=paid,
         term_start=subscription.current_period_start,
         term_end=subscription.current_period_end,
@@ -168,10 +170,11 @@ def termination_quote(account: Account, subscription: Subscription, *, at: datet
         fee=contract.early_termination_fee,
         refunds=contract.refund_policy == ContractTerms.RefundPolicy.STANDARD,
     )
-    full = bool(paid) and refund == paid
-    return TerminationQuote(
-        invoice, paid, refund, 0 if full else min(contract.early_termination_fee, paid), full, at
-    )
+    full = bool(paid) and net == paid
+    fee = 0 if full else min(contract.early_termination_fee, paid)
+    refund = net + pricing.percentage_of(net, rate)
+    total = invoice.total if invoice else 0
+    return TerminationQuote(invoice, total, refund, fee, full, at, net_refund=net)
 
 
 def original_charge(invoice: Invoice) -> PaymentAttempt | None:

@@ -187,12 +187,12 @@ def early_termination(*, account: Account, by, signed: str, now: datetime) -> Fi
 def credit_lines(quote: TerminationQuote, *, language: str) -> list[LineSpec]:
     """R8.9: what the credit note credits, in the account's language — the whole invoice within the first 30
     days; else the unused part and, on a line of its own, the early termination fee it keeps (negative). The
-    lines add up to the refund."""
+    lines are before VAT and add up to the refund before VAT; the credit note adds the paid invoice's VAT."""
     number = quote.invoice.number
     with translation.override(language):
         if quote.full:
-            return [LineSpec(str(FULL_REFUND_LINE % {"number": number}), quote.refund)]
-        lines = [LineSpec(str(REFUND_LINE % {"number": number}), quote.refund + quote.fee)]
+            return [LineSpec(str(FULL_REFUND_LINE % {"number": number}), quote.net_refund)]
+        lines = [LineSpec(str(REFUND_LINE % {"number": number}), quote.net_refund + quote.fee)]
         if quote.fee:
             lines.append(LineSpec(str(FEE_LINE), -quote.fee))
         return lines

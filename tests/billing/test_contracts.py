@@ -187,6 +187,33 @@ def test_r7_3_r7_4_early_termination_refunds_by_credit_note_and_gateway_and_issu
     assert set(email.to) == {"owner@acme.test", "accounting@acme.test"}
 
 
+@pytest.mark.usefixtures("demo")
+def test_r7_3_r8_9_a_taxed_terms_refund_is_credited_at_the_vat_it_was_paid_with(
+    django_capture_on_commit_callbacks,
+):
+    """The refund is computed before VAT and credited at the paid invoice's rate, so the credit note's total
+    is the preview's refund and the card gets exactly that back — never VAT on top of VAT."""
+    account = Account.objects.get(name="Acme Self-Service")
+    Account.objects.filter(pk=account.pk).update(billing_country="IE")  # domestic: Irish VAT, 23 %
+    with time_machine.travel(datetime(2026, 12, 11, tzinfo=UTC), tick=False):
+        billing_tick()
+    paid = Invoice.objects.get(account=account, period_start=datetime(2026, 12, 11, tzinfo=UTC))
+    assert (paid.tax_rate_bp, paid.total) == (2300, 110_070 + 25_316)  # 25,316.1 rounded
+    ContractTerms.objects.filter(account=account).update(early_termination_fee=10_000)
+    Account.objects.filter(pk=account.pk).update(billing_country="US")  # moved since: the credit keeps 23 %
+    at = datetime(2026, 12, 26, 12, tzinfo=UTC)
+    quote, signed = termination_preview(Account.objects.get(pk=account.pk), now=at)
+    with django_capture_on_commit_callbacks(execute=True):
+        early_termination(account=Account.objects.get(pk=account.pk), by=root(), signed=signed, now=at)
+    credit = Invoice.objects.get(account=account, kind="credit_note")
+    net = (
+        pricing.prorate(110_070, now=at, period_start=paid.period_start, period_end=paid.period_end) - 10_000
+    )
+    assert (credit.subtotal, credit.tax_rate_bp, credit.tax_category) == (net, 2300, "S")
+    assert credit.total == quote.refund == net + pricing.percentage_of(net, 2300)
+    assert PaymentAttempt.objects.get(operation="refund").amount == credit.total
+
+
 def terminate_in_the_admin(staff, account, **data):
     url = reverse("admin:accounts_account_changelist")
     return staff.post(
