@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from billing.models import BillingEvent, Invoice
 from billing.selectors.upcoming import LineSpec
 from billing.services.audit import billing_event_record
+from billing.services.dunning import dunning_recover_if_settled
 from billing.services.invoices import invoice_draft, invoice_finalize
 
 NEEDS_CLOSE_PERMISSION = gettext_lazy("You need the permission to void invoices or mark them uncollectible.")
@@ -72,4 +73,6 @@ def invoice_cancel_with_credit_note(*, invoice: Invoice, by, now: datetime) -> I
         amount=invoice.total,
         now=now,
     )
+    # Nothing owed any more: an account chased for this invoice recovers now, not at the next dunning step.
+    dunning_recover_if_settled(account=invoice.account, at=now)
     return credit_note

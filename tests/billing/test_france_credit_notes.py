@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Account, User
-from billing.models import EmailLog, Invoice
+from billing.models import DunningCase, EmailLog, Invoice
 from billing.services.credit_notes import invoice_cancel_with_credit_note
 from billing.services.invoices import LineSpec, invoice_close, invoice_draft, invoice_finalize
 from tests.helpers import NOW, new_events, text
@@ -121,3 +121,16 @@ def test_r8_9_cancelling_needs_the_close_permission():
     user = User.objects.create_user("newcomer@staff.test", "x", is_staff=True)
     with pytest.raises(Exception, match="permission to void invoices"):
         invoice_cancel_with_credit_note(invoice=issue(FRENCH), by=user, now=NOW)
+
+
+def test_r8_7_r8_9_a_credit_note_for_the_invoice_being_chased_recovers_the_account_in_words_of_a_credit():
+    """Past Due Chat's declined renewal is cancelled by a credit note: nothing is owed, so the dunning case
+    recovers at once, and the email says so — not "Payment received"."""
+    case = DunningCase.objects.select_related("invoice").get(account__name="Past Due Chat")
+    root = User.objects.get(email="root@staff.test")
+    invoice_cancel_with_credit_note(invoice=case.invoice, by=root, now=NOW)
+    case.refresh_from_db()
+    assert case.status == DunningCase.Status.RECOVERED
+    email = EmailLog.objects.get(key=f"recovered-{case.pk}")
+    assert email.subject == "Nothing is owed: your account is active"
+    assert f"Invoice {case.invoice.number} was cancelled by a credit note: nothing is owed." in email.body
