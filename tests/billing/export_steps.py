@@ -65,6 +65,6 @@ def page() -> None:
     posted = client.post(PAGE + "new/")
     _say(
         failed_shown='data-testid="export-failed"' in html,
-        polling='hx-trigger="every 2s"' in html,
+        polling='data-hx-trigger="every 2s"' in html,
         post=posted.status_code,
     )

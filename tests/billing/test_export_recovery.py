@@ -125,7 +125,7 @@ def test_r7_6_a_failed_export_says_so_stops_the_polling_and_the_owner_starts_aga
     client = sign_in("owner@acme.test")
     html = client.get(EXPORT).content.decode()
     assert 'data-testid="export-failed"' in html and "could not be prepared" in html
-    assert 'hx-trigger="every 2s"' not in html  # no endless polling
+    assert 'data-hx-trigger="every 2s"' not in html  # no endless polling
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(EXPORT + "new/").status_code == 302
     new = DataExport.objects.latest("pk")
@@ -206,7 +206,7 @@ def test_r7_6_support_staff_cancel_an_export_from_the_staff_console(
     event = new_events().get(kind=BillingEvent.Kind.DATA_EXPORT_CANCELLED)
     assert event.actor_label == "support@staff.test" and event.before["status"] == "building"
     html = sign_in("owner@acme.test").get(EXPORT).content.decode()
-    assert 'data-testid="export-cancelled"' in html and 'hx-trigger="every 2s"' not in html
+    assert 'data-testid="export-cancelled"' in html and 'data-hx-trigger="every 2s"' not in html
 
 
 def test_r7_6_staff_without_the_permission_cannot_cancel(client_for, django_capture_on_commit_callbacks):

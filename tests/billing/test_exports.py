@@ -133,7 +133,7 @@ def test_r7_6_the_page_polls_while_the_export_is_prepared(sign_in):
     client = sign_in("owner@acme.test")
     client.post(EXPORT + "new/")  # queued (its task runs on commit)
     html = client.get(EXPORT).content.decode()
-    assert 'hx-trigger="every 2s"' in html and "Queued" in html
+    assert 'data-hx-trigger="every 2s"' in html and "Queued" in html
     partial = client.get(EXPORT, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and 'id="exports"' in partial
 
