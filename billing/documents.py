@@ -20,15 +20,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from functools import partial
 
-from django.db import transaction
 from django.db.models import Q
 from django_tasks import task
 
 from billing.clock import now_for
 from billing.models import Invoice, InvoiceDocument
 from billing.pdf import invoice_pdf
+from billing.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 BUILT_BY_THE_CLOCK = 100  # at most this many a tick, oldest first: a backlog is built over several ticks
@@ -56,8 +55,7 @@ def build_after_commit(invoices: list[Invoice]) -> None:
     InvoiceDocument.objects.bulk_create(
         [InvoiceDocument(invoice_id=invoice.pk, build_by=build_by) for invoice in invoices]
     )
-    for invoice in invoices:
-        transaction.on_commit(partial(build_document.enqueue, invoice.pk))
+    enqueue_on_commit(build_document, [invoice.pk for invoice in invoices])
 
 
 @task()

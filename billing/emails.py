@@ -3,10 +3,8 @@ decides them, and sent by the worker once it commits. Each has a key made of wha
 email is never written twice, and every attempt at sending it carries the same Message-ID."""
 
 from collections import defaultdict
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -15,6 +13,7 @@ from accounts.models import Membership
 from billing.clock import now_for
 from billing.models import BillingContact, EmailLog
 from billing.outbox import lease, send_email
+from billing.queueing import enqueue_on_commit
 
 
 def queue(*emails: EmailLog) -> list[EmailLog]:
@@ -27,8 +26,7 @@ def queue(*emails: EmailLog) -> list[EmailLog]:
     known = set(EmailLog.objects.filter(key__in=[e.key for e in emails]).values_list("key", flat=True))
     new = list({e.key: e for e in emails if e.key not in known}.values())
     EmailLog.objects.bulk_create(new)
-    for email in new:
-        transaction.on_commit(partial(send_email.enqueue, email.pk))
+    enqueue_on_commit(send_email, [email.pk for email in new])
     return new
 
 
