@@ -112,40 +112,45 @@ def staff_console(batch: Batch) -> None:
         batch.add("staff", f"GET {url} as {STAFF}", client.get(url))
 
 
+def ours(batch: Batch, where: str, response, status: int = 200) -> None:
+    """One of our own staff pages: it must be rendered, not a redirect, to be validated."""
+    assert response.status_code == status, where
+    batch.add("staff", f"{where} as {STAFF}", response)
+
+
 def staff_pages(batch: Batch) -> None:
-    """Our own staff pages: recording a transfer (empty, then refused), the invoice's and the change
-    request's change forms, and the staff actions on an account, each at its first step and its preview."""
+    """Our own staff pages: recording a transfer (empty, then refused), the invoice's change form, a change
+    request's (as it comes, declined without a note, previewed), and the staff actions on an account, each at
+    its first step and its preview."""
     client = client_as(User.objects.get(email=STAFF), "en")
-    open_invoice = Invoice.objects.filter(status=Invoice.Status.OPEN).order_by("pk").first()
-    transfer = admin_url(Invoice, "record_transfer", open_invoice.pk)
-    batch.add("staff", f"GET {transfer} as {STAFF}", client.get(transfer))
-    batch.add("staff", f"POST {{}} to {transfer} as {STAFF}", client.post(transfer, {}))
-    batch.add(
-        "staff", f"GET invoice change as {STAFF}", client.get(admin_url(Invoice, "change", open_invoice.pk))
-    )
-    client_as(demo_member("admin@assisted.test").user, "en").post(
-        reverse("billing:change_request_create"), {"what": "Seats"}
-    )
+    invoice = Invoice.objects.filter(status=Invoice.Status.OPEN).order_by("pk").first()
+    transfer = admin_url(Invoice, "record_transfer", invoice.pk)
+    ours(batch, f"GET {transfer}", client.get(transfer))
+    ours(batch, f"POST {{}} to {transfer}", client.post(transfer, {}), status=422)
+    ours(batch, "GET an open invoice's change form", client.get(admin_url(Invoice, "change", invoice.pk)))
+    assisted = demo_member("admin@assisted.test")
+    client_as(assisted.user, "en").post(reverse("billing:change_request_create"), {"what": "Seats"})
     request = SubscriptionChangeRequest.objects.order_by("-pk").first()
     url = admin_url(SubscriptionChangeRequest, "change", request.pk)
-    batch.add("staff", f"GET {url} as {STAFF}", client.get(url))
+    ours(batch, f"GET {url}", client.get(url))
+    ours(batch, f"POST a decline without a note to {url}", client.post(url, {"decision": "decline"}))
+    seats = {"decision": "approve", "apply_kind": "add_seats", "apply_seats": 1}
+    seats["apply_item"] = item("Online Assisted Ltd", "support").pk
+    previewed = client.post(url, seats)
+    assert 'data-testid="preview"' in previewed.content.decode()
+    ours(batch, f"POST an approval to preview to {url}", previewed)
     accounts = admin_url(Account, "changelist")
     managed = Account.objects.get(name="Managed Enterprise Inc")
-    term_end = managed.subscription.current_period_end
-    notice = {
-        "reason": "too_expensive",
-        "notice_received": (term_end - timedelta(days=40)).date().isoformat(),
-    }
-    for action, account, data in [
-        ("cancel_with_notice", managed, {}),
-        ("cancel_with_notice", managed, {**notice, "preview": "1"}),
-        ("terminate_early", Account.objects.get(name="Online Assisted Ltd"), {}),
-        ("transfer_ownership", Account.objects.get(name="Acme Self-Service"), {}),
+    received = (managed.subscription.current_period_end - timedelta(days=40)).date().isoformat()
+    notice = {"reason": "too_expensive", "notice_received": received, "preview": "1"}
+    for action, name, data in [
+        ("cancel_with_notice", "Managed Enterprise Inc", {}),
+        ("cancel_with_notice", "Managed Enterprise Inc", notice),
+        ("terminate_early", "Online Assisted Ltd", {}),
+        ("transfer_ownership", "Acme Self-Service", {}),
     ]:
-        posted = {"action": action, "_selected_action": [account.pk], **data}
-        batch.add(
-            "staff", f"POST {action} {sorted(data)} on {account} as {STAFF}", client.post(accounts, posted)
-        )
+        posted = {"action": action, "_selected_action": [Account.objects.get(name=name).pk], **data}
+        ours(batch, f"POST {action} {sorted(data)} on {name}", client.post(accounts, posted))
 
 
 # Valid HTML — issue 19
