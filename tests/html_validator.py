@@ -37,7 +37,10 @@ ADMIN_MARKUP = {
     # A fieldset without a name (ModelAdmin.fieldsets' None) is rendered without a <legend>.
     "wcag/h71": "off",
 }
-RELAXED = {"staff": ADMIN_MARKUP}
+# An htmx answer is a fragment swapped into its page: it has no DOCTYPE of its own, and its first heading is
+# an <h2> under the page's <h1>.
+FRAGMENT = {"missing-doctype": "off", "heading-level": ["error", {"minInitialRank": "h2"}]}
+RELAXED = {"staff": ADMIN_MARKUP, "fragments": FRAGMENT}
 
 
 @dataclass
@@ -48,8 +51,8 @@ class Batch:
     pages: dict[str, str] = field(default_factory=dict)  # file → what it is: "GET /url as who (language)"
 
     def add(self, group: str, where: str, response) -> None:
-        """Keep a response that is an HTML page; redirects, downloads and empty refusals (405) are none.
-        The suite sends no htmx header, so every HTML answer is a whole document."""
+        """Keep a response that is HTML; redirects, downloads and empty refusals (405) are none. Without
+        the htmx header every HTML answer is a whole document; with it, a fragment (group "fragments")."""
         if 300 <= response.status_code < 400 or not response.content.strip():
             return
         if not response["Content-Type"].startswith("text/html"):

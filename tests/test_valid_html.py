@@ -81,6 +81,27 @@ def steps_and_form_errors(batch: Batch, language: str) -> None:
             batch.add("admin-center", f"POST {{}} to {url} {who}", client.post(url, {}))
 
 
+def fragments(batch: Batch, language: str) -> None:
+    """What htmx swaps into a page: each partial, as it answers a good request and a refused one."""
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    owner = client_as(demo_member("owner@acme.test").user, language)
+    support, chat = item("Acme Self-Service", "support"), item("Acme Self-Service", "chat")
+    assisted = client_as(demo_member("admin@assisted.test").user, language)
+    requests = reverse("billing:change_request_create")
+    preview_url, seats = reverse("billing:manage_preview"), {"kind": "add_seats", "item": support.pk}
+    for where, response in [
+        ("manage preview", owner.post(preview_url, {**seats, "seats": 1}, **htmx)),
+        ("a bad manage preview", owner.post(preview_url, seats, **htmx)),
+        ("a product selected", select(owner, chat, **htmx)),
+        ("an unknown product selected", owner.post(CANCELLATIONS + "select/", {"item": 0}, **htmx)),
+        ("the exports polled", owner.get(reverse("billing:data_export"), **htmx)),
+        ("a change request", assisted.post(requests, {"what": "Seats"}, **htmx)),
+        ("an empty change request", assisted.post(requests, {"what": ""}, **htmx)),
+    ]:
+        assert not response.content.lstrip().startswith(b"<!DOCTYPE"), where
+        batch.add("fragments", f"htmx: {where} ({language})", response)
+
+
 def signed_out(batch: Batch, language: str, settings) -> None:
     client = client_as(None, language)
     batch.add("signed-out", f"GET /login/ ({language})", client.get("/login/"))
@@ -159,6 +180,7 @@ def test_issue_19_every_page_is_valid_html(tmp_path, settings):
     admin_center(batch)
     for language in LANGUAGES:
         steps_and_form_errors(batch, language)
+        fragments(batch, language)
         signed_out(batch, language, settings)
     staff_console(batch)
     staff_pages(batch)
