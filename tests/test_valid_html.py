@@ -1,9 +1,14 @@
-"""Valid HTML — issue 19: every page the product renders passes html-validate (tests/html_validator.py, its
-rules in .htmlvalidate.json). The Admin Center's pages for every demo member (owners, billing admins, admins,
-agents of every account) in English and French, with the states a step reaches and the errors of an empty
-form; the sign-in, lock-out and error pages; the staff console for support@staff.test: its index, every
-changelist, change and add form, and our own staff pages. All rendered first, then validated by one Node
-process. htmx fragments are not documents and are not validated."""
+"""Valid HTML — issue 19: every page the product renders passes html-validate (tests/html_validator.py; the
+rules, html-validate's "recommended" and "document" presets, in .htmlvalidate.json). The Admin Center's pages
+for every demo member (owners, billing admins, admins, agents of every account; Acme's four roles in French
+too), with the states a step reaches and the errors of every form posted empty; the htmx fragments; the
+sign-in, lock-out, 403 and 404 pages; the staff console for support@staff.test: its index, every changelist,
+change and add form, and our own staff pages. All rendered first, then validated by one Node process.
+
+Two rules are set in .htmlvalidate.json (JSON has no comments): "no-trailing-whitespace" is off, as a
+template's `{% ... %}` lines leave blank space in what is rendered (a matter of source layout, not of
+validity); "require-sri" asks for an integrity hash on cross-origin resources only: every script and style
+sheet is served from our own origin."""
 
 from datetime import timedelta
 
