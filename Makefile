@@ -26,8 +26,11 @@ locale/fr/LC_MESSAGES/django.mo: locale/fr/LC_MESSAGES/django.po $(STAMP)
 
 setup: install locale/fr/LC_MESSAGES/django.mo
 
-# axe-core for the accessibility tests, from the npm registry at the version package-lock.json pins.
-node_modules/axe-core/axe.min.js: package.json package-lock.json
+# Test-only JavaScript from the npm registry, at the versions package-lock.json pins: axe-core for the
+# accessibility tests, html-validate for the valid-HTML test (issue 19). npm writes its own record of the
+# tree, node_modules/.package-lock.json, on every install: a lock file newer than it installs again.
+NODE_TOOLS := node_modules/.package-lock.json
+$(NODE_TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
@@ -37,7 +40,7 @@ run: setup
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
 # The import contracts of pyproject.toml (README › Architecture) first, then every test.
-test: setup node_modules/axe-core/axe.min.js
+test: setup $(NODE_TOOLS)
 	$(BIN)/lint-imports --no-cache
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -13,7 +13,8 @@ def preview_form_attrs(context):
     if attrs is None:
         url = reverse("billing:manage_preview")
         attrs = format_html(
-            'method="post" action="{}" data-hx-post="{}" data-hx-target="#manage-preview" data-hx-swap="outerHTML show:top"',
+            'method="post" action="{}" data-hx-post="{}" data-hx-target="#manage-preview"'
+            ' data-hx-swap="outerHTML show:top"',
             url,
             url,
         )
