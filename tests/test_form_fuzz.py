@@ -112,7 +112,7 @@ def forms_to_fuzz() -> list[tuple[str | None, Form]]:
 
 def refused(status: int, content: str) -> bool:
     """A 4xx, or the page again with a form error or an error message."""
-    markers = ('class="message message-error"', "form-errors", 'aria-invalid="true"')
+    markers = ('class="message message-error"', "error-summary", 'aria-invalid="true"')
     return status >= 400 or any(marker in content for marker in markers)
 
 
@@ -176,7 +176,7 @@ def test_every_form_refuses_hostile_input_cleanly():
                 refused = (
                     status >= 400
                     or 'class="message message-error"' in content
-                    or "form-errors" in content
+                    or "error-summary" in content
                     or 'aria-invalid="true"' in content
                 )
                 if refused:
