@@ -22,6 +22,11 @@ CONTACTS = BILLING + "contacts/"
 CONFIRM_REMOVAL = CONTACTS + "remove/confirm/"
 
 
+def sidebar_of(html: str) -> str:
+    start = html.index('<nav class="sidebar"')
+    return html[start : html.index("</nav>", start)]
+
+
 def flashed(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
@@ -88,7 +93,7 @@ def test_r8_5_a_temporary_reactivation_lists_only_the_payment_page_and_says_why(
             account=account, by=User.objects.get(email="support@staff.test"), now=moment
         )
         html = sign_in("owner@acme.test").get(BILLING + "payment/").content.decode()
-    nav = html[html.index('<nav class="sidebar"') : html.index("</nav>", html.index('<nav class="sidebar"'))]
+    nav = sidebar_of(html)
     assert re.findall(r'href="([^"]+)"', nav) == [BILLING + "payment/"]
     assert "only the Payment page is open" in nav
     assert "Invoices" not in nav and "Home" not in nav
@@ -96,7 +101,7 @@ def test_r8_5_a_temporary_reactivation_lists_only_the_payment_page_and_says_why(
 
 def test_r8_5_the_navigation_lists_every_page_the_owner_may_open_otherwise(sign_in):
     html = sign_in("owner@acme.test").get(BILLING + "payment/").content.decode()
-    nav = html[html.index('<nav class="sidebar"') : html.index("</nav>", html.index('<nav class="sidebar"'))]
+    nav = sidebar_of(html)
     assert len(re.findall(r'href="', nav)) == 8 and "limited-access-note" not in nav
 
 
