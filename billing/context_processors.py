@@ -17,4 +17,5 @@ def banners(request):
         "pending_cancellation": SimpleLazyObject(lambda: pending_account_cancellation(account)),
         "dunning_case": SimpleLazyObject(lambda: dunning_banner_case(membership)),
         "limited_until": temporary_reactivation_until(account) if limited else None,
+        "limited_access": limited,  # the navigation lists only the Payment page
     }

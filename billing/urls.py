@@ -47,6 +47,9 @@ urlpatterns = [
     path(BILLING + "contacts/", contacts.contact_list, name="contacts"),
     path(BILLING + "contacts/add/", contacts.contact_add, name="contact_add"),
     path(BILLING + "contacts/remove/", contacts.contact_remove, name="contact_remove"),
+    path(
+        BILLING + "contacts/remove/confirm/", contacts.contact_remove_confirm, name="contact_remove_confirm"
+    ),
     path(BILLING + "contacts/decide/", contacts.contact_request_decide, name="contact_decide"),
     path(BILLING + "contacts/request/", contacts.contact_request, name="contact_request"),
     path(BILLING + "cancellations/", cancellations.cancellation_list, name="cancellations"),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.models import User
-from billing.models import BillingEvent, SubscriptionItem
+from billing.models import BillingContact, BillingEvent, SubscriptionItem
 from tests.html_forms import Form, forms_of
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -97,6 +97,9 @@ def forms_to_fuzz() -> list[tuple[str | None, Form]]:
     owner.post(confirm.action, confirm.fields)
     client_as("agent@acme.test").post(f"{BILLING}/contacts/request/")
     collect("owner@acme.test", f"{BILLING}/subscription/manage/", f"{BILLING}/contacts/")
+    # Removing a billing contact is confirmed on a page of its own (R8.3).
+    contact = BillingContact.objects.get(email="accounting@acme.test", removed_at=None)
+    collect("owner@acme.test", f"{BILLING}/contacts/remove/confirm/?contact={contact.pk}")
     # Forms other accounts show: a change request (online-assisted), the SPP downgrade; the sign-in form.
     collect("admin@assisted.test", f"{BILLING}/subscription/")
     collect("owner@spp.test", f"{BILLING}/cancellations/")
@@ -112,7 +115,7 @@ def forms_to_fuzz() -> list[tuple[str | None, Form]]:
 
 def refused(status: int, content: str) -> bool:
     """A 4xx, or the page again with a form error or an error message."""
-    markers = ('class="message message-error"', "form-errors", 'aria-invalid="true"')
+    markers = ('class="message message-error"', "error-summary", 'aria-invalid="true"')
     return status >= 400 or any(marker in content for marker in markers)
 
 
@@ -176,7 +179,7 @@ def test_every_form_refuses_hostile_input_cleanly():
                 refused = (
                     status >= 400
                     or 'class="message message-error"' in content
-                    or "form-errors" in content
+                    or "error-summary" in content
                     or 'aria-invalid="true"' in content
                 )
                 if refused:

@@ -65,7 +65,8 @@ def billing_contact_add(*, membership: Membership, email: str, now: datetime) ->
 
 
 @transaction.atomic
-def billing_contact_remove(*, membership: Membership, contact_id: int, now: datetime) -> None:
+def billing_contact_remove(*, membership: Membership, contact_id: int, now: datetime) -> BillingContact:
+    """The contact stops receiving the invoices; returned so the page can name them."""
     policy.require(membership, Action.MANAGE_BILLING_CONTACTS)
     contact = BillingContact.objects.filter(
         account=membership.account, pk=contact_id, removed_at=None
@@ -73,6 +74,7 @@ def billing_contact_remove(*, membership: Membership, contact_id: int, now: date
     if contact is None:
         raise Http404("No such billing contact.")
     _remove(contact, membership.user, now)
+    return contact
 
 
 @transaction.atomic

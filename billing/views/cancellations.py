@@ -25,7 +25,6 @@ INVALID = 422  # a form or a selection that cannot be accepted; htmx swaps it in
 CONFLICT = 409  # a replayed or stale confirmation
 CHOOSE_FROM_LIST = _("Choose a product from the list.")
 REMOVALS_CONFIRMED = _("Cancellations confirmed. The products stay active until %(date)s.")
-ACCOUNT_CANCELLED = _("Your account is cancelled from %(date)s. You can use it until then.")
 DOWNGRADE_REQUESTED = _(
     "Your request to downgrade to Support only was sent to support. Its status shows below."
 )
@@ -196,7 +195,7 @@ def account_cancel_confirm(request):
         return render(request, "billing/cancellations/account_cancel_survey.html", context, status=INVALID)
     account = request.membership.account
     try:
-        cancellation = services.account_cancellation_schedule(
+        services.account_cancellation_schedule(
             membership=request.membership,
             now=now_for(account),
             token=form.cleaned_data["token"],
@@ -205,7 +204,8 @@ def account_cancel_confirm(request):
         )
     except services.AlreadyConfirmed as error:
         return _already_confirmed(request, error)
-    messages.success(request, ACCOUNT_CANCELLED % {"date": format_day(cancellation.effective_at, "long")})
+    # No flash message: the cancellation banner of every page (components/banners.html) already says it,
+    # and saying it twice on the page the owner lands on reads as two events.
     return redirect("billing:subscription")
 
 

@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -14,9 +15,15 @@ from billing.selectors.contacts import billing_contacts, pending_contact_request
 from billing.services import contacts as contact_services
 
 CONTACT_ADDED = _("%(email)s will receive the invoices.")
-CONTACT_REMOVED = _("The contact no longer receives the invoices.")
+CONTACT_REMOVED = _("%(email)s is no longer a billing contact.")
 REQUEST_SENT = _("Your request was sent to the account owner.")
-DECIDED = _("Request decided.")
+# The decision names the request: whose it was, what it asked, what happens now.
+DECIDED = {
+    ("add", True): _("Request approved: %(email)s will receive the invoices."),
+    ("add", False): _("Request declined: %(email)s will not receive the invoices."),
+    ("remove", True): _("Request approved: %(email)s no longer receives the invoices."),
+    ("remove", False): _("Request declined: %(email)s still receives the invoices."),
+}
 
 
 def _contacts_page(request, form=None, status=200):
@@ -53,6 +60,17 @@ def contact_add(request):
     return redirect("billing:contacts")
 
 
+@require_action(Action.MANAGE_BILLING_CONTACTS)
+@require_safe
+def contact_remove_confirm(request):
+    """The confirmation step before a contact is removed, a page of its own so it works without JS."""
+    form = ContactRemoveForm(request.GET)
+    if not form.is_valid():
+        raise Http404("No such billing contact.")
+    contact = get_object_or_404(billing_contacts(request.membership.account), pk=form.cleaned_data["contact"])
+    return render(request, "billing/contacts/remove.html", {"contact": contact})
+
+
 @require_POST
 @require_action(Action.MANAGE_BILLING_CONTACTS)
 def contact_remove(request):
@@ -60,10 +78,10 @@ def contact_remove(request):
     if not form.is_valid():
         return _contacts_page(request, status=422)
     account = request.membership.account
-    contact_services.billing_contact_remove(
+    contact = contact_services.billing_contact_remove(
         membership=request.membership, contact_id=form.cleaned_data["contact"], now=now_for(account)
     )
-    messages.success(request, CONTACT_REMOVED)
+    messages.success(request, CONTACT_REMOVED % {"email": contact.email})
     return redirect("billing:contacts")
 
 
@@ -75,7 +93,7 @@ def contact_request_decide(request):
         return _contacts_page(request, status=422)
     account = request.membership.account
     try:
-        contact_services.billing_contact_request_decide(
+        decided = contact_services.billing_contact_request_decide(
             membership=request.membership,
             request_id=form.cleaned_data["request"],
             approve=form.cleaned_data["approve"],
@@ -84,7 +102,8 @@ def contact_request_decide(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, DECIDED)
+        words = DECIDED[decided.kind, decided.status == decided.Status.APPROVED]
+        messages.success(request, words % {"email": decided.requested_by.email})
     return redirect("billing:contacts")
 
 

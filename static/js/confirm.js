@@ -2,6 +2,11 @@
 // "Go back" (or Escape) closes it and nothing is sent. Without JavaScript the form is sent directly: its page
 // is already the confirmation step, with its own checkboxes. Listening in the capture phase on the document
 // runs before any handler of the form itself (htmx), so an unconfirmed form never reaches the server.
+// The dialog opens only for a valid form: an invalid one (a required reason or box left empty) goes to the
+// server unconfirmed, and the server refuses it and shows what to fix — confirming, then reading "This field
+// is required", would ask the question before the answers are in. The forms are `novalidate` so that every
+// error reads the same (the server's words, in the page's language); checkValidity() still applies the
+// fields' `required` attributes.
 const asked = new WeakMap(); // dialog → the form and button waiting for its answer
 
 document.addEventListener(
@@ -10,6 +15,7 @@ document.addEventListener(
     const form = event.target;
     const dialog = form.dataset.confirm && document.getElementById(form.dataset.confirm);
     if (!dialog || typeof dialog.showModal !== "function" || form.dataset.confirmed === "yes") return;
+    if (!form.checkValidity()) return;
     event.preventDefault();
     event.stopImmediatePropagation();
     asked.set(dialog, { form, submitter: event.submitter });

@@ -87,9 +87,18 @@ def test_every_page_passes_axe_in_both_languages_and_holds_at_375px(signed_in_pa
     audit(page, "cancellations-selected", language, found)
     page.goto(f"{live_server.url}{BILLING}/cancellations/review/")
     audit(page, "cancellation-review", language, found)
+    page.locator('[data-testid="confirm"]').click()  # no reason chosen: the server lists what to fix
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    audit(page, "cancellation-review-errors", language, found)
+    page.wait_for_load_state()
+    page.locator('select[name="reason"]').select_option("not_using")
     page.locator('[data-testid="confirm"]').click()
     expect(page.get_by_test_id("confirm-removal-dialog")).to_be_visible()
     audit(page, "cancellation-confirm-dialog", language, found)
+    page.goto(f"{live_server.url}{BILLING}/contacts/")
+    page.get_by_test_id("contacts").get_by_role("link").first.click()
+    expect(page.get_by_test_id("contact-remove-confirmation")).to_be_visible()
+    audit(page, "contact-remove-confirmation", language, found)
 
     # Other people's pages: an agent refused billing (403), a member's home, the sign-in page.
     page = signed_in_page("agent@acme.test")
