@@ -69,20 +69,12 @@ def what(response) -> str:
         (
             "owner@assisted.test",
             False,
-            [
-                "£1,200.00 per agent seat per year",
-                "£1,200.00 per agent seat per year",
-                "£1,920.00 per account per year",
-            ],
+            ["£1,200.00 per agent seat per year"],  # R3.7: on Enterprise, no Editions card
         ),
         (
             "billing@assisted.test",
             True,
-            [
-                "1 200,00 £GB par licence d’agent et par an",
-                "1 200,00 £GB par licence d’agent et par an",
-                "1 920,00 £GB par compte et par an",
-            ],
+            ["1 200,00 £GB par licence d’agent et par an"],
         ),
     ],
 )
