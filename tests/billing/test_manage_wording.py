@@ -182,7 +182,7 @@ def test_r6_5_seats_of_a_product_priced_per_account_are_refused(sign_in, kind):
         (
             "billing@acme.test",
             "Prolonger les licences temporaires de Support du 5 janvier 2027 au 13 février 2027",
-            "pour la période du 5 janv. 2027 au 13 févr. 2027",
+            "pour la période du 5 janvier 2027 au 13 février 2027",
         ),
     ],
 )
