@@ -218,10 +218,10 @@ def test_r7_2_a_monthly_sales_assisted_account_never_shows_its_past_period_start
         in_french(MANAGED)
     client = sign_in("owner@managed.test")
     shown = element_text(client, "notice")
-    assert shown == notice and "Nov 11" not in shown and "11 nov." not in shown
+    assert shown == notice and "Nov 11" not in shown and "11 novembre" not in shown
     # 60 days before Jan 11 is already past: the advice has no date.
     advice = element_text(client, "notice-advice")
-    assert "Nov 12" not in advice and "12 nov." not in advice
+    assert "Nov 12" not in advice and "12 novembre" not in advice
     assert advice.endswith("give it 60 days before a term ends.") or advice.endswith("fin d’une période.")
 
 
