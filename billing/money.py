@@ -24,8 +24,15 @@ def _babel_locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
+# Languages whose month names are written in full in every style. CLDR's French "medium" abbreviates some
+# months and not others ("14 juil." beside "13 août"), which reads as two formats from page to page.
+FULL_MONTH_NAMES = {"fr"}
+
+
 @lru_cache(maxsize=64)
 def _date_pattern(style: str, code: str):
+    if style == "medium" and code.split("_")[0] in FULL_MONTH_NAMES:
+        style = "long"
     return get_date_format(style, locale=_babel_locale(code))
 
 

@@ -8,7 +8,13 @@ from enum import StrEnum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from billing.models import CancellationDraft, ScheduledChange, Subscription, SubscriptionItem
+from billing.models import (
+    CancellationDraft,
+    ScheduledChange,
+    Subscription,
+    SubscriptionChangeRequest,
+    SubscriptionItem,
+)
 from billing.selectors.catalog import Catalog, catalog_for
 from billing.selectors.prices import price_items
 from billing.selectors.rows import table, tuples
@@ -17,6 +23,8 @@ from billing.selectors.upcoming import UpcomingInvoice, upcoming_invoice
 
 # R4.7 and R4.9: accounts created on or after this day are "new" (multi-product rule, Phase 4 Chat).
 NEW_ACCOUNTS_SINCE = date(2020, 10, 7)
+# R4.8: what an SPP owner's request asks support for (stored as the request's "what", read by staff).
+SPP_DOWNGRADE_WHAT = "Downgrade Zendesk Suite to Support only"
 
 
 Kind = ScheduledChange.Kind
@@ -156,6 +164,20 @@ class CancellationPage:
     def is_spp(self) -> bool:
         return self.account.pricing == Account.Pricing.SPP_SUITE
 
+    @property
+    def chat_phase4_since(self) -> date:
+        return NEW_ACCOUNTS_SINCE
+
+    @property
+    def has_legacy_chat(self) -> bool:
+        return any(c.not_removable == NotRemovable.LEGACY_CHAT for c in self.candidates)
+
+    @property
+    def has_removable(self) -> bool:
+        """R4.3, R4.8: whether any product can be selected at all; without one, the page shows neither a
+        list of "products you can cancel" nor an empty summary."""
+        return any(c.not_removable is None and c.ends_on is None for c in self.candidates)
+
 
 def tier1_rule_applies(account: Account, product_count: int) -> bool:
     """R4.7 does not apply to multi-product accounts created on or after 2020-10-07."""
@@ -224,11 +246,15 @@ def removal_summary(
         warnings.append(CancellationWarning(WarningCode.LEGACY_SUITE, True, {"old": old, "new": new}))
     tier1_selected = [i.product.name for i in selected if i.product.is_tier1]
     if applies and tier1_selected:
-        warnings.append(
-            CancellationWarning(
-                WarningCode.TIER1, True, {"products": ", ".join(tier1_selected), "cancels": cancels_account}
-            )
-        )
+        # R4.7: name what keeps the account alive, or say that nothing does.
+        tier1_remaining = [i.product.name for i in remaining if i.product.is_tier1]
+        params = {
+            "products": ", ".join(tier1_selected),
+            "remaining": ", ".join(tier1_remaining),
+            "remaining_count": len(tier1_remaining),
+            "cancels": cancels_account,
+        }
+        warnings.append(CancellationWarning(WarningCode.TIER1, True, params))
     if any(i.product.code == "chat" for i in items) and not account.chat_phase4:
         warnings.append(CancellationWarning(WarningCode.LEGACY_CHAT, False))
     return RemovalSummary(
@@ -293,3 +319,10 @@ def cancellation_page(
     selected = [c.item for c in candidates if c.selected]
     summary = removal_summary(loaded, selected, catalog) if selected else None
     return CancellationPage(account, subscription, None, candidates, summary, draft, None)
+
+
+def pending_spp_downgrade(account: Account) -> SubscriptionChangeRequest | None:
+    """R4.8: the SPP owner's downgrade request that support has not decided yet, if any."""
+    return SubscriptionChangeRequest.objects.filter(
+        account=account, what=SPP_DOWNGRADE_WHAT, status=SubscriptionChangeRequest.Status.PENDING
+    ).first()

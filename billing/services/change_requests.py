@@ -12,6 +12,7 @@ from accounts.models import Account, Membership
 from billing import emails
 from billing.models import BillingEvent, SubscriptionChangeRequest
 from billing.quotes import ChangeQuote, quote_change
+from billing.selectors.cancellations import SPP_DOWNGRADE_WHAT, pending_spp_downgrade
 from billing.selectors.changes import ChangeSpec, ChangeState, change_state
 from billing.services.audit import billing_event_record
 from billing.services.changes import (
@@ -29,7 +30,6 @@ DECLINE_NEEDS_NOTE = _("Say why the request is declined: the requester reads thi
 
 NO_SUBSCRIPTION = _("This account has no subscription to change.")
 NOT_FOR_THIS_ACCOUNT_TYPE = _("This account type does not allow that change (R2).")
-SPP_DOWNGRADE_WHAT = "Downgrade Zendesk Suite to Support only"
 NOT_SPP = _("Only Zendesk Suite accounts on simplified pricing ask support for this downgrade.")
 
 
@@ -45,14 +45,13 @@ def change_request_create(
 @transaction.atomic
 def spp_downgrade_request(*, membership: Membership, now: datetime) -> SubscriptionChangeRequest:
     """R4.8: the owner of an SPP Suite account asks support to downgrade to Support only. Asking twice
-    while a request is pending returns the pending one."""
+    while a request is pending returns the pending one and records nothing (the account row is locked,
+    so two tabs posting at once also make one request)."""
     policy.require(membership, policy.Action.REMOVE_PRODUCTS)
     if membership.account.pricing != Account.Pricing.SPP_SUITE:
         raise ValidationError(NOT_SPP)
-    pending = SubscriptionChangeRequest.objects.filter(
-        account=membership.account, what=SPP_DOWNGRADE_WHAT, status=SubscriptionChangeRequest.Status.PENDING
-    ).first()
-    return pending or _change_request_open(
+    Account.objects.select_for_update().filter(pk=membership.account_id).first()
+    return pending_spp_downgrade(membership.account) or _change_request_open(
         membership=membership,
         what=SPP_DOWNGRADE_WHAT,
         why="Asked from the Cancellations page (R4.8).",

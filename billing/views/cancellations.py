@@ -14,7 +14,7 @@ from billing.clock import now_for
 from billing.forms import AccountCancelForm, ItemForm, RemovalConfirmForm
 from billing.money import format_day
 from billing.quotes import cheaper_alternatives
-from billing.selectors.cancellations import cancellation_page
+from billing.selectors.cancellations import cancellation_page, pending_spp_downgrade
 from billing.selectors.catalog import catalog_for
 from billing.selectors.changes import change_state
 from billing.selectors.subscription import change_requests_of, load_subscription
@@ -27,6 +27,9 @@ CHOOSE_FROM_LIST = _("Choose a product from the list.")
 REMOVALS_CONFIRMED = _("Cancellations confirmed. The products stay active until %(date)s.")
 DOWNGRADE_REQUESTED = _(
     "Your request to downgrade to Support only was sent to support. Its status shows below."
+)
+DOWNGRADE_ALREADY_REQUESTED = _(
+    "You already asked support to downgrade to Support only, on %(date)s. Support will answer that request."
 )
 
 
@@ -58,8 +61,10 @@ def _render_list(request, *, error=None, status=200):
     )
     page = _page(request)
     context = {"page": page, "error": error, "pending_cancellation": page.pending_cancellation}
-    if page.is_spp:
-        context["requests"] = change_requests_of(page.account, request.user)
+    if page.is_spp:  # R4.8: the pending request replaces the button until support decides it
+        pending = pending_spp_downgrade(page.account)
+        context["downgrade_request"] = pending
+        context["requests"] = [r for r in change_requests_of(page.account, request.user) if r != pending]
     return render(request, template, context, status=status)
 
 
@@ -214,9 +219,13 @@ def account_cancel_confirm(request):
 def spp_downgrade_request(request):
     """R4.8: "Contact support to downgrade to Support only" creates a request for staff."""
     account = request.membership.account
+    now = now_for(account)
     try:
-        change_requests.spp_downgrade_request(membership=request.membership, now=now_for(account))
+        sent = change_requests.spp_downgrade_request(membership=request.membership, now=now)
     except ValidationError as error:
         return _render_list(request, error=" ".join(error.messages), status=INVALID)
-    messages.success(request, DOWNGRADE_REQUESTED)
+    if sent.created_at < now:  # a second POST: the pending request is returned, nothing is recorded
+        messages.info(request, DOWNGRADE_ALREADY_REQUESTED % {"date": format_day(sent.created_at, "long")})
+    else:
+        messages.success(request, DOWNGRADE_REQUESTED)
     return redirect("billing:cancellations")

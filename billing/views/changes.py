@@ -38,8 +38,9 @@ def _render(request, *, preview=None, signed=None, error=None, status=200, state
         "pending_cancellation": state.cancellation if state else None,  # the banner's too
         "editions": Edition.choices,
     }
-    if state is not None:
-        context["edition_lines"] = [
+    if state is not None and (can.upgrade_edition or can.downgrade_edition):
+        # R3.7: a line none of whose editions can be chosen has no place in the Editions card
+        options = (
             (
                 line,
                 wording.edition_options(
@@ -47,7 +48,8 @@ def _render(request, *, preview=None, signed=None, error=None, status=200, state
                 ),
             )
             for line in state.lines
-        ]
+        )
+        context["edition_lines"] = [(line, choices) for line, choices in options if choices]
     if can.create_billing_admins:
         context["members"] = members_by_role(account)
     return render(request, "billing/changes/manage.html", context, status=status)

@@ -133,7 +133,7 @@ def test_r5_5_r7_2_self_service_accounts_cancel_before_the_period_end_without_a_
     page = page_of(client)
     assert element_text(client, "cancel-before") == says
     # The monthly accounts' "notice date" was their period start, always past: no notice sentence at all.
-    for absent in ("give notice", "Notice period", "60 days", "donnez votre avis", "Préavis", "60 jours"):
+    for absent in ("give notice", "Notice period", "60 days", "envoyez votre préavis", "Préavis", "60 jours"):
         assert absent not in page
     assert 'data-testid="notice"' not in client.get(SUBSCRIPTION).content.decode()
 
@@ -161,14 +161,14 @@ def test_r5_5_r7_2_self_service_accounts_cancel_before_the_period_end_without_a_
         (
             "admin@assisted.test",
             ASSISTED,
-            "30 jours : pour arrêter le renouvellement, donnez votre avis au plus tard le 14 juil. 2027",
+            "30 jours : pour arrêter le renouvellement, envoyez votre préavis au plus tard le 14 juillet 2027",
             "Par écrit, à votre représentant commercial ou à l’assistance client. Pour plus de sûreté, "
-            "donnez-le 60 jours avant la fin de la période : au plus tard le 14 juin 2027.",
+            "envoyez-le 60 jours avant la fin de la période : au plus tard le 14 juin 2027.",
         ),
         (
             "owner@managed.test",
             MANAGED,
-            "30 jours : pour arrêter le renouvellement, donnez votre avis au plus tard le 14 juil. 2027",
+            "30 jours : pour arrêter le renouvellement, envoyez votre préavis au plus tard le 14 juillet 2027",
             "au plus tard le 14 juin 2027.",
         ),
     ],
@@ -204,9 +204,9 @@ def monthly(name: str) -> None:
         ),
         (
             True,
-            "Il est trop tard pour l’avis du renouvellement du 11 déc. 2026 : il devait être donné 30 jours "
-            "avant. Pour mettre fin au contrat le 11 janv. 2027, donnez votre avis au plus tard le "
-            "12 déc. 2026.",
+            "Il est trop tard pour envoyer un préavis avant le renouvellement du 11 décembre 2026 : il devait "
+            "être envoyé 30 jours avant. Pour mettre fin au contrat le 11 janvier 2027, envoyez votre préavis "
+            "au plus tard le 12 décembre 2026.",  # R10.1: a "préavis" is sent; months in full
         ),
     ],
 )
@@ -218,10 +218,10 @@ def test_r7_2_a_monthly_sales_assisted_account_never_shows_its_past_period_start
         in_french(MANAGED)
     client = sign_in("owner@managed.test")
     shown = element_text(client, "notice")
-    assert shown == notice and "Nov 11" not in shown and "11 nov." not in shown
+    assert shown == notice and "Nov 11" not in shown and "11 novembre" not in shown
     # 60 days before Jan 11 is already past: the advice has no date.
     advice = element_text(client, "notice-advice")
-    assert "Nov 12" not in advice and "12 nov." not in advice
+    assert "Nov 12" not in advice and "12 novembre" not in advice
     assert advice.endswith("give it 60 days before a term ends.") or advice.endswith("fin d’une période.")
 
 
@@ -243,7 +243,7 @@ RENEWAL_WORDS = (
     "Next renewal",
     "Cancel before",
     "Renouvelé automatiquement",
-    "donnez votre avis",
+    "envoyez votre préavis",
     "Prochain renouvellement",
     "Résiliez avant",
 )
@@ -315,9 +315,9 @@ def test_r5_4_r7_2_a_trial_shows_no_notice_date(sign_in, french):
         in_french("Trial Startup")
     client = sign_in("owner@trial.test")
     page = page_of(client)
-    for word in (*RENEWAL_WORDS, "Notice period", "Nov 1, 2026", "1 nov. 2026"):
+    for word in (*RENEWAL_WORDS, "Notice period", "Nov 1, 2026", "1 novembre 2026"):
         assert word not in page
-    assert ("Trial ends on Dec 1, 2026" in page) or ("Fin de l’essai 1 déc. 2026" in page)
+    assert ("Trial ends on Dec 1, 2026" in page) or ("Fin de l’essai 1 décembre 2026" in page)
     assert element_text(client, "contract") in (
         "A trial does not renew: with a card on file, the subscription starts when the trial ends; "
         "without one, the trial expires.",

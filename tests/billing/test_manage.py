@@ -41,11 +41,9 @@ SECTIONS = [
     [
         ("owner@acme.test", {*SECTIONS}),
         ("billing@acme.test", {*SECTIONS} - {"billing-admins-section"}),
-        (
-            "owner@assisted.test",
-            {"seats-section", "editions-section", "products-section", "billing-admins-section"},
-        ),
-        ("billing@assisted.test", {"seats-section", "editions-section", "products-section"}),
+        # R3.7: every product of the online-assisted demo is on Enterprise: no edition to offer, no card
+        ("owner@assisted.test", {"seats-section", "products-section", "billing-admins-section"}),
+        ("billing@assisted.test", {"seats-section", "products-section"}),
     ],
 )
 def test_r6_1_the_manage_page_shows_what_r2_allows(sign_in, email, visible):
@@ -58,9 +56,12 @@ def test_r6_1_the_manage_page_shows_what_r2_allows(sign_in, email, visible):
 
 
 def test_r6_1_online_assisted_editions_offer_upgrades_only(sign_in):
+    SubscriptionItem.objects.filter(subscription__account__name="Online Assisted Ltd").update(
+        edition="growth"
+    )
     html = sign_in("owner@assisted.test").get(MANAGE).content.decode()
     support = re.search(r'editions-section.*?data-line="support">(.*?)</tr>', html, re.S).group(1)
-    assert "<option" not in support  # already Enterprise: nothing higher
+    assert re.findall(r'<option value="(\w+)"', support) == ["professional", "enterprise"]  # upgrades only
     acme = sign_in("owner@acme.test").get(MANAGE).content.decode()
     support = re.search(r'editions-section.*?data-line="support">(.*?)</tr>', acme, re.S).group(1)
     assert re.findall(r'<option value="(\w+)"', support) == ["team", "growth", "enterprise"]

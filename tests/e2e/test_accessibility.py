@@ -100,6 +100,25 @@ def test_every_page_passes_axe_in_both_languages_and_holds_at_375px(signed_in_pa
     expect(page.get_by_test_id("contact-remove-confirmation")).to_be_visible()
     audit(page, "contact-remove-confirmation", language, found)
 
+    # The seeds' special cases (issue 19): legacy Chat and tier 1 (R4.7, R4.9), SPP (R4.8), online-assisted
+    # Manage (R3.7).
+    page = signed_in_page("owner@vintage.test")
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(f"{live_server.url}{BILLING}/cancellations/")
+    audit(page, "cancellations-legacy-chat", language, found)
+    page.locator('tr[data-product="support"] button').click()
+    expect(page.get_by_test_id("summary")).to_be_visible()
+    page.goto(f"{live_server.url}{BILLING}/cancellations/review/")
+    audit(page, "cancellation-review-tier1", language, found)
+    for email, name, path in [
+        ("owner@spp.test", "cancellations-spp", "cancellations/"),
+        ("owner@assisted.test", "manage-online-assisted", "subscription/manage/"),
+    ]:
+        page = signed_in_page(email)
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page.goto(f"{live_server.url}{BILLING}/{path}")
+        audit(page, name, language, found)
+
     # Other people's pages: an agent refused billing (403), a member's home, the sign-in page.
     page = signed_in_page("agent@acme.test")
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])

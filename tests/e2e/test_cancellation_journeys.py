@@ -119,9 +119,11 @@ def test_vintage_owner_sees_the_tier1_warning(signed_in_page, screenshot):
     page.get_by_role("link", name="Manage").click()
     page.get_by_role("link", name="Remove products or cancel account").click()
     expect(row(page, "chat")).to_contain_text("predates Chat Phase 4")
+    expect(page.get_by_test_id("legacy-chat")).to_contain_text("Ask support to cancel Chat")  # R4.9
     row(page, "support").get_by_role("button", name="Remove").click()
     page.get_by_test_id("continue").click()
     expect(page.get_by_test_id("warning-tier1")).to_contain_text("may also cancel your account")
+    expect(page.get_by_test_id("account-stays")).to_have_text("Chat remains: your account stays active.")  # R4.7
     screenshot("cancellations-vintage-tier1-warning")
     page.get_by_test_id("warning-tier1").get_by_label("I understand and want to continue").check()
     page.get_by_label("Why are you cancelling?").select_option("switching")
