@@ -161,14 +161,16 @@ def test_r5_5_r7_2_self_service_accounts_cancel_before_the_period_end_without_a_
         (
             "admin@assisted.test",
             ASSISTED,
-            "30 jours : pour arrêter le renouvellement, envoyez votre préavis au plus tard le 14 juillet 2027",
+            "30 jours : pour arrêter le renouvellement, envoyez votre préavis "
+            "au plus tard le 14 juillet 2027",
             "Par écrit, à votre représentant commercial ou à l’assistance client. Pour plus de sûreté, "
             "envoyez-le 60 jours avant la fin de la période : au plus tard le 14 juin 2027.",
         ),
         (
             "owner@managed.test",
             MANAGED,
-            "30 jours : pour arrêter le renouvellement, envoyez votre préavis au plus tard le 14 juillet 2027",
+            "30 jours : pour arrêter le renouvellement, envoyez votre préavis "
+            "au plus tard le 14 juillet 2027",
             "au plus tard le 14 juin 2027.",
         ),
     ],
@@ -204,9 +206,10 @@ def monthly(name: str) -> None:
         ),
         (
             True,
-            "Il est trop tard pour envoyer un préavis avant le renouvellement du 11 décembre 2026 : il devait "
-            "être envoyé 30 jours avant. Pour mettre fin au contrat le 11 janvier 2027, envoyez votre préavis "
-            "au plus tard le 12 décembre 2026.",  # R10.1: a "préavis" is sent; months in full
+            # R10.1: a "préavis" is sent; months in full
+            "Il est trop tard pour envoyer un préavis avant le renouvellement du 11 décembre 2026 : "
+            "il devait être envoyé 30 jours avant. Pour mettre fin au contrat le 11 janvier 2027, "
+            "envoyez votre préavis au plus tard le 12 décembre 2026.",
         ),
     ],
 )

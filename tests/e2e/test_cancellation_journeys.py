@@ -123,7 +123,8 @@ def test_vintage_owner_sees_the_tier1_warning(signed_in_page, screenshot):
     row(page, "support").get_by_role("button", name="Remove").click()
     page.get_by_test_id("continue").click()
     expect(page.get_by_test_id("warning-tier1")).to_contain_text("may also cancel your account")
-    expect(page.get_by_test_id("account-stays")).to_have_text("Chat remains: your account stays active.")  # R4.7
+    # R4.7: the warning names the tier-1 product that keeps the account
+    expect(page.get_by_test_id("account-stays")).to_have_text("Chat remains: your account stays active.")
     screenshot("cancellations-vintage-tier1-warning")
     page.get_by_test_id("warning-tier1").get_by_label("I understand and want to continue").check()
     page.get_by_label("Why are you cancelling?").select_option("switching")
