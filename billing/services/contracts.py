@@ -2,7 +2,7 @@
 with a refund, and every cancellation that takes effect ends with a final statement."""
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,7 @@ from billing.models import (
     Subscription,
     SubscriptionItem,
 )
+from billing.money import format_day
 from billing.schedule import due_no_later_than
 from billing.selectors.contracts import (
     SALES_ASSISTED,
@@ -37,12 +38,14 @@ from billing.services.collection import attempts_send
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 
 NEEDS_PERMISSION = _("You need the permission to change accounts.")
-SELF_SERVICE_CANCELS_ITSELF = _(
-    "Self-service accounts are cancelled by their owner in the Admin Center: cancelling there is the "
-    "notice (R5.5)."
+SELF_SERVICE_CANCELS_ITSELF = _(  # R5.5
+    "Self-service accounts are cancelled by their owner in the Admin Center: cancelling there is the notice."
 )
 ALREADY_CANCELLING = _("This account is already scheduled to be cancelled.")
 NOT_ACTIVE = _("Only an active account can be cancelled or terminated.")
+NOTICE_IN_THE_FUTURE = _(
+    "The notice cannot have been received after today (%(today)s, at this account's time): check the date."
+)
 REFUND_LINE = _("Refund of the unused part of %(number)s")
 FULL_REFUND_LINE = _("Full refund of %(number)s")
 FEE_LINE = _("Early termination fee")
@@ -80,6 +83,9 @@ def staff_cancellation_schedule(
     account, subscription = _locked_and_checked(account, by)
     if account.kind not in SALES_ASSISTED:
         raise ValidationError(SELF_SERVICE_CANCELS_ITSELF)
+    today = now.astimezone(UTC).date()  # billing days are UTC days (billing.money.format_day)
+    if notice_received > today:
+        raise notice_in_the_future(today)
     if ScheduledChange.objects.filter(account=account).account_cancellation().exists():
         raise ValidationError(ALREADY_CANCELLING)
     decision = notice_decision(subscription, contract_for(account), notice_received)
@@ -115,6 +121,13 @@ def staff_cancellation_schedule(
     due_no_later_than(account, decision.effective_at)
     emails.account_cancellation_confirmed(cancellation)
     return cancellation
+
+
+def notice_in_the_future(today: date) -> ValidationError:
+    """R7.2: a notice dated after the account's today is a typo (a year too far), never a notice: refused."""
+    return ValidationError(
+        NOTICE_IN_THE_FUTURE, code="notice_in_the_future", params={"today": format_day(today)}
+    )
 
 
 def termination_preview(account: Account, *, now: datetime) -> tuple[TerminationQuote, str]:
