@@ -33,6 +33,7 @@ from billing.selectors.contracts import (
     original_charge,
     termination_quote,
 )
+from billing.selectors.statements import final_statement_facts
 from billing.services.audit import billing_event_record
 from billing.services.collection import attempts_send
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
@@ -232,31 +233,29 @@ def _refund_intent(account: Account, credit: Invoice, quote, now: datetime) -> P
 
 def cancel_account_now(account: Account, *, at: datetime, credit_notes=()) -> FinalStatement:
     """The cancellation takes effect: products end, nobody can sign in (R7.7), and the final statement is
-    issued and emailed (R7.4). The billing clock calls it too when a scheduled cancellation is due."""
-    items = SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).select_related(
-        "product"
-    )
-    ended = [f"{item.product.name} {item.edition_label}" for item in items]
-    items.update(ended_at=at)
+    issued and emailed (R7.4), saying what `final_statement_facts` says — as its preview on Billing ›
+    Invoices did until now. The billing clock calls it too when a scheduled cancellation is due."""
+    with translation.override(account.language):  # the statement lists the editions in its language
+        facts = final_statement_facts(account, at=at, credit_notes=credit_notes)
+    SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).update(ended_at=at)
     Account.objects.filter(pk=account.pk).update(
         status=Account.Status.CANCELLED, cancelled_at=at, next_action_at=None
     )
     account.status, account.cancelled_at = Account.Status.CANCELLED, at
-    due = Invoice.objects.filter(account=account, kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN)
     statement = FinalStatement.objects.create(
         account=account,
         issued_at=at,
         effective_at=at,
-        ended=ended,
-        balance_due=sum(due.values_list("total", flat=True)),
+        ended=list(facts.ended),
+        balance_due=facts.balance_due,
     )
     statement.credit_notes.set(credit_notes)
     billing_event_record(
         account=account,
         kind=BillingEvent.Kind.FINAL_STATEMENT_ISSUED,
         by=None,
-        summary=f"Final statement: {len(ended)} product(s) ended, nothing more will be charged",
-        after={"ended": ended, "balance_due": statement.balance_due},
+        summary=f"Final statement: {len(facts.ended)} product(s) ended, nothing more will be charged",
+        after={"ended": list(facts.ended), "balance_due": statement.balance_due},
         now=at,
     )
     emails.final_statement(statement)
