@@ -93,12 +93,12 @@ class Account(models.Model):
     cancellation_via_support = models.BooleanField(
         _("cancellation via support"),
         default=False,
-        help_text=_("The owner must contact support to remove products or cancel (R4.2)."),
+        help_text=_("The owner must contact support to remove products or cancel."),  # R4.2
     )
     chat_phase4 = models.BooleanField(
         _("Chat Phase 4"),
         default=True,
-        help_text=_("Unchecked: legacy Chat, cancelled through support (R4.9)."),
+        help_text=_("Unchecked: legacy Chat, cancelled through support."),  # R4.9
     )
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.EN)
@@ -126,7 +126,7 @@ class Account(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="accounts",
-        help_text=_("When set, this account lives at the clock's time instead of the real time (R9.2)."),
+        help_text=_("When set, this account lives at the clock's time instead of the real time."),  # R9.2
     )
 
     class Meta:

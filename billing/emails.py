@@ -14,6 +14,7 @@ from billing.clock import now_for
 from billing.models import BillingContact, EmailLog
 from billing.outbox import lease, send_email
 from billing.queueing import enqueue_on_commit
+from billing.selectors.statements import facts_of, statement_text
 
 
 def queue(*emails: EmailLog) -> list[EmailLog]:
@@ -80,11 +81,19 @@ def invoice_recipients_of(accounts) -> dict[int, list[str]]:
     return {pk: list(dict.fromkeys(found[pk])) for pk in ids}
 
 
-def send_once(*, key: str, account, template: str, context: dict, now=None) -> bool:
+def send_once(*, key: str, account, template: str, context: dict, now=None, attachment: str = "") -> bool:
     """An email to the owner and billing contacts under `key`, unless that key was written already."""
     to = invoice_recipients(account)
     written = queue(
-        email(key=key, account=account, to=to, template=template, context=context, language=account.language)
+        email(
+            key=key,
+            account=account,
+            to=to,
+            template=template,
+            context=context,
+            language=account.language,
+            attachment=attachment or EmailLog.Attachment.DOCUMENT,
+        )
     )
     return bool(written)
 
@@ -198,12 +207,18 @@ def payment_receipt(invoice) -> bool:
 
 def final_statement(statement) -> None:
     """R7.4: what ended, the refunds, and that nothing more will be charged — to the owner and every billing
-    contact. (Their emails are gone once the data is deleted, 90 days later.)"""
+    contact, with the statement as a PDF (attached by the sender). The body is the statement's own sentences
+    (billing.selectors.statements), as its PDF and the preview on Billing › Invoices say them. (Their emails
+    are gone once the data is deleted, 90 days later.)"""
+    account = statement.account
+    with translation.override(account.language):
+        text = statement_text(facts_of(statement))
     send_once(
         key=f"final-statement-{statement.pk}",
-        account=statement.account,
+        account=account,
         template="final_statement",
-        context={"statement": statement, "account": statement.account},
+        context={"text": text, "account": account},
+        attachment=EmailLog.Attachment.FINAL_STATEMENT,
     )
 
 

@@ -141,12 +141,14 @@ class ItemForm(Form):
     item = WholeNumberField(min_value=1, max_value=2**63 - 1)
 
 
+# R4.4, R5.2, R7.2: no reason is preselected — the owner, or staff recording a notice, must choose one.
+REASON_CHOICES = [("", "—"), *CancellationReason.choices]
+
+
 class SurveyForm(Form):
     """R4.4, R5.2: a required reason from a fixed list and an optional explanation."""
 
-    reason = forms.ChoiceField(
-        label=_("Why are you cancelling?"), choices=[("", "—"), *CancellationReason.choices]
-    )
+    reason = forms.ChoiceField(label=_("Why are you cancelling?"), choices=REASON_CHOICES)
     explanation = forms.CharField(
         label=_("Anything else you would like to tell us? (optional)"),
         required=False,

@@ -20,7 +20,7 @@ from billing import crash
 from billing.clock import now_for
 from billing.documents import invoice_document
 from billing.models import EmailLog
-from billing.pdf import receipt_pdf
+from billing.pdf import final_statement_pdf, receipt_pdf
 
 logger = logging.getLogger(__name__)
 SENT_BY_THE_CLOCK = 200  # at most this many a tick, oldest first: a backlog drains over several ticks
@@ -61,7 +61,7 @@ def email_send(email_id: int, *, real_now: datetime | None = None) -> bool:
     ).update(attempts=F("attempts") + 1, claimed_until=real_now + lease())
     if not claimed:
         return False
-    email = EmailLog.objects.select_related("invoice").get(pk=email_id)
+    email = EmailLog.objects.select_related("invoice", "account__final_statement").get(pk=email_id)
     crash.point("email-claimed")
     recipients = [address for address in email.recipients.split(", ") if address]
     if recipients:  # none left once the account's data was deleted (R8.6): nothing to send
@@ -87,6 +87,11 @@ def _message(email: EmailLog, recipients: list[str]) -> EmailMessage:
         recipients,
         headers={"Message-ID": message_id(email.key)},
     )
+    if email.attachment == EmailLog.Attachment.FINAL_STATEMENT:  # R7.4: the statement of the email's account
+        message.attach(
+            "final-statement.pdf", final_statement_pdf(email.account.final_statement), "application/pdf"
+        )
+        return message
     invoice = email.invoice
     if invoice is None:
         return message

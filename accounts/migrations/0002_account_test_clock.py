@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='account',
             name='test_clock',
-            field=models.ForeignKey(blank=True, help_text="When set, this account lives at the clock's time instead of the real time (R9.2).", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='accounts', to='billing.testclock', verbose_name='test clock'),
+            field=models.ForeignKey(blank=True, help_text="When set, this account lives at the clock's time instead of the real time.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='accounts', to='billing.testclock', verbose_name='test clock'),
         ),
         migrations.AddField(
             model_name='membership',

@@ -1,6 +1,8 @@
 """Contract actions of staff on an account (R7): cancel a sales-assisted account under the notice rule, or
 terminate a prepaid term early with a refund — each previewed before it is confirmed."""
 
+from datetime import UTC, date
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,19 +12,38 @@ from django.utils.translation import gettext_lazy as _
 from billing.admin.base import refused
 from billing.admin.money import AmountField, MoneyFormMixin
 from billing.clock import now_for
-from billing.models import CancellationReason, ContractTerms
+from billing.forms import REASON_CHOICES
+from billing.models import ContractTerms
 from billing.selectors.contracts import contract_for, notice_decision
 from billing.selectors.subscription import next_invoice_of
-from billing.services.contracts import early_termination, staff_cancellation_schedule, termination_preview
+from billing.services.contracts import (
+    early_termination,
+    notice_in_the_future,
+    staff_cancellation_schedule,
+    termination_preview,
+)
 
 
 class StaffCancellationForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=CancellationReason.choices)
+    """R7.2: the customer's reason (staff choose it: none is preselected) and the day their notice arrived,
+    which cannot be later than the account's today."""
+
+    reason = forms.ChoiceField(label=_("Reason"), choices=REASON_CHOICES)
     notice_received = forms.DateField(
         label=_("Notice received on"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The day the customer's written notice arrived."),
     )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_notice_received(self):
+        received = self.cleaned_data["notice_received"]
+        if received > self.today:
+            raise notice_in_the_future(self.today)
+        return received
 
 
 class ContractTermsForm(MoneyFormMixin, forms.ModelForm):
@@ -56,7 +77,7 @@ def staff_action_page(modeladmin, request, action: str, title, **context):
     )
 
 
-@admin.action(description=_("Cancel with notice (sales-assisted accounts, R7.2)"))
+@admin.action(description=_("Cancel with notice (sales-assisted accounts)"))  # R7.2
 def cancel_with_notice(modeladmin, request, queryset):
     """A form (reason, notice received), then the effective date and why, then confirmation."""
     if queryset.count() != 1:
@@ -64,7 +85,8 @@ def cancel_with_notice(modeladmin, request, queryset):
         return None
     account = queryset.select_related("subscription").get()
     form = StaffCancellationForm(
-        request.POST if "preview" in request.POST or "apply" in request.POST else None
+        request.POST if "preview" in request.POST or "apply" in request.POST else None,
+        today=now_for(account).astimezone(UTC).date(),
     )
     title = _("Cancel with notice")
     if not form.is_valid() or not hasattr(account, "subscription"):
@@ -101,7 +123,7 @@ def cancel_with_notice(modeladmin, request, queryset):
     )
 
 
-@admin.action(description=_("Terminate early with a refund (R7.3)"))
+@admin.action(description=_("Terminate early with a refund"))  # R7.3
 def terminate_early(modeladmin, request, queryset):
     """The refund previewed first, with its moment signed in the page; confirmed, the account is cancelled
     now and the credit note refunds what the preview showed (R6.5)."""

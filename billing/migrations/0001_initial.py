@@ -343,7 +343,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('kind', models.CharField(choices=[('product', 'Product'), ('suite', 'Suite bundle'), ('addon', 'Add-on')], default='product', max_length=10, verbose_name='kind')),
                 ('unit', models.CharField(choices=[('seat', 'per agent seat'), ('account', 'per account')], default='seat', max_length=10, verbose_name='priced')),
-                ('is_tier1', models.BooleanField(default=False, help_text='Support and Chat: the base of the other products (R4.7).', verbose_name='tier 1')),
+                ('is_tier1', models.BooleanField(default=False, help_text='Support and Chat: the base of the other products.', verbose_name='tier 1')),
                 ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
                 ('components', models.ManyToManyField(blank=True, related_name='suites', to='billing.product', verbose_name='products in the suite')),
             ],

@@ -227,7 +227,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='emaillog',
             name='attachment',
-            field=models.CharField(choices=[('document', "The invoice's PDF"), ('receipt', 'The receipt of its payment')], default='document', max_length=10, verbose_name='attachment'),
+            field=models.CharField(choices=[('document', "The invoice's PDF"), ('receipt', 'The receipt of its payment'), ('statement', "The account's final statement")], default='document', max_length=10, verbose_name='attachment'),
         ),
         migrations.AlterField(
             model_name='billingevent',

@@ -129,9 +129,10 @@ class EmailLog(models.Model):
     class Attachment(models.TextChoices):
         DOCUMENT = "document", _("The invoice's PDF")
         RECEIPT = "receipt", _("The receipt of its payment")
+        FINAL_STATEMENT = "statement", _("The account's final statement")
 
-    # A PDF of the invoice is attached by the sender, so that the deciding transaction never waits for one:
-    # the invoice's stored document, or the receipt of its payment.
+    # A PDF is attached by the sender, so that the deciding transaction never waits for one: the invoice's
+    # stored document, the receipt of its payment, or (without an invoice) the account's final statement.
     invoice = models.ForeignKey(
         "billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -37,8 +37,8 @@ class Product(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
     unit = models.CharField(_("priced"), max_length=10, choices=Unit.choices, default=Unit.SEAT)
     is_tier1 = models.BooleanField(
-        _("tier 1"), default=False, help_text=_("Support and Chat: the base of the other products (R4.7).")
-    )
+        _("tier 1"), default=False, help_text=_("Support and Chat: the base of the other products.")
+    )  # R4.7
     components = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="suites", verbose_name=_("products in the suite")
     )

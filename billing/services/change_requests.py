@@ -29,7 +29,7 @@ DECLINE_NEEDS_NOTE = _("Say why the request is declined: the requester reads thi
 
 
 NO_SUBSCRIPTION = _("This account has no subscription to change.")
-NOT_FOR_THIS_ACCOUNT_TYPE = _("This account type does not allow that change (R2).")
+NOT_FOR_THIS_ACCOUNT_TYPE = _("This account type does not allow that change.")  # R2
 NOT_SPP = _("Only Zendesk Suite accounts on simplified pricing ask support for this downgrade.")
 
 
@@ -54,7 +54,7 @@ def spp_downgrade_request(*, membership: Membership, now: datetime) -> Subscript
     return pending_spp_downgrade(membership.account) or _change_request_open(
         membership=membership,
         what=SPP_DOWNGRADE_WHAT,
-        why="Asked from the Cancellations page (R4.8).",
+        why="Asked from the Cancellations page.",  # R4.8
         now=now,
     )
 

@@ -2,7 +2,7 @@
 with a refund, and every cancellation that takes effect ends with a final statement."""
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,7 @@ from billing.models import (
     Subscription,
     SubscriptionItem,
 )
+from billing.money import format_day
 from billing.schedule import due_no_later_than
 from billing.selectors.contracts import (
     SALES_ASSISTED,
@@ -32,17 +33,20 @@ from billing.selectors.contracts import (
     original_charge,
     termination_quote,
 )
+from billing.selectors.statements import final_statement_facts
 from billing.services.audit import billing_event_record
 from billing.services.collection import attempts_send
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 
 NEEDS_PERMISSION = _("You need the permission to change accounts.")
-SELF_SERVICE_CANCELS_ITSELF = _(
-    "Self-service accounts are cancelled by their owner in the Admin Center: cancelling there is the "
-    "notice (R5.5)."
+SELF_SERVICE_CANCELS_ITSELF = _(  # R5.5
+    "Self-service accounts are cancelled by their owner in the Admin Center: cancelling there is the notice."
 )
 ALREADY_CANCELLING = _("This account is already scheduled to be cancelled.")
 NOT_ACTIVE = _("Only an active account can be cancelled or terminated.")
+NOTICE_IN_THE_FUTURE = _(
+    "The notice cannot have been received after today (%(today)s, at this account's time): check the date."
+)
 REFUND_LINE = _("Refund of the unused part of %(number)s")
 FULL_REFUND_LINE = _("Full refund of %(number)s")
 FEE_LINE = _("Early termination fee")
@@ -80,6 +84,9 @@ def staff_cancellation_schedule(
     account, subscription = _locked_and_checked(account, by)
     if account.kind not in SALES_ASSISTED:
         raise ValidationError(SELF_SERVICE_CANCELS_ITSELF)
+    today = now.astimezone(UTC).date()  # billing days are UTC days (billing.money.format_day)
+    if notice_received > today:
+        raise notice_in_the_future(today)
     if ScheduledChange.objects.filter(account=account).account_cancellation().exists():
         raise ValidationError(ALREADY_CANCELLING)
     decision = notice_decision(subscription, contract_for(account), notice_received)
@@ -115,6 +122,13 @@ def staff_cancellation_schedule(
     due_no_later_than(account, decision.effective_at)
     emails.account_cancellation_confirmed(cancellation)
     return cancellation
+
+
+def notice_in_the_future(today: date) -> ValidationError:
+    """R7.2: a notice dated after the account's today is a typo (a year too far), never a notice: refused."""
+    return ValidationError(
+        NOTICE_IN_THE_FUTURE, code="notice_in_the_future", params={"today": format_day(today)}
+    )
 
 
 def termination_preview(account: Account, *, now: datetime) -> tuple[TerminationQuote, str]:
@@ -219,31 +233,29 @@ def _refund_intent(account: Account, credit: Invoice, quote, now: datetime) -> P
 
 def cancel_account_now(account: Account, *, at: datetime, credit_notes=()) -> FinalStatement:
     """The cancellation takes effect: products end, nobody can sign in (R7.7), and the final statement is
-    issued and emailed (R7.4). The billing clock calls it too when a scheduled cancellation is due."""
-    items = SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).select_related(
-        "product"
-    )
-    ended = [f"{item.product.name} {item.edition_label}" for item in items]
-    items.update(ended_at=at)
+    issued and emailed (R7.4), saying what `final_statement_facts` says — as its preview on Billing ›
+    Invoices did until now. The billing clock calls it too when a scheduled cancellation is due."""
+    with translation.override(account.language):  # the statement lists the editions in its language
+        facts = final_statement_facts(account, at=at, credit_notes=credit_notes)
+    SubscriptionItem.objects.filter(subscription__account=account, ended_at=None).update(ended_at=at)
     Account.objects.filter(pk=account.pk).update(
         status=Account.Status.CANCELLED, cancelled_at=at, next_action_at=None
     )
     account.status, account.cancelled_at = Account.Status.CANCELLED, at
-    due = Invoice.objects.filter(account=account, kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN)
     statement = FinalStatement.objects.create(
         account=account,
         issued_at=at,
         effective_at=at,
-        ended=ended,
-        balance_due=sum(due.values_list("total", flat=True)),
+        ended=list(facts.ended),
+        balance_due=facts.balance_due,
     )
     statement.credit_notes.set(credit_notes)
     billing_event_record(
         account=account,
         kind=BillingEvent.Kind.FINAL_STATEMENT_ISSUED,
         by=None,
-        summary=f"Final statement: {len(ended)} product(s) ended, nothing more will be charged",
-        after={"ended": ended, "balance_due": statement.balance_due},
+        summary=f"Final statement: {len(facts.ended)} product(s) ended, nothing more will be charged",
+        after={"ended": list(facts.ended), "balance_due": statement.balance_due},
         now=at,
     )
     emails.final_statement(statement)

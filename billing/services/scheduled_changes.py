@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from billing.clock import now_for
 from billing.models import BillingEvent, Product, ScheduledChange, SubscriptionItem
+from billing.money import format_day
 from billing.schedule import due_no_later_than
 from billing.selectors.cancellations import tier1_rule_applies
 from billing.services.audit import billing_event_record
@@ -144,12 +145,15 @@ def scheduled_change_revoke(*, change: ScheduledChange, by, now: datetime) -> li
         .select_related("account", "item__product")
         .get(pk=change.pk)
     )
+    # Both refusals name the effective date: the day it took effect, whenever the billing clock got to it
+    # (`applied_at` is that later moment — a clock that ran ten days late is not the customer's date).
+    effective = {"date": format_day(change.effective_at, "long")}
     if change.applied_at is not None:
-        raise ValidationError(ALREADY_APPLIED, params={"date": f"{change.applied_at:%Y-%m-%d}"})
+        raise ValidationError(ALREADY_APPLIED, params=effective)
     if change.revoked_at is not None:
         raise ValidationError(ALREADY_REVOKED)
     if now >= change.effective_at:
-        raise ValidationError(TOO_LATE, params={"date": f"{change.effective_at:%Y-%m-%d}"})
+        raise ValidationError(TOO_LATE, params=effective)
     revoked = [change, *_consequences_no_longer_needed(change)]
     for each in revoked:
         each.revoked_at = now

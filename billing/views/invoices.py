@@ -12,7 +12,9 @@ from accounts.policy import Action
 from billing.clock import now_for
 from billing.documents import invoice_document
 from billing.forms import BillingAddressForm
+from billing.selectors.banners import pending_account_cancellation
 from billing.selectors.invoices import invoice_rows, invoice_status, invoices_of
+from billing.selectors.statements import final_statement_preview, statement_text
 from billing.services.contacts import billing_address_update
 
 PAGE_SIZE = 25
@@ -26,7 +28,16 @@ def _invoices_page(request, form=None, status=200):
     for invoice in page:  # R8.9: Paid on …, Open, Overdue — at the account's now
         invoice.state = invoice_status(invoice, now)
     form = form or BillingAddressForm(instance=account)
-    return render(request, "billing/invoices/list.html", {"invoices": page, "form": form}, status=status)
+    cancellation = pending_account_cancellation(account)  # the banner's too: loaded once
+    statement = final_statement_preview(account, cancellation)  # R7.4: what the final statement will say
+    context = {
+        "invoices": page,
+        "form": form,
+        "pending_cancellation": cancellation,
+        "statement": statement,
+        "statement_text": statement_text(statement) if statement else None,
+    }
+    return render(request, "billing/invoices/list.html", context, status=status)
 
 
 @require_action(Action.VIEW_INVOICES)

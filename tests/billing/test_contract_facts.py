@@ -300,7 +300,7 @@ def test_r7_2_late_notice_renews_once_and_the_page_says_so(sign_in):
         by=root(),
         reason="switching",
         notice_received=date(2027, 8, 1),  # 12 days before the term end: too late for it
-        now=NOW,
+        now=datetime(2027, 8, 1, 12, tzinfo=UTC),  # recorded the day it arrived (R7.2)
     )
     client = sign_in("owner@managed.test")
     assert element_text(client, "contract") == (

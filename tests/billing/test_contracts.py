@@ -2,7 +2,7 @@
 refunds, the final statement, and no charge after a cancellation took effect."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -96,6 +96,11 @@ def root():
     return User.objects.get(email="root@staff.test")
 
 
+def noon(day: date) -> datetime:
+    """A notice is recorded no earlier than the day it arrived (R7.2)."""
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
 @pytest.mark.usefixtures("demo")
 @pytest.mark.parametrize(("days_before", "renews"), [(31, False), (30, False), (29, True)])
 def test_r7_2_staff_cancel_a_sales_assisted_account_under_the_notice_rule(days_before, renews):
@@ -103,7 +108,7 @@ def test_r7_2_staff_cancel_a_sales_assisted_account_under_the_notice_rule(days_b
     term_end = account.subscription.current_period_end
     received = (term_end - timedelta(days=days_before)).date()
     cancellation = staff_cancellation_schedule(
-        account=account, by=root(), reason="switching", notice_received=received, now=NOW
+        account=account, by=root(), reason="switching", notice_received=received, now=noon(received)
     )
     expected = pricing.period_end(term_end, "annual") if renews else term_end
     assert cancellation.effective_at == expected
@@ -114,19 +119,21 @@ def test_r7_2_staff_cancel_a_sales_assisted_account_under_the_notice_rule(days_b
 def test_r7_2_the_admin_shows_the_date_and_why_before_confirming(sign_in):
     account = managed()
     term_end = account.subscription.current_period_end
-    staff = sign_in("support@staff.test")
+    received = (term_end - timedelta(days=29)).date()
     url = reverse("admin:accounts_account_changelist")
     data = {
         "action": "cancel_with_notice",
         "_selected_action": [account.pk],
         "reason": "too_expensive",
-        "notice_received": (term_end - timedelta(days=29)).date().isoformat(),
+        "notice_received": received.isoformat(),
     }
-    preview = staff.post(url, {**data, "preview": "1"})
-    page = text(preview)
-    assert "29 days before the end of the term" in page and "Too late for this term" in page
-    assert not ScheduledChange.objects.filter(account=account).exists()  # nothing before confirmation
-    staff.post(url, {**data, "apply": "1"})
+    with time_machine.travel(noon(received), tick=False):  # recorded the day it arrived
+        staff = sign_in("support@staff.test")
+        preview = staff.post(url, {**data, "preview": "1"})
+        page = text(preview)
+        assert "29 days before the end of the term" in page and "Too late for this term" in page
+        assert not ScheduledChange.objects.filter(account=account).exists()  # nothing before confirmation
+        staff.post(url, {**data, "apply": "1"})
     assert ScheduledChange.objects.get(account=account).effective_at == pricing.period_end(term_end, "annual")
 
 
@@ -352,7 +359,7 @@ def test_r7_2_late_notice_on_a_contract_without_auto_renewal_still_ends_with_the
         by=root(),
         reason="closing",
         notice_received=(term_end - timedelta(days=5)).date(),
-        now=NOW,
+        now=term_end - timedelta(days=5),
     )
     assert cancellation.effective_at == term_end
 

@@ -26,7 +26,7 @@ from billing.models import (
     SubscriptionItem,
 )
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
-from tests.factories import PERIOD_START, MembershipFactory, SubscriptionFactory, UserFactory
+from tests.factories import PERIOD_END, PERIOD_START, MembershipFactory, SubscriptionFactory, UserFactory
 
 BILLING = "/admin/account/billing/"
 EDITIONS, CYCLES, CURRENCIES = (
@@ -182,6 +182,21 @@ def test_list_pages_cost_the_same_with_1_and_200_rows(client_for, path, budget, 
         make(viewer, rows)
         counts.append(queries_for(client_for(viewer), BILLING + path))
     assert counts[0] == counts[1] <= budget, counts
+
+
+@pytest.mark.django_db
+def test_r7_4_the_final_statements_preview_costs_the_same_with_1_and_200_products_and_invoices(client_for):
+    """Billing › Invoices with a scheduled cancellation: 8 as without one (the banner's cancellation is
+    handed over) + what ends and what is still due."""
+    counts = []
+    for rows in (1, 200):
+        viewer = account_with(rows, changes=None)
+        with_invoices(viewer, rows)
+        ScheduledChange.objects.create(
+            account=viewer.account, kind="cancel_account", effective_at=PERIOD_END, created_at=PERIOD_START
+        )
+        counts.append(queries_for(client_for(viewer), BILLING + "invoices/"))
+    assert counts[0] == counts[1] <= 10, counts
 
 
 @pytest.mark.django_db

@@ -3,12 +3,17 @@ English and French — no serious or critical violation — with a screenshot of
 widths, and the layout held at 375 px (no sideways scrolling)."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import Account, User
+from billing.models import ScheduledChange
+from billing.services.contracts import staff_cancellation_schedule
 from tests.e2e.conftest import SCREENSHOTS
+from tests.helpers import TODAY
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +37,15 @@ OWNER_PAGES = [
     ("history", f"{BILLING}/history/"),
     ("not-found", f"{BILLING}/invoices/999999/pdf/"),
 ]
+
+
+def schedule_managed_cancellation() -> None:
+    account = Account.objects.get(name="Managed Enterprise Inc")
+    if not ScheduledChange.objects.filter(account=account).account_cancellation().exists():
+        root = User.objects.get(email="root@staff.test")
+        staff_cancellation_schedule(
+            account=account, by=root, reason="switching", notice_received=date(2026, 11, 2), now=TODAY
+        )
 
 
 # The innermost elements that stick out on the right, to say what to fix.
@@ -118,6 +132,14 @@ def test_every_page_passes_axe_in_both_languages_and_holds_at_375px(signed_in_pa
         page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         page.goto(f"{live_server.url}{BILLING}/{path}")
         audit(page, name, language, found)
+
+    # The owner of an account whose cancellation is scheduled: the final statement's preview (R7.4).
+    schedule_managed_cancellation()
+    page = signed_in_page("owner@managed.test")
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(f"{live_server.url}{BILLING}/invoices/")
+    expect(page.get_by_test_id("final-statement-preview")).to_be_visible()
+    audit(page, "invoices-final-statement", language, found)
 
     # Other people's pages: an agent refused billing (403), a member's home, the sign-in page.
     page = signed_in_page("agent@acme.test")
