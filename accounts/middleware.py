@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
@@ -6,18 +5,26 @@ from accounts.selectors import membership_for
 
 
 class MembershipMiddleware:
-    """Puts the signed-in user's membership on `request.membership` and speaks the account's language."""
+    """Puts the signed-in user's membership on `request.membership` and speaks their language (R10.1)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.membership = membership = membership_for(request.user)
-        # An explicit choice (the EN/FR switch sets the cookie) wins over the account's language.
-        if membership is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            translation.activate(membership.account.language)
-            request.LANGUAGE_CODE = membership.account.language
+        if language := language_of(request.user, membership):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+def language_of(user, membership) -> str:
+    """A signed-in person's language: their own choice with the EN/FR switch, else their account's. Blank
+    for a visitor, or staff who made no choice: LocaleMiddleware's pick (the switch's cookie, else the
+    browser's Accept-Language) stands."""
+    if getattr(user, "language", ""):
+        return user.language
+    return membership.account.language if membership is not None else ""
 
 
 # Powerful browser features none of these pages uses: refused to them and to anything they might embed.

@@ -32,11 +32,21 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **fields)
 
 
+class Language(models.TextChoices):
+    """The languages of the app, written in themselves (R10.1)."""
+
+    EN = "en", "English"
+    FR = "fr", "Français"
+
+
 class User(AbstractUser):
     """A person who signs in with an email address (R1.1). Staff users belong to no account (R1.3)."""
 
     username = None
     email = models.EmailField(_("Email"), unique=True)
+    # The person's own choice with the EN/FR switch (R10.1); blank: none made, the account's language
+    # (or, without an account, the browser's) applies — to their pages and to the emails sent to them.
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -69,9 +79,7 @@ class Account(models.Model):
         EXPIRED = "expired", _("Trial expired")
         DELETED = "deleted", _("Data deleted")
 
-    class Language(models.TextChoices):
-        EN = "en", "English"
-        FR = "fr", "Français"
+    Language = Language
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("account type"), max_length=20, choices=Kind.choices)

@@ -1,15 +1,37 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.utils import translation
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.forms import SignInForm
+from accounts.languages import language_chosen, user_language_set
 
 
 class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """A language chosen on the sign-in page, by someone who never chose one, becomes theirs (R10.1)."""
+        user = form.get_user()
+        if not user.language and (chosen := language_chosen(self.request)):
+            user_language_set(user=user, language=chosen)
+        return super().form_valid(form)
+
+
+@require_POST
+def language_switch(request):
+    """The EN/FR switch (R10.1): Django's `set_language` (a safe redirect back, the cookie that keeps a
+    visitor's choice), and for a signed-in person their choice kept on their user."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and translation.check_for_language(language):
+        user_language_set(user=request.user, language=language)
+    return response
 
 
 @login_required

@@ -1,15 +1,17 @@
-"""Emails, written in the recipient's language into the outbox (billing/outbox.py) by the transaction that
-decides them, and sent by the worker once it commits. Each has a key made of what it is about: the same
-email is never written twice, and every attempt at sending it carries the same Message-ID."""
+"""Emails, written in each recipient's language (R10.1) into the outbox (billing/outbox.py) by the
+transaction that decides them, and sent by the worker once it commits. Each has a key made of what it is
+about: the same email is never written twice, and every attempt at sending it carries the same Message-ID."""
 
 from collections import defaultdict
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from billing.clock import now_for
 from billing.models import BillingContact, EmailLog
 from billing.outbox import lease, send_email
@@ -17,13 +19,27 @@ from billing.queueing import enqueue_on_commit
 from billing.selectors.statements import facts_of, statement_text
 
 
-def queue(*emails: EmailLog) -> list[EmailLog]:
-    """Write the emails in the current transaction; each is sent once it commits. A key already written
-    is skipped: a rerun of the billing clock never emails twice (R9.1). Returns the new ones.
+class Recipient(str):
+    """An address that knows the language its person chose ("" for none), read with it in the same query
+    (the billing clock's batches); a plain address has its language looked up by `email`."""
+
+    language: str
+
+    def __new__(cls, address: str, language: str | None = ""):
+        recipient = super().__new__(cls, address)
+        recipient.language = language or ""
+        return recipient
+
+
+def queue(*emails: EmailLog | list[EmailLog]) -> list[EmailLog]:
+    """Write the emails (or `email`'s lists of them) in the current transaction; each is sent once it
+    commits. A key already written is skipped: a rerun of the billing clock never emails twice (R9.1).
+    Returns the new ones.
 
     Two transactions writing one key at the same moment would make the second fail on the unique key (and
     roll its decision back, to be retried); each key belongs to a decision whose rows its service locks
     first (an invoice, a dunning case, an export), so they never do."""
+    emails = [one for group in emails for one in (group if isinstance(group, list) else [group])]
     known = set(EmailLog.objects.filter(key__in=[e.key for e in emails]).values_list("key", flat=True))
     new = list({e.key: e for e in emails if e.key not in known}.values())
     EmailLog.objects.bulk_create(new)
@@ -41,9 +57,41 @@ def email(
     language: str,
     invoice=None,
     attachment: str = EmailLog.Attachment.DOCUMENT,
-):
-    """An email of the outbox, rendered now (what the decision saw), not saved yet. With an invoice, the
-    sender attaches its PDF (`attachment`: its document, or its receipt)."""
+) -> list[EmailLog]:
+    """The emails of the outbox, rendered now (what the decision saw), not saved yet: one per language its
+    recipients speak (R10.1) — each person's own choice, else `language` (the account's, as a rule).
+
+    The first, in `language` when someone speaks it, has the key itself: a decision that wrote anything
+    always wrote `key` (the billing clock's checks look for it). The others add their language to it. With
+    an invoice, the sender attaches its PDF (`attachment`: its document, or its receipt)."""
+    return [
+        _rendered(
+            key=key if n == 0 else f"{key}~{group_language}",
+            account=account,
+            to=addresses,
+            template=template,
+            context=context,
+            language=group_language,
+            invoice=invoice,
+            attachment=attachment,
+        )
+        for n, (group_language, addresses) in enumerate(by_language(to, default=language).items())
+    ]
+
+
+def by_language(to: list[str], *, default: str) -> dict[str, list[str]]:
+    """The addresses grouped by the language of their person, `default`'s group first; an address no user
+    has (a billing contact who never signed in), or whose user chose none, speaks `default`."""
+    unknown = [address.lower() for address in to if not isinstance(address, Recipient)]
+    chosen = dict(User.objects.filter(email__in=unknown).values_list("email", "language")) if unknown else {}
+    groups = {default: []}
+    for address in to:
+        spoken = address.language if isinstance(address, Recipient) else chosen.get(address.lower(), "")
+        groups.setdefault(spoken or default, []).append(address)
+    return {language: addresses for language, addresses in groups.items() if addresses}
+
+
+def _rendered(*, key, account, to, template, context, language, invoice, attachment) -> EmailLog:
     with translation.override(language):
         subject = render_to_string(f"billing/emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"billing/emails/{template}.txt", context)
@@ -54,6 +102,7 @@ def email(
         recipients=", ".join(to),
         subject=subject[:200],
         body=body,
+        language=language,
         invoice=invoice,
         attachment=attachment,
         created_at=real_now,
@@ -66,18 +115,22 @@ def invoice_recipients(account) -> list[str]:
     return invoice_recipients_of([account])[account.pk]
 
 
-def invoice_recipients_of(accounts) -> dict[int, list[str]]:
-    """`invoice_recipients` of many accounts in two queries (the billing clock's batches)."""
+def invoice_recipients_of(accounts) -> dict[int, list[Recipient]]:
+    """`invoice_recipients` of many accounts in two queries (the billing clock's batches), each with the
+    language its person chose (a billing contact's: the user's of that address, if any)."""
     ids = [account.pk for account in accounts]
     found = defaultdict(list)
     owners = Membership.objects.filter(account_id__in=ids, role=Membership.Role.OWNER)
     contacts = BillingContact.objects.filter(account_id__in=ids, removed_at=None).order_by("email")
+    contacts = contacts.annotate(
+        chosen=Subquery(User.objects.filter(email=Lower(OuterRef("email"))).values("language")[:1])
+    )
     for rows in (
-        owners.values_list("account_id", "user__email"),
-        contacts.values_list("account_id", "email"),
+        owners.values_list("account_id", "user__email", "user__language"),
+        contacts.values_list("account_id", "email", "chosen"),
     ):
-        for account_id, address in rows:
-            found[account_id].append(address)
+        for account_id, address, language in rows:
+            found[account_id].append(Recipient(address, language))
     return {pk: list(dict.fromkeys(found[pk])) for pk in ids}
 
 
@@ -168,10 +221,10 @@ def ownership_transferred(event, *, former, successor) -> None:
     )
 
 
-def invoice_issued(invoice, *, to: list[str] | None = None) -> EmailLog:
-    """A finalized invoice, to the owner and every billing contact, in the invoice's language; its PDF is
-    attached by the sender. Not saved: the billing clock writes a batch's at once (`queue`), with their
-    recipients read at once (`to`)."""
+def invoice_issued(invoice, *, to: list[str] | None = None) -> list[EmailLog]:
+    """A finalized invoice, to the owner and every billing contact, each in their language, else the
+    invoice's (R10.1); its PDF is attached by the sender. Not saved: the billing clock writes a batch's at
+    once (`queue`), with their recipients read at once (`to`)."""
     return email(
         key=f"invoice-{invoice.number}-issued",
         account=invoice.account,
@@ -183,10 +236,11 @@ def invoice_issued(invoice, *, to: list[str] | None = None) -> EmailLog:
     )
 
 
-def receipt(invoice, *, to: list[str] | None = None) -> EmailLog:
-    """The receipt of a paid invoice (R8.9), to the owner and every billing contact, in the invoice's
-    language; the sender attaches the receipt's PDF. One per invoice. Not saved: `payment_receipt` queues one,
-    the card payments recorded in a batch queue theirs at once (`to` read at once)."""
+def receipt(invoice, *, to: list[str] | None = None) -> list[EmailLog]:
+    """The receipt of a paid invoice (R8.9), to the owner and every billing contact, each in their language,
+    else the invoice's; the sender attaches the receipt's PDF. One per invoice (and language). Not saved:
+    `payment_receipt` queues one, the card payments recorded in a batch queue theirs at once (`to` read at
+    once)."""
     return email(
         key=f"receipt-{invoice.number}",
         account=invoice.account,
@@ -211,15 +265,24 @@ def final_statement(statement) -> None:
     (billing.selectors.statements), as its PDF and the preview on Billing › Invoices say them. (Their emails
     are gone once the data is deleted, 90 days later.)"""
     account = statement.account
-    with translation.override(account.language):
-        text = statement_text(facts_of(statement))
     send_once(
         key=f"final-statement-{statement.pk}",
         account=account,
         template="final_statement",
-        context={"text": text, "account": account},
+        context={"text": _StatementWords(statement), "account": account},
         attachment=EmailLog.Attachment.FINAL_STATEMENT,
     )
+
+
+class _StatementWords:
+    """A statement's sentences, worded as each email is rendered: in its recipients' language (R10.1)."""
+
+    def __init__(self, statement):
+        self.statement = statement
+
+    @property
+    def lines(self):
+        return statement_text(facts_of(self.statement)).lines
 
 
 def data_export_ready(export) -> None:

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import translation
 from django_tasks import task
 
 from billing import crash
@@ -79,14 +81,15 @@ def email_send(email_id: int, *, real_now: datetime | None = None) -> bool:
     return True
 
 
-def _message(email: EmailLog, recipients: list[str]) -> EmailMessage:
-    message = EmailMessage(
+def _message(email: EmailLog, recipients: list[str]) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
         email.subject,
         email.body,
         settings.DEFAULT_FROM_EMAIL,
         recipients,
         headers={"Message-ID": message_id(email.key)},
     )
+    message.attach_alternative(html_part(email), "text/html")
     if email.attachment == EmailLog.Attachment.FINAL_STATEMENT:  # R7.4: the statement of the email's account
         message.attach(
             "final-statement.pdf", final_statement_pdf(email.account.final_statement), "application/pdf"
@@ -101,6 +104,18 @@ def _message(email: EmailLog, recipients: list[str]) -> EmailMessage:
     else:  # the stored document: the attachment is the PDF every download gives
         message.attach(f"{invoice.number}.pdf", invoice_document(invoice), "application/pdf")
     return message
+
+
+def html_part(email: EmailLog) -> str:
+    """The email's HTML alternative, made from its text: every email has one, carrying the same words, with
+    no template of its own to keep in step. The text's paragraphs (split on blank lines) in the app's
+    branded layout, in the email's language."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", email.body) if part.strip()]
+    language = email.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return render_to_string(
+            "billing/email.html", {"subject": email.subject, "paragraphs": paragraphs, "language": language}
+        )
 
 
 def emails_send_due(*, real_now: datetime) -> int:

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts.views import language_switch
+
 admin.site.site_header = "Admin Center · Billing — Support"
 admin.site.site_title = "Billing support"
 admin.site.index_title = "Support console"
@@ -11,5 +13,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/", include("billing.urls")),
     path("staff/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The EN/FR switch: Django's, which also keeps a signed-in person's choice on their user (R10.1).
+    path("i18n/setlang/", language_switch, name="set_language"),
 ]

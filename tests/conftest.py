@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db.models import Max
 from django.test import Client, override_settings
 
 from accounts.models import Account, Membership
 from billing.models import BillingEvent
 from devtools.demo import PASSWORD, seed_demo
+from tests.email_parts import assert_same_facts
 from tests.factories import MembershipFactory
 from tests.helpers import DEMO, NOW, TODAY, owners_let_go
 
@@ -67,6 +69,16 @@ def _owners_let_go_before_the_flush(request):
     request.getfixturevalue("transactional_db")  # set up first, so its flush runs after this fixture
     yield
     owners_let_go()
+
+
+@pytest.fixture(autouse=True)
+def _every_email_has_its_html_part():
+    """Issue 19: every email any test sends — every kind, those added later too — has an HTML part that
+    carries the same facts as its text (tests/email_parts.py)."""
+    yield
+    for message in getattr(mail, "outbox", []):
+        if "Message-ID" in message.extra_headers:  # the outbox's (billing/outbox.py), not Django's own
+            assert_same_facts(message)
 
 
 @pytest.fixture

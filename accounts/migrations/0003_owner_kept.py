@@ -1,4 +1,4 @@
-"""R1.5, in the database: an account that has an owner keeps one.
+"""R1.5, in the database: an account that has an owner keeps one (and, issue 19, a person's language).
 
 "At most one" is the partial unique index of 0002. "At least one" is a trigger on the memberships: taking
 the owner role away from an account's only owner (a change of role, a move to another account, a delete)
@@ -13,7 +13,7 @@ SQLite drops a table's triggers when Django rebuilds the table (an altered colum
 accounts_membership on SQLite must create them again (tests/accounts/test_owner_constraint.py fails if not).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 KEEPS_AN_OWNER = """
     EXISTS (SELECT 1 FROM accounts_account a WHERE a.id = OLD.account_id AND a.status <> 'deleted')
@@ -67,5 +67,16 @@ class Migration(migrations.Migration):
         migrations.RunPython(
             run({"sqlite": SQLITE, "postgresql": POSTGRESQL}),
             run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRESQL_DOWN}),
-        )
+        ),
+        # Issue 19 (R10.1): the language a person chose with the EN/FR switch; blank, none chosen.
+        migrations.AddField(
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("fr", "Français")],
+                max_length=5,
+                verbose_name="language",
+            ),
+        ),
     ]

@@ -282,4 +282,10 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('invoice', 'reference'), name='received_transfer_once')],
             },
         ),
+        # Issue 19 (R10.1): the language an email was written in, for its HTML part.
+        migrations.AddField(
+            model_name='emaillog',
+            name='language',
+            field=models.CharField(blank=True, max_length=5, verbose_name='language'),
+        ),
     ]

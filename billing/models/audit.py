@@ -125,6 +125,8 @@ class EmailLog(models.Model):
     recipients = models.TextField(_("recipients"))
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
+    # What it was written in (R10.1): its HTML part, made by the sender from the body, speaks it too.
+    language = models.CharField(_("language"), max_length=5, blank=True)
 
     class Attachment(models.TextChoices):
         DOCUMENT = "document", _("The invoice's PDF")

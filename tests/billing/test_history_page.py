@@ -16,7 +16,7 @@ INTERNALS = re.compile(r"\{|\d{4}-\d{2}-\d{2}|sbx_|\b[a-z]+_[a-z_]+\b|\bsystem\b
 
 
 def in_french(client):
-    client.cookies["django_language"] = "fr"
+    client.post("/i18n/setlang/", {"language": "fr"})  # the EN/FR switch: kept on the user (R10.1)
     return client
 
 

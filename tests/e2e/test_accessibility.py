@@ -84,8 +84,9 @@ def audit(page, name: str, language: str, found: dict) -> None:
 def test_every_page_passes_axe_in_both_languages_and_holds_at_375px(signed_in_page, live_server, language):
     (SCREENSHOTS / "pages").mkdir(parents=True, exist_ok=True)
     found: dict[str, list] = {}
+    # R10.1: a member's language is the one kept on their user (the EN/FR switch's choice).
+    User.objects.filter(email__in=["owner@acme.test", "agent@acme.test"]).update(language=language)
     page = signed_in_page("owner@acme.test")
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     for name, path in OWNER_PAGES:
         page.goto(live_server.url + path)
         audit(page, name, language, found)
@@ -143,7 +144,6 @@ def test_every_page_passes_axe_in_both_languages_and_holds_at_375px(signed_in_pa
 
     # Other people's pages: an agent refused billing (403), a member's home, the sign-in page.
     page = signed_in_page("agent@acme.test")
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page.goto(f"{live_server.url}{BILLING}/subscription/")
     audit(page, "forbidden", language, found)
     page.context.clear_cookies()
