@@ -218,7 +218,7 @@ def data_export_ready(export) -> None:
             account=export.account,
             to=to,
             template="data_export_ready",
-            context={"export": export, "url": settings.SITE_URL.rstrip("/") + reverse("billing:data_export")},
+            context={"export": export, "url": _url("billing:data_export")},
             language=export.account.language,
         )
     )
@@ -238,3 +238,35 @@ def transfer_reminder(invoice, which: str) -> bool:
 
 def transfer_reminder_key(invoice, which: str) -> str:
     return f"reminder-{which}-{invoice.number}"
+
+
+def renewal_reminder(subscription, upcoming, *, to: list[str]) -> EmailLog:
+    """Issue 19: 30 days before an annual renewal, its date and the amount of its invoice (the upcoming
+    invoice, R3.6), in the account's language. Not saved: the clock writes a batch's at once (`queue`)."""
+    account = subscription.account
+    return email(
+        key=f"renewal-reminder-{subscription.pk}-{subscription.current_period_end:%Y%m%dT%H%M%SZ}",
+        account=account,
+        to=to,
+        template="renewal_reminder",
+        context={"account": account, "upcoming": upcoming, "url": _url("billing:subscription")},
+        language=account.language,
+    )
+
+
+def card_expiring(card, *, to: list[str]) -> EmailLog:
+    """Issue 19: the card on file expires at the end of the month after this one (or of this one): once per
+    card and expiry, in the account's language. Not saved, like `renewal_reminder`."""
+    account = card.account
+    return email(
+        key=f"card-expiring-{account.pk}-{card.last4}-{card.exp_year}{card.exp_month:02d}",
+        account=account,
+        to=to,
+        template="card_expiring",
+        context={"account": account, "card": card, "url": _url("billing:payment")},
+        language=account.language,
+    )
+
+
+def _url(name: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(name)

@@ -282,4 +282,15 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('invoice', 'reference'), name='received_transfer_once')],
             },
         ),
+        # Issue 19: the renewal and card expiry reminders each written (billing.lifecycle.notices).
+        migrations.AddField(
+            model_name='subscription',
+            name='renewal_reminded_for',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='renewal reminded for'),
+        ),
+        migrations.AddField(
+            model_name='paymentmethod',
+            name='expiry_reminded_for',
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='expiry reminded for'),
+        ),
     ]

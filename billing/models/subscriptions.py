@@ -21,6 +21,9 @@ class Subscription(models.Model):
     payment_type = models.CharField(
         _("payment type"), max_length=10, choices=PaymentType.choices, default=PaymentType.CARD
     )
+    # The renewal (a period end) whose reminder was written: the clock finds the renewals still to remind
+    # in one query (billing.lifecycle.notices); the email's key keeps it once anyway (R9.1).
+    renewal_reminded_for = models.DateTimeField(_("renewal reminded for"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("subscription")
