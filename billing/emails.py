@@ -242,29 +242,24 @@ def transfer_reminder_key(invoice, which: str) -> str:
 
 def renewal_reminder(subscription, upcoming, *, to: list[str]) -> EmailLog:
     """Issue 19: 30 days before an annual renewal, its date and the amount of its invoice (the upcoming
-    invoice, R3.6), in the account's language. Not saved: the clock writes a batch's at once (`queue`)."""
-    account = subscription.account
-    return email(
-        key=f"renewal-reminder-{subscription.pk}-{subscription.current_period_end:%Y%m%dT%H%M%SZ}",
-        account=account,
-        to=to,
-        template="renewal_reminder",
-        context={"account": account, "upcoming": upcoming, "url": _url("billing:subscription")},
-        language=account.language,
-    )
+    invoice, R3.6). Not saved: the clock writes a batch's at once (`queue`)."""
+    key = f"renewal-reminder-{subscription.pk}-{subscription.current_period_end:%Y%m%dT%H%M%SZ}"
+    url = _url("billing:subscription")
+    return _notice(subscription.account, key, to, "renewal_reminder", upcoming=upcoming, url=url)
 
 
 def card_expiring(card, *, to: list[str]) -> EmailLog:
-    """Issue 19: the card on file expires at the end of the month after this one (or of this one): once per
-    card and expiry, in the account's language. Not saved, like `renewal_reminder`."""
-    account = card.account
+    """Issue 19: the card on file expires at the end of next month (or of this one): once per card and
+    expiry. Not saved, like `renewal_reminder`."""
+    key = f"card-expiring-{card.account_id}-{card.last4}-{card.exp_year}{card.exp_month:02d}"
+    return _notice(card.account, key, to, "card_expiring", card=card, url=_url("billing:payment"))
+
+
+def _notice(account, key: str, to: list[str], template: str, **context) -> EmailLog:
+    """A reminder of the billing clock to the owner and billing contacts, in the account's language."""
+    context["account"] = account
     return email(
-        key=f"card-expiring-{account.pk}-{card.last4}-{card.exp_year}{card.exp_month:02d}",
-        account=account,
-        to=to,
-        template="card_expiring",
-        context={"account": account, "card": card, "url": _url("billing:payment")},
-        language=account.language,
+        key=key, account=account, to=to, template=template, context=context, language=account.language
     )
 
 

@@ -98,18 +98,12 @@ def test_r8_9_csv_rows_dates_status_and_amounts_in_major_units(sign_in):
     assert (renewal["subtotal"], renewal["total"], renewal["status"]) == ("1100.70", "1100.70", "paid")
 
 
-@pytest.mark.parametrize(
-    ("email", "status"),
-    [
-        ("owner@acme.test", 200),
-        ("billing@acme.test", 200),  # self-service billing admins manage invoices
-        ("admin@acme.test", 403),
-        ("agent@acme.test", 403),
-        ("billing@assisted.test", 403),  # online-assisted billing admins do not
-    ],
-)
-def test_r8_1_who_may_download_the_invoices(sign_in, email, status):
-    assert sign_in(email).get(DOWNLOAD, THIS_MONTH).status_code == status
+def test_r8_1_who_may_download_the_invoices(sign_in):
+    """The owner, and billing admins where they manage invoices (self-service); nobody else."""
+    for email in ("owner@acme.test", "billing@acme.test"):
+        assert sign_in(email).get(DOWNLOAD, THIS_MONTH).status_code == 200
+    for email in ("admin@acme.test", "agent@acme.test", "billing@assisted.test"):
+        assert sign_in(email).get(DOWNLOAD, THIS_MONTH).status_code == 403
 
 
 def test_r8_1_another_accounts_invoices_are_never_included(sign_in):
