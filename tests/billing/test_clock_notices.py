@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from accounts.models import Account
+from accounts.models import Account, User
 from billing.lifecycle.notices import reminders_send_due
-from billing.lifecycle.tick import billing_tick
+from billing.lifecycle.tick import advance_test_clock, billing_tick
 from billing.models import (
     BillingContact,
     ContractTerms,
@@ -150,6 +150,17 @@ def test_r9_1_r9_2_an_account_on_a_test_clock_is_reminded_at_its_clocks_time():
     assert remind(account, REMIND_FROM + timedelta(days=2)) == 0  # the real time does not count
     TestClock.objects.filter(pk=clock.pk).update(frozen_now=REMIND_FROM + timedelta(days=2))
     assert remind(account, datetime(2020, 1, 1, tzinfo=UTC)) == 1
+
+
+@pytest.mark.django_db
+def test_r9_2_advancing_a_test_clock_into_the_window_sends_the_reminder_once():
+    account = customer(exp_year=2030)
+    clock = TestClock.objects.create(name="Demo", frozen_now=REMIND_FROM - timedelta(days=1))
+    Account.objects.filter(pk=account.pk).update(test_clock=clock)
+    staff = User.objects.create_superuser("root@clock.test", "Demo-2026!")
+    advance_test_clock(clock=clock, to=REMIND_FROM + timedelta(hours=1), by=staff)
+    advance_test_clock(clock=TestClock.objects.get(pk=clock.pk), to=REMIND_FROM + timedelta(days=1), by=staff)
+    assert len(keys(account, "renewal-reminder-")) == 1
 
 
 @pytest.mark.django_db
