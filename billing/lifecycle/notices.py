@@ -5,8 +5,9 @@ its last 4 digits and expiry, as the outbox keys of their emails.
 
 Unlike the transfer reminders (billing.lifecycle.reminders), these are not planned account by account: that
 would wake every annual account of the book 30 days before its renewal and advance it alone. Each tick
-finds instead, in one query per kind, what entered its window and is not reminded yet — the row remembers
-the renewal or expiry it was reminded for — and writes a batch of emails at once.
+finds instead, in one query per kind (and per test clock), through an index, what entered its window and is
+not reminded yet — the row remembers the renewal or expiry it was reminded for — and writes a batch of emails
+at once.
 
 A renewal the clock reaches only once it happened (a clock stopped for a month) is not reminded: the invoice
 is there already. A card replaced before its reminder has another expiry: the old one is never reminded."""
@@ -16,7 +17,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, prefetch_related_objects
 
 from accounts.models import Account
 from billing import emails
@@ -50,8 +51,11 @@ def _moments(real_now: datetime, account_ids: list[int] | None) -> list[tuple[Q,
     clocks = TestClock.objects.all()
     if account_ids is not None:
         clocks = clocks.filter(accounts__in=account_ids).distinct()
-    moments = [(Q(account__test_clock=None), real_now)]
-    moments += [(Q(account__test_clock=pk), now) for pk, now in clocks.values_list("pk", "frozen_now")]
+    # Subqueries rather than joins: each window stays a range on the reminded table's own index.
+    on_a_clock = Account.objects.filter(test_clock__isnull=False).values("pk")
+    moments = [(~Q(account__in=on_a_clock), real_now)]
+    for pk, now in clocks.values_list("pk", "frozen_now"):
+        moments.append((Q(account__in=Account.objects.filter(test_clock=pk).values("pk")), now))
     return moments
 
 
@@ -69,21 +73,17 @@ def renewal_reminders_send(moments: list[tuple[Q, datetime]], account_ids: list[
     """30 days before an annual renewal (and until it happens): its date and the upcoming invoice's total —
     the Subscription page's "Next invoice" (R3.6) — to the owner and billing contacts. Not for a trial, a
     contract that ends without renewal, or an account cancelling."""
-    window = Q()
-    for accounts, now in moments:
-        window |= accounts & Q(current_period_end__gt=now, current_period_end__lte=now + RENEWAL_NOTICE)
     due = (
-        _in_scope(Subscription.objects.filter(window, cycle=Cycle.ANNUAL), account_ids)
+        _in_scope(Subscription.objects.filter(cycle=Cycle.ANNUAL), account_ids)
         .filter(account__trial_ends_on=None)
         .exclude(account__contract__auto_renew=False)
         .filter(Q(renewal_reminded_for=None) | ~Q(renewal_reminded_for=F("current_period_end")))
     )
     with transaction.atomic():
-        # Locked, and skipped while another tick holds them: that tick writes their reminders.
-        locked = due.select_for_update(skip_locked=True, of=("self",)).order_by("current_period_end", "pk")
-        subscriptions = list(_with_invoice_inputs(locked)[:REMINDED_BY_THE_CLOCK])
+        subscriptions = _locked(due, moments, _renewing, order=("current_period_end", "pk"))
         if not subscriptions:
             return 0
+        _load_invoice_inputs(subscriptions)
         prices = _prices({s.account.currency for s in subscriptions})
         to = emails.invoice_recipients_of([s.account for s in subscriptions])
         written, done = [], []
@@ -110,10 +110,29 @@ def renewal_reminders_send(moments: list[tuple[Q, datetime]], account_ids: list[
         return len(emails.queue(*written)) if written else 0
 
 
-def _with_invoice_inputs(subscriptions):
+def _locked(queryset, moments, window, *, order) -> list:
+    """The rows of `queryset` in their `window` at each moment, soonest first, at most REMINDED_BY_THE_CLOCK,
+    locked — and skipped while another tick holds them: that tick writes their reminders. One query per
+    moment (the real clock, then each test clock), each a range on the table's own index."""
+    found = []
+    for accounts, now in moments:
+        if len(found) >= REMINDED_BY_THE_CLOCK:
+            break
+        rows = queryset.filter(accounts, window(now)).select_for_update(skip_locked=True, of=("self",))
+        found += rows.select_related("account").order_by(*order)[: REMINDED_BY_THE_CLOCK - len(found)]
+    return found
+
+
+def _renewing(now: datetime) -> Q:
+    """Renewals in the next 30 days, not yet happened."""
+    return Q(current_period_end__gt=now, current_period_end__lte=now + RENEWAL_NOTICE)
+
+
+def _load_invoice_inputs(subscriptions: list[Subscription]) -> None:
     """What the upcoming invoice reads (as billing.lifecycle.renewals loads it), for a batch at once."""
     items = SubscriptionItem.objects.filter(ended_at=None).select_related("product", "bundle")
-    return subscriptions.select_related("account").prefetch_related(
+    prefetch_related_objects(
+        subscriptions,
         Prefetch("items", queryset=items),
         Prefetch("discounts", queryset=Discount.objects.select_related("coupon").order_by("id")),
         Prefetch("account__scheduled_changes", queryset=ScheduledChange.objects.pending()),
@@ -133,27 +152,27 @@ def _prices(currencies: set[str]) -> dict[str, dict[tuple[int, str, str], int]]:
 def card_reminders_send(moments: list[tuple[Q, datetime]], account_ids: list[int] | None = None) -> int:
     """In the month before the card on file expires, or in that month if the clock comes late: a request
     to update it, to the owner and billing contacts. Only for accounts paying by card."""
-    window = Q()
-    for accounts, now in moments:
-        this = _month(now)
-        after = _month(this + timedelta(days=32))
-        expiring = Q(exp_year=this.year, exp_month=this.month) | Q(exp_year=after.year, exp_month=after.month)
-        window |= accounts & expiring
     reminded = F("exp_year") * 100 + F("exp_month")
     due = (
-        _in_scope(PaymentMethod.objects.filter(window), account_ids)
+        _in_scope(PaymentMethod.objects.all(), account_ids)
         .exclude(account__subscription__payment_type=Subscription.PaymentType.INVOICE)
         .filter(Q(expiry_reminded_for=None) | ~Q(expiry_reminded_for=reminded))
     )
     with transaction.atomic():
-        locked = due.select_for_update(skip_locked=True, of=("self",)).select_related("account")
-        cards = list(locked.order_by("exp_year", "exp_month", "pk")[:REMINDED_BY_THE_CLOCK])
+        cards = _locked(due, moments, _expiring, order=("exp_year", "exp_month", "pk"))
         if not cards:
             return 0
         to = emails.invoice_recipients_of([card.account for card in cards])
         written = [emails.card_expiring(card, to=to[card.account_id]) for card in cards]
         PaymentMethod.objects.filter(pk__in=[card.pk for card in cards]).update(expiry_reminded_for=reminded)
         return len(emails.queue(*written))
+
+
+def _expiring(now: datetime) -> Q:
+    """Cards that expire at the end of this month or of the next."""
+    this = _month(now)
+    after = _month(this + timedelta(days=32))
+    return Q(exp_year=this.year, exp_month=this.month) | Q(exp_year=after.year, exp_month=after.month)
 
 
 def _month(moment: datetime) -> date:

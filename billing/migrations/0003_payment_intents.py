@@ -293,4 +293,12 @@ class Migration(migrations.Migration):
             name='expiry_reminded_for',
             field=models.PositiveIntegerField(blank=True, null=True, verbose_name='expiry reminded for'),
         ),
+        migrations.AddIndex(
+            model_name='subscription',
+            index=models.Index(condition=models.Q(('cycle', 'annual')), fields=['current_period_end'], name='subscription_annual_renewal'),
+        ),
+        migrations.AddIndex(
+            model_name='paymentmethod',
+            index=models.Index(fields=['exp_year', 'exp_month'], name='payment_method_expiry'),
+        ),
     ]

@@ -26,6 +26,8 @@ class PaymentMethod(models.Model):
     class Meta:
         verbose_name = _("payment method")
         verbose_name_plural = _("payment methods")
+        # The clock looks for the cards expiring this month or next at every tick (billing.lifecycle.notices).
+        indexes = [models.Index(fields=["exp_year", "exp_month"], name="payment_method_expiry")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(exp_month__gte=1, exp_month__lte=12), name="payment_exp_month"

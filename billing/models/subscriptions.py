@@ -28,6 +28,12 @@ class Subscription(models.Model):
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
+        indexes = [
+            # The clock looks for annual renewals 30 days ahead at every tick (billing.lifecycle.notices).
+            models.Index(
+                fields=["current_period_end"], condition=Q(cycle="annual"), name="subscription_annual_renewal"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(current_period_end__gt=models.F("current_period_start")),
