@@ -294,7 +294,7 @@ def data_export_ready(export) -> None:
             account=export.account,
             to=to,
             template="data_export_ready",
-            context={"export": export, "url": settings.SITE_URL.rstrip("/") + reverse("billing:data_export")},
+            context={"export": export, "url": _url("billing:data_export")},
             language=export.account.language,
         )
     )
@@ -314,3 +314,30 @@ def transfer_reminder(invoice, which: str) -> bool:
 
 def transfer_reminder_key(invoice, which: str) -> str:
     return f"reminder-{which}-{invoice.number}"
+
+
+def renewal_reminder(subscription, upcoming, *, to: list[str]) -> list[EmailLog]:
+    """Issue 19: 30 days before an annual renewal, its date and the amount of its invoice (the upcoming
+    invoice, R3.6). Not saved: the clock writes a batch's at once (`queue`)."""
+    key = f"renewal-reminder-{subscription.pk}-{subscription.current_period_end:%Y%m%dT%H%M%SZ}"
+    url = _url("billing:subscription")
+    return _notice(subscription.account, key, to, "renewal_reminder", upcoming=upcoming, url=url)
+
+
+def card_expiring(card, *, to: list[str]) -> list[EmailLog]:
+    """Issue 19: the card on file expires at the end of next month (or of this one): once per card and
+    expiry. Not saved, like `renewal_reminder`."""
+    key = f"card-expiring-{card.account_id}-{card.last4}-{card.exp_year}{card.exp_month:02d}"
+    return _notice(card.account, key, to, "card_expiring", card=card, url=_url("billing:payment"))
+
+
+def _notice(account, key: str, to: list[str], template: str, **context) -> list[EmailLog]:
+    """A reminder of the billing clock to the owner and billing contacts, in the account's language."""
+    context["account"] = account
+    return email(
+        key=key, account=account, to=to, template=template, context=context, language=account.language
+    )
+
+
+def _url(name: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(name)

@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -298,3 +299,48 @@ class HistoryFilterForm(Form):
         required=False,
         choices=[("", _("Everything")), *BillingEvent.Kind.choices],
     )
+
+
+class MonthInput(forms.TextInput):
+    """A month picker where the browser has one; elsewhere a text input that takes "2026-11"."""
+
+    input_type = "month"
+
+
+class MonthField(forms.CharField):
+    """A calendar month typed YYYY-MM (what a month picker sends), cleaned to its first day."""
+
+    widget = MonthInput
+    default_error_messages = {"invalid": _("Enter a month such as 2026-11 (year, then month).")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        found = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)
+        if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 2000:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return date(int(found[1]), int(found[2]), 1)
+
+
+MAX_ARCHIVE_MONTHS = 12  # a year of invoices: built in memory, in one request
+END_BEFORE_START = _("The last month cannot come before the first one.")
+TOO_MANY_MONTHS = _("Choose at most 12 months at a time.")
+
+
+class InvoiceArchiveForm(Form):
+    """R8.1: the months whose invoices to download, from the first to the last, both included."""
+
+    start = MonthField(label=_("From month"), help_text=_("For example 2026-01."))
+    end = MonthField(label=_("To month"), help_text=_("Included."))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            if months < 1:
+                self.add_error("end", END_BEFORE_START)
+            elif months > MAX_ARCHIVE_MONTHS:
+                self.add_error("end", TOO_MANY_MONTHS)
+        return cleaned

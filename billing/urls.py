@@ -32,6 +32,7 @@ urlpatterns = [
     path(BILLING + "subscription/manage/billing-admins/", changes.billing_admins, name="billing_admins"),
     path(BILLING + "invoices/", invoices.invoice_list, name="invoices"),
     path(BILLING + "invoices/<int:invoice_id>/pdf/", invoices.invoice_download, name="invoice_pdf"),
+    path(BILLING + "invoices/download/", invoices.invoice_archive_download, name="invoice_archive"),
     path(BILLING + "invoices/billing-address/", invoices.billing_address, name="billing_address"),
     path(BILLING + "history/", history.billing_history, name="history"),
     path(BILLING + "export/", exports.data_export, name="data_export"),

@@ -47,8 +47,9 @@ def create_bench_accounts(
             account=a,
             brand="Visa",
             last4="4242",
-            exp_month=12,
-            exp_year=now.year + 2,
+            # Spread over three years: some cards expire this month or next (their reminders, R9.1).
+            exp_month=1 + n % 12,
+            exp_year=now.year + n // 12 % 3,
             gateway_token=f"sandbox_{'card_declined' if declined(n) else 'ok'}_{a.pk}",
         )
         for n, a in enumerate(accounts)

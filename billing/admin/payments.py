@@ -16,7 +16,7 @@ class PaymentMethodAdmin(admin.ModelAdmin):
     list_display = ["account", "brand", "last4", "exp_month", "exp_year"]
     list_filter = ["brand"]
     search_fields = ["account__name", "last4"]
-    readonly_fields = ["gateway_token"]
+    readonly_fields = ["gateway_token", "expiry_reminded_for"]  # the clock's (issue 19)
     list_select_related = ["account"]
 
 

@@ -26,6 +26,7 @@ class SubscriptionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["account__name"]
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
+    readonly_fields = ["renewal_reminded_for"]  # the clock's (issue 19)
     inlines = [SubscriptionItemInline, DiscountInline]
 
 

@@ -25,6 +25,7 @@ from billing.documents import documents_build_due
 from billing.lifecycle.deletion import account_data_delete, data_deletion_due
 from billing.lifecycle.due import Due
 from billing.lifecycle.dunning import dunning_actions
+from billing.lifecycle.notices import reminders_send_due
 from billing.lifecycle.reminders import reminder_actions
 from billing.lifecycle.renewals import BATCH_SIZE, renew_in_bulk, renewal
 from billing.lifecycle.trials import midnight, trial_end
@@ -64,6 +65,7 @@ class TickReport:
     emails: int = 0  # emails the worker had not sent, sent by the clock
     exports: dict[str, int] = field(default_factory=dict)  # exports whose worker died: requeued, failed
     documents: int = 0  # invoice PDFs no worker built in time, built by the clock
+    reminders: int = 0  # issue 19: renewal and card expiry reminders written
 
 
 # --- What is due --------------------------------------------------------------------------------------
@@ -153,6 +155,7 @@ def billing_tick(
             advance(pk)
     else:
         _in_threads(advance, ids, workers)
+    report.reminders = _reminders(real_now, account_ids)
     # R8.8: what changed lately, logged and listed for staff (`billing_reconcile` compares everything).
     report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
     # Issue 16: the emails no worker sent (never picked up, or their sender died holding them).
@@ -160,6 +163,16 @@ def billing_tick(
     # R8.9: the invoice PDFs no worker built in time (and those of invoices older than stored PDFs).
     report.documents = documents_build_due(real_now=now_for())
     return report
+
+
+def _reminders(real_now: datetime, account_ids: list[int] | None) -> int:
+    """Issue 19, after the renewals: a renewal done is no longer reminded. A failure is logged and does not
+    stop the tick; what was not written is written by the next one."""
+    try:
+        return reminders_send_due(real_now=real_now, account_ids=account_ids)
+    except Exception:
+        logger.exception("Renewal and card expiry reminders failed; the next tick writes them")
+        return 0
 
 
 def _in_threads(advance, ids: list[int], workers: int) -> None:
@@ -271,4 +284,6 @@ def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[
                 now=to,
             )
     payments_resume(account_ids=[account.pk for account in accounts])  # R8.8, as a tick does first
-    return {account.name: advance_account(account.pk) or [] for account in accounts}
+    done = {account.name: advance_account(account.pk) or [] for account in accounts}
+    _reminders(now_for(), [account.pk for account in accounts])  # issue 19, as a tick does
+    return done

@@ -288,4 +288,23 @@ class Migration(migrations.Migration):
             name='language',
             field=models.CharField(blank=True, max_length=5, verbose_name='language'),
         ),
+        # Issue 19: the renewal and card expiry reminders each written (billing.lifecycle.notices).
+        migrations.AddField(
+            model_name='subscription',
+            name='renewal_reminded_for',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='renewal reminded for'),
+        ),
+        migrations.AddField(
+            model_name='paymentmethod',
+            name='expiry_reminded_for',
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='expiry reminded for'),
+        ),
+        migrations.AddIndex(
+            model_name='subscription',
+            index=models.Index(condition=models.Q(('cycle', 'annual')), fields=['current_period_end'], name='subscription_annual_renewal'),
+        ),
+        migrations.AddIndex(
+            model_name='paymentmethod',
+            index=models.Index(fields=['exp_year', 'exp_month'], name='payment_method_expiry'),
+        ),
     ]

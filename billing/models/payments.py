@@ -1,5 +1,7 @@
 """The card on file (R8.4), every call to the payment provider, and failed payments being chased (R8.5)."""
 
+from datetime import date, timedelta
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +19,15 @@ class PaymentMethod(models.Model):
     exp_month = models.PositiveSmallIntegerField(_("expiry month"))
     exp_year = models.PositiveSmallIntegerField(_("expiry year"))
     gateway_token = models.CharField(_("gateway token"), max_length=100, blank=True)
+    # The expiry (year × 100 + month) whose reminder was written (billing.lifecycle.notices): a new card
+    # has a new expiry, so it is reminded of its own.
+    expiry_reminded_for = models.PositiveIntegerField(_("expiry reminded for"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment method")
         verbose_name_plural = _("payment methods")
+        # The clock looks for the cards expiring this month or next at every tick (billing.lifecycle.notices).
+        indexes = [models.Index(fields=["exp_year", "exp_month"], name="payment_method_expiry")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(exp_month__gte=1, exp_month__lte=12), name="payment_exp_month"
@@ -30,6 +37,12 @@ class PaymentMethod(models.Model):
 
     def __str__(self):
         return f"{self.brand} •••• {self.last4}"
+
+    @property
+    def valid_until(self) -> date:
+        """The card's last day: a card expires at the end of its expiry month."""
+        first_of_next = date(self.exp_year + self.exp_month // 12, self.exp_month % 12 + 1, 1)
+        return first_of_next - timedelta(days=1)
 
 
 class PaymentAttemptQuerySet(models.QuerySet):

@@ -21,10 +21,19 @@ class Subscription(models.Model):
     payment_type = models.CharField(
         _("payment type"), max_length=10, choices=PaymentType.choices, default=PaymentType.CARD
     )
+    # The renewal (a period end) whose reminder was written: the clock finds the renewals still to remind
+    # in one query (billing.lifecycle.notices); the email's key keeps it once anyway (R9.1).
+    renewal_reminded_for = models.DateTimeField(_("renewal reminded for"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
+        indexes = [
+            # The clock looks for annual renewals 30 days ahead at every tick (billing.lifecycle.notices).
+            models.Index(
+                fields=["current_period_end"], condition=Q(cycle="annual"), name="subscription_annual_renewal"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(current_period_end__gt=models.F("current_period_start")),

@@ -22,6 +22,13 @@ def invoices_of(account: Account):
     )
 
 
+def invoices_issued_between(account: Account, start: datetime, end: datetime) -> list[Invoice]:
+    """The account's invoices and credit notes issued from `start` to before `end`, oldest first, each with
+    its stored document (its PDF bytes, or None while it is not built): one query."""
+    issued = invoices_of(account).filter(issued_at__gte=start, issued_at__lt=end)
+    return list(issued.select_related("document").order_by("issued_at", "id"))
+
+
 def invoice_rows(account: Account):
     """`invoices_of`, with what their status says, in the same query: the last 4 digits of the card whose
     charge paid each ('' for a card charged before they were recorded, None for no card charge) and the

@@ -1,4 +1,5 @@
-"""Billing › Invoices (R8.1, R8.2): the list, each PDF, and the billing details of future invoices."""
+"""Billing › Invoices (R8.1, R8.2): the list, each PDF, a ZIP of a period's, and the billing details of future
+invoices."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,7 +12,9 @@ from accounts.decorators import require_action
 from accounts.policy import Action
 from billing.clock import now_for
 from billing.documents import invoice_document
-from billing.forms import BillingAddressForm
+from billing.forms import BillingAddressForm, InvoiceArchiveForm
+from billing.invoice_archive import invoice_archive
+from billing.money import format_month
 from billing.selectors.banners import pending_account_cancellation
 from billing.selectors.invoices import invoice_rows, invoice_status, invoices_of
 from billing.selectors.statements import final_statement_preview, statement_text
@@ -19,9 +22,10 @@ from billing.services.contacts import billing_address_update
 
 PAGE_SIZE = 25
 ADDRESS_SAVED = _("Billing details saved. They apply to future invoices; issued invoices keep theirs.")
+NO_INVOICES_IN_PERIOD = _("No invoice or credit note was issued from %(start)s to %(end)s.")
 
 
-def _invoices_page(request, form=None, status=200):
+def _invoices_page(request, form=None, archive_form=None, status=200):
     account = request.membership.account
     page = Paginator(invoice_rows(account), PAGE_SIZE).get_page(request.GET.get("page"))
     now = now_for(account)
@@ -30,9 +34,12 @@ def _invoices_page(request, form=None, status=200):
     form = form or BillingAddressForm(instance=account)
     cancellation = pending_account_cancellation(account)  # the banner's too: loaded once
     statement = final_statement_preview(account, cancellation)  # R7.4: what the final statement will say
+    this_month = now.strftime("%Y-%m")
+    archive_form = archive_form or InvoiceArchiveForm(initial={"start": this_month, "end": this_month})
     context = {
         "invoices": page,
         "form": form,
+        "archive_form": archive_form,
         "pending_cancellation": cancellation,
         "statement": statement,
         "statement_text": statement_text(statement) if statement else None,
@@ -54,6 +61,24 @@ def invoice_download(request, invoice_id: int):
     invoice = get_object_or_404(invoices_of(request.membership.account), pk=invoice_id)
     response = HttpResponse(invoice_document(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
+
+
+@require_action(Action.VIEW_INVOICES)
+@require_safe
+def invoice_archive_download(request):
+    """R8.1: the invoices of the chosen months as a ZIP of their stored PDFs and a CSV; the account's own
+    only. Bad months, or months without any invoice, show the page again with why."""
+    form = InvoiceArchiveForm(request.GET)
+    if not form.is_valid():
+        return _invoices_page(request, archive_form=form, status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    archive = invoice_archive(request.membership.account, start=start, end=end)
+    if archive is None:
+        form.add_error(None, NO_INVOICES_IN_PERIOD % {"start": format_month(start), "end": format_month(end)})
+        return _invoices_page(request, archive_form=form, status=404)
+    response = HttpResponse(archive.content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{archive.filename}"'
     return response
 
 

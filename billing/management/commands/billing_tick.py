@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = (
         "Bring every due account up to now (R9.1): scheduled changes, renewals, invoices, trial ends, "
         "dunning steps, suspensions and data deletion; data exports whose worker died and invoice PDFs no "
-        "worker built; first, payments a "
+        "worker built; renewal and card expiry reminders; first, payments a "
         "crash left unanswered; last, a reconciliation with the payment provider. Idempotent: run it as "
         "often as you like (cron, timer)."
     )
@@ -24,6 +24,8 @@ class Command(BaseCommand):
                     **report.exports
                 )
             )
+        if report.reminders:
+            self.stdout.write(f"Renewal and card expiry reminders: {report.reminders} written.")
         if report.documents:
             self.stdout.write(f"Invoice PDFs no worker had built: {report.documents} built.")
         if report.mismatches:
