@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import get_date_format
+from babel.dates import format_skeleton, get_date_format
 from babel.numbers import NumberFormatError, format_currency, get_currency_precision, parse_decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -90,6 +90,12 @@ def format_day(value: date | datetime, style: str = "medium") -> str:
         value = value.astimezone(UTC).date() if timezone.is_aware(value) else value.date()
     code = _locale()
     return _date_pattern(style, code).apply(value, _babel_locale(code))
+
+
+def format_month(value: date) -> str:
+    """A month and its year: "November 2026", "novembre 2026" (R8.10's periods)."""
+    code = _locale()
+    return format_skeleton("yMMMM", value, locale=_babel_locale(code))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from billing.models import (
     PaymentMethod,
     Subscription,
     SubscriptionChangeRequest,
+    SupportRequest,
 )
 from billing.services.audit import billing_event_record
 
@@ -50,10 +51,12 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
         "members": Membership.objects.filter(account=account).count(),
         "billing_contacts": BillingContact.objects.filter(account=account).count(),
         "change_requests": SubscriptionChangeRequest.objects.filter(account=account).count(),
+        "support_requests": SupportRequest.objects.filter(account=account).count(),
         "payment_methods": PaymentMethod.objects.filter(account=account).count(),
         "subscriptions": Subscription.objects.filter(account=account).count(),
     }
     SubscriptionChangeRequest.objects.filter(account=account).delete()
+    SupportRequest.objects.filter(account=account).delete()
     BillingContactRequest.objects.filter(account=account).delete()
     BillingContact.objects.filter(account=account).delete()
     CancellationDraft.objects.filter(account=account).delete()
