@@ -293,7 +293,7 @@ class Migration(migrations.Migration):
                 ('period_to', models.DateField(blank=True, null=True, verbose_name='to (month)')),
                 ('invoice_number', models.CharField(blank=True, max_length=40, verbose_name='invoice number')),
                 ('message', models.TextField(blank=True, max_length=2000, verbose_name='message')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=10, verbose_name='status')),
+                ('status', models.CharField(choices=[('open', 'Awaiting an answer'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=10, verbose_name='status')),
                 ('reply', models.TextField(blank=True, max_length=4000, verbose_name='reply from support')),
                 ('granted_until', models.DateTimeField(blank=True, null=True, verbose_name='reactivated until')),
                 ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),

@@ -18,7 +18,7 @@ class SupportRequest(models.Model):
         REACTIVATION = "reactivation", _("Temporary reactivation")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Awaiting an answer")
         ANSWERED = "answered", _("Answered")
         CLOSED = "closed", _("Closed")
 
