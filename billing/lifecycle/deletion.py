@@ -38,6 +38,8 @@ EVENTS_NAMING_PEOPLE = [
     BillingEvent.Kind.CHANGE_REQUEST_DECLINED,
     BillingEvent.Kind.STAFF_EDIT,
     BillingEvent.Kind.BILLING_ADDRESS_CHANGED,
+    BillingEvent.Kind.INVOICE_COPY_REQUESTED,  # their free-text messages (R8.10)
+    BillingEvent.Kind.REACTIVATION_REQUESTED,
 ]
 
 

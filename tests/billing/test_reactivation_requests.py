@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from accounts.access import REFUSED_SIGN_IN, REFUSED_SIGN_IN_SECONDS
 from accounts.models import Account
+from billing.lifecycle.deletion import account_data_delete
 from billing.models import BillingEvent, DunningCase, Invoice, SupportRequest
 from devtools.demo import PASSWORD
-from tests.helpers import new_events, text
+from tests.helpers import NOW, new_events, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 LOGIN = "/login/"
@@ -176,3 +177,11 @@ def test_r8_10_the_request_form_and_its_refusal_are_in_french(client, suspended)
     client.cookies["django_language"] = "fr"
     page = text(refused(client))
     assert "Demander une réactivation temporaire" in page
+
+
+def test_r8_6_the_accounts_requests_go_with_its_data(client, suspended):
+    _asked(client)
+    account_data_delete(account=suspended, at=NOW + timedelta(days=120))
+    assert not SupportRequest.objects.exists()
+    (asked,) = BillingEvent.objects.filter(account=suspended, kind=BillingEvent.Kind.REACTIVATION_REQUESTED)
+    assert asked.after == {} and asked.actor_label == "deleted member"  # its message is forgotten
