@@ -1,5 +1,8 @@
-"""The client address the sign-in throttle counts failures against."""
+"""The sign-in throttle (django-axes): the client address it counts failures against, and its refusal for
+the other forms that stand in for a sign-in (R8.10)."""
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
 from django.conf import settings
 
 
@@ -15,3 +18,12 @@ def client_ip(request):
         if last:
             return last
     return request.META.get("REMOTE_ADDR")
+
+
+def sign_in_throttled(request, email: str):
+    """The sign-in throttle's 429 page while this email is locked out from this address, else None. What a
+    refused sign-in offers (R8.10) goes through the same lock as the sign-in itself."""
+    credentials = {settings.AXES_USERNAME_FORM_FIELD: email}
+    if AxesProxyHandler.is_allowed(request, credentials):
+        return None
+    return get_lockout_response(request, credentials=credentials)

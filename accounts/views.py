@@ -1,13 +1,18 @@
+import uuid
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.forms.forms import NON_FIELD_ERRORS
 from django.shortcuts import redirect
 from django.utils import translation
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from accounts.access import refused_sign_in_remember, sign_in_offer
 from accounts.forms import SignInForm
 from accounts.languages import language_chosen, user_language_set
+from accounts.selectors import membership_for
 
 
 class SignInView(auth_views.LoginView):
@@ -32,6 +37,20 @@ def language_switch(request):
     if request.user.is_authenticated and translation.check_for_language(language):
         user_language_set(user=request.user, language=language)
     return response
+
+    def form_invalid(self, form):
+        """A refusal after the right password may offer a request to support (R8.10: the owner of an account
+        cancelled for non-payment asks for a temporary reactivation). A wrong password gets the same page
+        as any failed sign-in: nothing tells whether the email exists or what its account is."""
+        user = form.get_user()  # set only when the password was right
+        offer = None
+        if user is not None and form.has_error(NON_FIELD_ERRORS, "account_closed"):
+            membership = membership_for(user)
+            offer = sign_in_offer(membership) if membership is not None else None
+            if offer:
+                refused_sign_in_remember(self.request, user)
+        context = self.get_context_data(form=form, offer=offer, offer_key=uuid.uuid4())
+        return self.render_to_response(context)
 
 
 @login_required

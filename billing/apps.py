@@ -27,9 +27,10 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from accounts.access import install_sign_in_rule
-        from billing.selectors.access import refusal
+        from billing.selectors.access import reactivation_offer, refusal
 
-        # Members of a cancelled, suspended, expired or deleted account are refused at sign-in (R5.3, R8.5).
-        install_sign_in_rule(refusal)
+        # Members of a cancelled, suspended, expired or deleted account are refused at sign-in (R5.3, R8.5);
+        # the owner of a suspended one may ask for a temporary reactivation from there (R8.10).
+        install_sign_in_rule(refusal, offer=reactivation_offer)
         # Sent for this app after django.contrib.auth created its permissions (auth's receiver comes first).
         post_migrate.connect(install_reference_data, sender=self, dispatch_uid="billing.reference_data")

@@ -316,6 +316,51 @@ def transfer_reminder_key(invoice, which: str) -> str:
     return f"reminder-{which}-{invoice.number}"
 
 
+def support_request_received(request) -> None:
+    """R8.10: the requester's confirmation, in the account's language, and support's notice (in English)."""
+    context = {"request": request, "url": _support_request_url(request)}
+    queue(
+        email(
+            key=f"support-request-{request.pk}-received",
+            account=request.account,
+            to=[request.requested_by.email],
+            template="support_request_received",
+            context=context,
+            language=request.account.language,
+        ),
+        email(
+            key=f"support-request-{request.pk}-to-support",
+            account=request.account,
+            to=[settings.SUPPORT_EMAIL],
+            template="support_request_to_support",
+            context=context,
+            language="en",
+        ),
+    )
+
+
+def support_request_answered(request) -> None:
+    """R8.10: support's answer to the requester; pointing to one invoice, it attaches that invoice's PDF."""
+    invoices = list(request.invoices.order_by("issued_at", "id"))
+    queue(
+        email(
+            key=f"support-request-{request.pk}-answered",
+            account=request.account,
+            to=[request.requested_by.email],
+            template="support_request_answered",
+            context={"request": request, "invoices": invoices, "url": _support_request_url(request)},
+            language=request.account.language,
+            invoice=invoices[0] if len(invoices) == 1 else None,
+        )
+    )
+
+
+def _support_request_url(request) -> str:
+    """Where the requester follows the request: the Invoices page, or signing in (a reactivation)."""
+    name = "billing:invoices" if request.kind == request.Kind.INVOICE_COPY else "accounts:login"
+    return _url(name)
+
+
 def renewal_reminder(subscription, upcoming, *, to: list[str]) -> list[EmailLog]:
     """Issue 19: 30 days before an annual renewal, its date and the amount of its invoice (the upcoming
     invoice, R3.6). Not saved: the clock writes a batch's at once (`queue`)."""

@@ -21,6 +21,7 @@ from billing.models import (
 from billing.quotes import MAX_SEATS
 from billing.selectors.cancellations import WarningCode
 from billing.selectors.changes import ChangeKind, ChangeSpec
+from billing.services.support_requests import asked_invoices_problem
 
 
 class OneValueEach:
@@ -344,3 +345,55 @@ class InvoiceArchiveForm(Form):
             elif months > MAX_ARCHIVE_MONTHS:
                 self.add_error("end", TOO_MANY_MONTHS)
         return cleaned
+
+
+STALE_FORM = {
+    code: _("This form is out of date: reload the page and send it again.")
+    for code in ("invalid", "required")
+}
+
+
+class InvoiceCopyRequestForm(Form):
+    """R8.10: a period of months, or one invoice's number, and a message. `today` is the account's."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput, error_messages=STALE_FORM)
+    period_from = MonthField(label=_("From (month)"), required=False)
+    period_to = MonthField(label=_("To (month)"), required=False)
+    invoice_number = forms.RegexField(
+        label=_("Or the invoice number"),
+        regex=r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$",
+        max_length=40,
+        required=False,
+        error_messages={"invalid": _("An invoice number has letters, digits and dashes, as INV-0001-00004.")},
+    )
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        problem = asked_invoices_problem(
+            cleaned.get("period_from"),
+            cleaned.get("period_to"),
+            cleaned.get("invoice_number", ""),
+            self.today,
+        )
+        if problem:
+            raise ValidationError(problem)
+        return cleaned
+
+
+class ReactivationRequestForm(Form):
+    """R8.10: the sign-in refusal's request for a temporary reactivation."""
+
+    key = forms.UUIDField(error_messages=STALE_FORM)
+    message = forms.CharField(max_length=2000, required=False)

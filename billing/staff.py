@@ -44,6 +44,7 @@ SUPPORT_PERMISSIONS = {
     ("billing", "dataexport"): ["view", "cancel"],
     ("billing", "billingevent"): VIEW,
     ("billing", "subscriptionchangerequest"): VIEW_CHANGE,
+    ("billing", "supportrequest"): VIEW_CHANGE,
     ("billing", "testclock"): VIEW_CHANGE_ADD,
 }
 

@@ -13,6 +13,7 @@ from billing.views import (
     owner,
     payment,
     subscription,
+    support,
 )
 
 app_name = "billing"
@@ -34,6 +35,8 @@ urlpatterns = [
     path(BILLING + "invoices/<int:invoice_id>/pdf/", invoices.invoice_download, name="invoice_pdf"),
     path(BILLING + "invoices/download/", invoices.invoice_archive_download, name="invoice_archive"),
     path(BILLING + "invoices/billing-address/", invoices.billing_address, name="billing_address"),
+    path(BILLING + "invoices/requests/", invoices.invoice_request, name="invoice_request"),
+    path("reactivation-request/", support.reactivation_request, name="reactivation_request"),
     path(BILLING + "history/", history.billing_history, name="history"),
     path(BILLING + "export/", exports.data_export, name="data_export"),
     path(BILLING + "export/new/", exports.data_export_create, name="data_export_create"),

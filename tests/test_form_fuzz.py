@@ -159,6 +159,7 @@ def test_every_form_refuses_hostile_input_cleanly():
         "/cancellations/downgrade/",
         "/cancellations/account/confirm/",
         "/invoices/billing-address/",
+        "/invoices/requests/",
         "/payment/card/",
         "/contacts/add/",
         "/contacts/remove/",

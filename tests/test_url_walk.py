@@ -32,8 +32,10 @@ ONE_BUTTON_ACTIONS = {"billing:data_export_create", "billing:contact_request"}
 # URLs that name one of Acme's objects: for anybody else's account they do not exist.
 ACME_OBJECT_URLS = {"billing:invoice_pdf", "billing:data_export_download"}
 
-# Views without a guard, on purpose: signing in and out, choosing a language, the redirects after sign-in.
+# Views without a guard, on purpose: signing in and out, choosing a language, the redirects after sign-in,
+# and the sign-in refusal's reactivation request (R8.10), guarded by the password given just before it.
 UNGUARDED = {
+    "billing:reactivation_request",
     "root",
     "accounts:login",
     "accounts:logout",

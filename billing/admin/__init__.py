@@ -13,4 +13,5 @@ from billing.admin import (  # noqa: F401 — each module registers its admins
     payments,
     subscriptions,
     support,
+    support_requests,
 )

@@ -29,6 +29,9 @@ FIXED = {
     Kind.DATA_EXPORT_REQUESTED: gettext_lazy("A full export of the account’s data was requested."),
     Kind.DATA_EXPORT_FAILED: gettext_lazy("The data export could not be prepared: you can ask again."),
     Kind.DATA_EXPORT_CANCELLED: gettext_lazy("Support cancelled the data export."),
+    Kind.INVOICE_COPY_REQUESTED: gettext_lazy("Support was asked for a missing invoice or a copy."),
+    Kind.REACTIVATION_REQUESTED: gettext_lazy("The owner asked support for a temporary reactivation."),
+    Kind.SUPPORT_REQUEST_ANSWERED: gettext_lazy("Support answered a request."),
     Kind.BILLING_ADDRESS_CHANGED: gettext_lazy(
         "The billing address changed: the next invoices use the new one."
     ),

@@ -19,6 +19,7 @@ from billing.models import (
     PaymentMethod,
     Subscription,
     SubscriptionChangeRequest,
+    SupportRequest,
 )
 from billing.services.audit import billing_event_record
 
@@ -37,6 +38,8 @@ EVENTS_NAMING_PEOPLE = [
     BillingEvent.Kind.CHANGE_REQUEST_DECLINED,
     BillingEvent.Kind.STAFF_EDIT,
     BillingEvent.Kind.BILLING_ADDRESS_CHANGED,
+    BillingEvent.Kind.INVOICE_COPY_REQUESTED,  # their free-text messages (R8.10)
+    BillingEvent.Kind.REACTIVATION_REQUESTED,
 ]
 
 
@@ -50,10 +53,12 @@ def account_data_delete(*, account: Account, at: datetime) -> DataDeletion:
         "members": Membership.objects.filter(account=account).count(),
         "billing_contacts": BillingContact.objects.filter(account=account).count(),
         "change_requests": SubscriptionChangeRequest.objects.filter(account=account).count(),
+        "support_requests": SupportRequest.objects.filter(account=account).count(),
         "payment_methods": PaymentMethod.objects.filter(account=account).count(),
         "subscriptions": Subscription.objects.filter(account=account).count(),
     }
     SubscriptionChangeRequest.objects.filter(account=account).delete()
+    SupportRequest.objects.filter(account=account).delete()
     BillingContactRequest.objects.filter(account=account).delete()
     BillingContact.objects.filter(account=account).delete()
     CancellationDraft.objects.filter(account=account).delete()

@@ -6,6 +6,7 @@ the provider's ledger refers to, become unique and indexed.
 Invoice documents (R8.9) are stored once: the database refuses to rewrite a built one; the invoices already
 finalized owe theirs (the billing clock builds them). Emails say which PDF of their invoice they attach (its
 document or its receipt).
+Support requests (R8.10): missing invoices or copies, and temporary reactivations, answered by staff.
 Data exports (issue 16) count their attempts, record the worker's heartbeat and why they stopped, can be
 cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
 first, the newest kept."""
@@ -232,7 +233,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='billingevent',
             name='kind',
-            field=models.CharField(choices=[('change_requested', 'Change requested'), ('change_request_approved', 'Change request approved'), ('change_request_declined', 'Change request declined'), ('product_removal_scheduled', 'Product removal scheduled'), ('account_cancellation_scheduled', 'Account cancellation scheduled'), ('suite_pricing_end_scheduled', 'End of suite pricing scheduled'), ('scheduled_change_applied', 'Scheduled change applied'), ('scheduled_change_revoked', 'Reinstated by support staff'), ('staff_edit', 'Changed by support staff'), ('seats_added', 'Agent seats added'), ('seats_reduction_scheduled', 'Agent seat removal scheduled'), ('product_added', 'Product added'), ('edition_upgraded', 'Edition upgraded'), ('edition_downgrade_scheduled', 'Edition downgrade scheduled'), ('cycle_change_scheduled', 'Billing cycle change scheduled'), ('payment_type_changed', 'Payment type changed'), ('temporary_seats_extended', 'Temporary seats extended'), ('billing_admin_granted', 'Billing admin role granted'), ('billing_admin_revoked', 'Billing admin role revoked'), ('ownership_transferred', 'Ownership transferred'), ('scheduled_change_undone', 'Pending change undone'), ('invoice_issued', 'Invoice issued'), ('invoice_paid', 'Invoice paid'), ('invoice_closed', 'Invoice voided or written off'), ('period_renewed', 'Subscription renewed'), ('trial_converted', 'Trial converted'), ('trial_expired', 'Trial expired'), ('dunning_step', 'Payment reminder'), ('account_suspended', 'Account cancelled for non-payment'), ('account_reactivated', 'Account reactivated'), ('temporary_reactivation', 'Temporary reactivation'), ('data_deleted', 'Data deleted'), ('test_clock_advanced', 'Test clock advanced'), ('account_terminated', 'Contract terminated early'), ('contract_ended', 'Contract ended without renewal'), ('refund_issued', 'Refund issued'), ('final_statement_issued', 'Final statement issued'), ('data_export_requested', 'Data export requested'), ('data_export_failed', 'Data export failed'), ('data_export_cancelled', 'Data export cancelled by support staff'), ('payment_failed', 'Payment failed'), ('payment_method_updated', 'Card updated'), ('billing_address_changed', 'Billing address changed'), ('billing_contact_added', 'Billing contact added'), ('billing_contact_removed', 'Billing contact removed'), ('billing_contact_requested', 'Billing contact request'), ('billing_contact_request_decided', 'Billing contact request decided')], max_length=40, verbose_name='kind'),
+            field=models.CharField(choices=[('change_requested', 'Change requested'), ('change_request_approved', 'Change request approved'), ('change_request_declined', 'Change request declined'), ('product_removal_scheduled', 'Product removal scheduled'), ('account_cancellation_scheduled', 'Account cancellation scheduled'), ('suite_pricing_end_scheduled', 'End of suite pricing scheduled'), ('scheduled_change_applied', 'Scheduled change applied'), ('scheduled_change_revoked', 'Reinstated by support staff'), ('staff_edit', 'Changed by support staff'), ('seats_added', 'Agent seats added'), ('seats_reduction_scheduled', 'Agent seat removal scheduled'), ('product_added', 'Product added'), ('edition_upgraded', 'Edition upgraded'), ('edition_downgrade_scheduled', 'Edition downgrade scheduled'), ('cycle_change_scheduled', 'Billing cycle change scheduled'), ('payment_type_changed', 'Payment type changed'), ('temporary_seats_extended', 'Temporary seats extended'), ('billing_admin_granted', 'Billing admin role granted'), ('billing_admin_revoked', 'Billing admin role revoked'), ('ownership_transferred', 'Ownership transferred'), ('scheduled_change_undone', 'Pending change undone'), ('invoice_issued', 'Invoice issued'), ('invoice_paid', 'Invoice paid'), ('invoice_closed', 'Invoice voided or written off'), ('period_renewed', 'Subscription renewed'), ('trial_converted', 'Trial converted'), ('trial_expired', 'Trial expired'), ('dunning_step', 'Payment reminder'), ('account_suspended', 'Account cancelled for non-payment'), ('account_reactivated', 'Account reactivated'), ('temporary_reactivation', 'Temporary reactivation'), ('data_deleted', 'Data deleted'), ('test_clock_advanced', 'Test clock advanced'), ('account_terminated', 'Contract terminated early'), ('contract_ended', 'Contract ended without renewal'), ('refund_issued', 'Refund issued'), ('final_statement_issued', 'Final statement issued'), ('data_export_requested', 'Data export requested'), ('data_export_failed', 'Data export failed'), ('data_export_cancelled', 'Data export cancelled by support staff'), ('payment_failed', 'Payment failed'), ('payment_method_updated', 'Card updated'), ('billing_address_changed', 'Billing address changed'), ('billing_contact_added', 'Billing contact added'), ('billing_contact_removed', 'Billing contact removed'), ('billing_contact_requested', 'Billing contact request'), ('billing_contact_request_decided', 'Billing contact request decided'), ('invoice_copy_requested', 'Invoice copy requested'), ('reactivation_requested', 'Temporary reactivation requested'), ('support_request_answered', 'Request answered by support')], max_length=40, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='emaillog',
@@ -306,5 +307,32 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='paymentmethod',
             index=models.Index(fields=['exp_year', 'exp_month'], name='payment_method_expiry'),
+        ),
+        migrations.CreateModel(
+            name='SupportRequest',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('invoice_copy', 'Missing invoice or copy'), ('reactivation', 'Temporary reactivation')], max_length=20, verbose_name='kind')),
+                ('key', models.UUIDField(verbose_name='form key')),
+                ('period_from', models.DateField(blank=True, null=True, verbose_name='from (month)')),
+                ('period_to', models.DateField(blank=True, null=True, verbose_name='to (month)')),
+                ('invoice_number', models.CharField(blank=True, max_length=40, verbose_name='invoice number')),
+                ('message', models.TextField(blank=True, max_length=2000, verbose_name='message')),
+                ('status', models.CharField(choices=[('open', 'Awaiting an answer'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=10, verbose_name='status')),
+                ('reply', models.TextField(blank=True, max_length=4000, verbose_name='reply from support')),
+                ('granted_until', models.DateTimeField(blank=True, null=True, verbose_name='reactivated until')),
+                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
+                ('created_at', models.DateTimeField(verbose_name='requested at')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='support_requests', to='accounts.account')),
+                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('invoices', models.ManyToManyField(blank=True, related_name='support_requests', to='billing.invoice', verbose_name='invoices concerned')),
+                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='support_requests', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'support request',
+                'verbose_name_plural': 'support requests',
+                'ordering': ['-created_at', '-id'],
+                'constraints': [models.UniqueConstraint(fields=('account', 'key'), name='support_request_once_per_key'), models.UniqueConstraint(condition=models.Q(('kind', 'reactivation'), ('status', 'open')), fields=('account',), name='support_request_one_open_reactivation'), models.CheckConstraint(condition=models.Q(('period_from__isnull', True), ('period_to__isnull', True), ('period_from__lte', models.F('period_to')), _connector='OR'), name='support_request_period_in_order')],
+            },
         ),
     ]

@@ -21,6 +21,7 @@ from billing.models.invoicing import (
 from billing.models.payments import DunningCase, DunningStep, PaymentAttempt, PaymentMethod, PaymentMismatch
 from billing.models.subscriptions import Coupon, Discount, Subscription, SubscriptionItem, SubscriptionPeriod
 from billing.models.support import TestClock
+from billing.models.support_requests import SupportRequest
 
 __all__ = [
     "EDITIONS_WITH_TEMPORARY_SEATS",
@@ -59,5 +60,6 @@ __all__ = [
     "SubscriptionChangeRequest",
     "SubscriptionItem",
     "SubscriptionPeriod",
+    "SupportRequest",
     "TestClock",
 ]

@@ -80,6 +80,9 @@ class BillingEvent(models.Model):
             "billing_contact_request_decided",
             _("Billing contact request decided"),
         )
+        INVOICE_COPY_REQUESTED = "invoice_copy_requested", _("Invoice copy requested")
+        REACTIVATION_REQUESTED = "reactivation_requested", _("Temporary reactivation requested")
+        SUPPORT_REQUEST_ANSWERED = "support_request_answered", _("Request answered by support")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="billing_events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)

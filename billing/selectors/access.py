@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Membership
@@ -56,4 +57,12 @@ def refusal(membership: Membership) -> str | None:
     """Why this member may not sign in, or None: the sign-in form's rule (installed by billing.apps)."""
     if access_for(membership) == Access.CLOSED:
         return str(CLOSED_ACCOUNT_MESSAGES[membership.account.status])
+    return None
+
+
+def reactivation_offer(membership: Membership) -> str | None:
+    """What the sign-in refusal offers (R8.10): the owner of an account cancelled for non-payment may ask
+    support for a temporary reactivation (R8.5). Where to send it, or None."""
+    if membership.role == Membership.Role.OWNER and membership.account.status == Account.Status.SUSPENDED:
+        return reverse("billing:reactivation_request")
     return None

@@ -2,7 +2,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from billing.models import Cycle, Edition, Subscription
-from billing.money import format_day, format_money
+from billing.money import format_day, format_money, format_month
 from billing.wording import change_description, scheduled_change_description
 
 register = template.Library()
@@ -35,6 +35,12 @@ def day(value, style="medium"):
     if not value:
         return ""
     return format_day(value, style)
+
+
+@register.filter
+def month(value):
+    """{{ request.period_from|month }} → "November 2026"."""
+    return format_month(value) if value else ""
 
 
 @register.filter

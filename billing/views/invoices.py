@@ -1,5 +1,7 @@
-"""Billing › Invoices (R8.1, R8.2): the list, each PDF, a ZIP of a period's, and the billing details of future
-invoices."""
+"""Billing › Invoices (R8.1, R8.2, R8.10): the list, each PDF, a ZIP of a period's, the billing details of
+future invoices, and requests to support for a missing invoice or a copy."""
+
+import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,20 +14,23 @@ from accounts.decorators import require_action
 from accounts.policy import Action
 from billing.clock import now_for
 from billing.documents import invoice_document
-from billing.forms import BillingAddressForm, InvoiceArchiveForm
+from billing.forms import BillingAddressForm, InvoiceArchiveForm, InvoiceCopyRequestForm
 from billing.invoice_archive import invoice_archive
 from billing.money import format_month
 from billing.selectors.banners import pending_account_cancellation
 from billing.selectors.invoices import invoice_rows, invoice_status, invoices_of
 from billing.selectors.statements import final_statement_preview, statement_text
+from billing.selectors.support_requests import invoice_requests_of
 from billing.services.contacts import billing_address_update
+from billing.services.support_requests import invoice_copy_request
 
 PAGE_SIZE = 25
 ADDRESS_SAVED = _("Billing details saved. They apply to future invoices; issued invoices keep theirs.")
 NO_INVOICES_IN_PERIOD = _("No invoice or credit note was issued from %(start)s to %(end)s.")
+REQUEST_SENT = _("Your request was sent to support. You will get an email; its status shows below.")
 
 
-def _invoices_page(request, form=None, archive_form=None, status=200):
+def _invoices_page(request, form=None, archive_form=None, request_form=None, status=200):
     account = request.membership.account
     page = Paginator(invoice_rows(account), PAGE_SIZE).get_page(request.GET.get("page"))
     now = now_for(account)
@@ -40,6 +45,9 @@ def _invoices_page(request, form=None, archive_form=None, status=200):
         "invoices": page,
         "form": form,
         "archive_form": archive_form,
+        "request_form": request_form
+        or InvoiceCopyRequestForm(initial={"key": uuid.uuid4()}, today=now.date()),
+        "support_requests": invoice_requests_of(account),
         "pending_cancellation": cancellation,
         "statement": statement,
         "statement_text": statement_text(statement) if statement else None,
@@ -91,4 +99,18 @@ def billing_address(request):
         return _invoices_page(request, form=form, status=422)
     billing_address_update(membership=request.membership, values=form.cleaned_data, now=now_for(account))
     messages.success(request, ADDRESS_SAVED)
+    return redirect("billing:invoices")
+
+
+@require_POST
+@require_action(Action.VIEW_INVOICES)
+def invoice_request(request):
+    """R8.10: ask support for a missing invoice or a copy; the same form sent twice makes one request."""
+    account = request.membership.account
+    now = now_for(account)
+    form = InvoiceCopyRequestForm(request.POST, today=now.date())
+    if not form.is_valid():
+        return _invoices_page(request, request_form=form, status=422)
+    invoice_copy_request(membership=request.membership, now=now, **form.cleaned_data)
+    messages.success(request, REQUEST_SENT)
     return redirect("billing:invoices")

@@ -141,6 +141,24 @@ RECORDED = {
     Kind.BILLING_CONTACT_REMOVED: ({"email": "accounting@acme.test"}, {}, None),
     Kind.BILLING_CONTACT_REQUESTED: ({}, {"request": 4, "kind": "add"}, None),
     Kind.BILLING_CONTACT_REQUEST_DECIDED: ({}, {"request": 4, "status": "approved", "kind": "add"}, None),
+    # R8.10
+    Kind.INVOICE_COPY_REQUESTED: (
+        {},
+        {
+            "request": 5,
+            "period_from": "2026-01-01",
+            "period_to": "2026-03-01",
+            "invoice_number": "",
+            "message": "",
+        },
+        None,
+    ),
+    Kind.REACTIVATION_REQUESTED: ({}, {"request": 6, "message": "Card expired"}, None),
+    Kind.SUPPORT_REQUEST_ANSWERED: (
+        {"status": "open"},
+        {"request": 6, "kind": "reactivation", "status": "answered", "granted": True},
+        None,
+    ),
 }
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # billing_admin, card_declined, too_expensive…

@@ -5,6 +5,7 @@ Every signed-in page starts with the session and the user (loaded with the membe
 test clock in one query) and the layout's banners: the account's cancellation unless the page loaded it,
 and whether a payment is being chased."""
 
+import uuid
 from functools import partial
 
 import pytest
@@ -19,11 +20,13 @@ from billing.models import (
     Discount,
     DunningCase,
     DunningStep,
+    Invoice,
     PaymentMethod,
     Price,
     Product,
     ScheduledChange,
     SubscriptionItem,
+    SupportRequest,
 )
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from tests.factories import PERIOD_END, PERIOD_START, MembershipFactory, SubscriptionFactory, UserFactory
@@ -106,6 +109,24 @@ def with_invoices(viewer, count: int) -> None:
         invoice_finalize(invoice=draft, now=PERIOD_START, notify=False)
 
 
+def with_invoice_requests(viewer, count: int) -> None:
+    """R8.10: invoices, and as many answered requests for copies, each pointing to every invoice."""
+    with_invoices(viewer, count)
+    invoices = list(Invoice.objects.filter(account=viewer.account))
+    for number in range(count):
+        request = SupportRequest.objects.create(
+            account=viewer.account,
+            kind="invoice_copy",
+            requested_by=viewer.user,
+            key=uuid.uuid4(),
+            invoice_number=f"INV-{number}",
+            status="answered",
+            reply="Attached.",
+            created_at=PERIOD_START,
+        )
+        request.invoices.set(invoices)
+
+
 def with_exports(viewer, count: int) -> None:
     DataExport.objects.bulk_create(
         DataExport(
@@ -147,7 +168,7 @@ CANCELLATION_PAGES = [
     ("cancellations/account/survey/", 14),
 ]
 LIST_PAGES = [
-    ("invoices/", 8, with_invoices),  # 6 + count, page
+    ("invoices/", 10, with_invoice_requests),  # 6 + count, page, requests for copies, their invoices
     ("history/", 8, with_invoices),  # 6 + count, page
     ("payment/", 8, with_invoices),  # 6 + card, latest attempts
     ("contacts/", 8, with_invoices),  # 6 + contacts, pending requests

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from accounts.models import Account, User
 from billing.models import ScheduledChange
 from billing.services.contracts import staff_cancellation_schedule
+from devtools.demo import PASSWORD
 from tests.e2e.conftest import SCREENSHOTS
 from tests.helpers import TODAY
 
@@ -150,5 +151,13 @@ def test_every_page_passes_axe_in_both_languages_and_holds_at_375px(signed_in_pa
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page.goto(f"{live_server.url}/login/")
     audit(page, "sign-in", language, found)
+    # The sign-in refusal of an account cancelled for non-payment, with its reactivation request (R8.10).
+    Account.objects.filter(name="Past Due Chat").update(status=Account.Status.SUSPENDED)
+    page.locator('input[name="username"]').fill("owner@pastdue.test")
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('input[name="password"]').press("Enter")
+    page.wait_for_load_state()
+    expect(page.get_by_test_id("reactivation-offer")).to_be_visible()
+    audit(page, "sign-in-reactivation-offer", language, found)
 
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
