@@ -205,6 +205,23 @@ def account_cancellation_confirmed(cancellation) -> None:
     )
 
 
+def subscription_kept(cancellation, withdrawn, *, by) -> None:
+    """R5.9: the owner withdrew a confirmation; they learn what no longer ends (for the account, every
+    billing contact too, as for its cancellation, R5.7). Once per confirmation: it can be kept only once."""
+    account = cancellation.account
+    everyone = cancellation.scope == cancellation.Scope.ACCOUNT
+    queue(
+        email(
+            key=f"cancellation-{cancellation.pk}-kept",
+            account=account,
+            to=invoice_recipients(account) if everyone else [by.email],
+            template="subscription_kept",
+            context={"cancellation": cancellation, "changes": withdrawn, "account": account},
+            language=account.language,
+        )
+    )
+
+
 def ownership_transferred(event, *, former, successor) -> None:
     """R1.5: the former owner and the new one both learn of the transfer (one email per transfer: its
     billing event's)."""

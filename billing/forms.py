@@ -147,6 +147,12 @@ class ItemForm(Form):
 REASON_CHOICES = [("", "—"), *CancellationReason.choices]
 
 
+class KeepForm(Form):
+    """R5.9: the confirmation "Keep my subscription" withdraws. Anything but a positive id is refused."""
+
+    cancellation = WholeNumberField(min_value=1, max_value=2**63 - 1)
+
+
 class SurveyForm(Form):
     """R4.4, R5.2: a required reason from a fixed list and an optional explanation."""
 

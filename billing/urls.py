@@ -26,6 +26,7 @@ urlpatterns = [
         subscription.change_request_create,
         name="change_request_create",
     ),
+    path(BILLING + "subscription/keep/", subscription.subscription_keep, name="subscription_keep"),
     path(BILLING + "subscription/manage/", changes.manage_page, name="manage"),
     path(BILLING + "subscription/manage/preview/", changes.manage_preview, name="manage_preview"),
     path(BILLING + "subscription/manage/confirm/", changes.manage_confirm, name="manage_confirm"),

@@ -227,6 +227,26 @@ def test_r5_ten_identical_account_cancellations_schedule_one(site):
     assert count(sql, cancellations) == before + 1
 
 
+def test_r5_9_ten_identical_keep_my_subscription_posts_withdraw_once(site):
+    """The owner keeps the account they cancelled, 10 times at once (a double click, two tabs): one
+    withdrawal recorded, the others told it is kept already — never a 500."""
+    from tests.html_forms import forms_of
+
+    base, sql = site
+    owner = Browser(base, "owner@vintage.test")
+    _status, page = owner.get(BILLING + "cancellations/account/survey/")
+    (survey,) = [f for f in forms_of(page, base) if f.action.endswith("cancellations/account/confirm/")]
+    confirmed = {**survey.fields, "reason": "switching", "exported": "on"}
+    status, _page = owner.post(BILLING + "cancellations/account/confirm/", confirmed)
+    assert status == 302, status
+    _status, page = owner.get(BILLING + "subscription/")
+    keep = next(f for f in forms_of(page, base) if f.action.endswith("subscription/keep/"))
+    statuses = at_once(lambda: owner.post(BILLING + "subscription/keep/", keep.fields))
+    assert statuses[302] == 1 and statuses[409] == PARALLEL - 1, statuses
+    kept = "SELECT count(*) FROM billing_billingevent WHERE kind = 'scheduled_change_revoked'"
+    assert count(sql, kept) == 1
+
+
 def test_r8_9_ten_identical_transfer_recordings_pay_the_invoice_once(site):
     """Support staff record the same bank transfer 10 times at once (a double click, two colleagues): the
     invoice is paid once, the others are told it is recorded already — never a 500."""

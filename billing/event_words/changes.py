@@ -142,6 +142,10 @@ def _change_undone(d: Details) -> str:
 
 def _change_revoked(d: Details) -> str:
     values = {"change": _scheduled_change(d), "date": d.day("effective_at", "before")}
+    if d.after.get("by_owner"):  # R5.9: "Keep my subscription"
+        return (
+            gettext("The owner kept the subscription: %(change)s planned for %(date)s is withdrawn.") % values
+        )
     if values["date"]:
         return gettext("Support withdrew %(change)s planned for %(date)s.") % values
     return gettext("Support withdrew %(change)s.") % values

@@ -1,5 +1,9 @@
-"""What every Admin Center page says about the account above its content: a scheduled cancellation, a
-failed payment (R8.5) and a temporary reactivation."""
+"""What every Admin Center page says about the account above its content: what is scheduled to end (R3.4),
+with "Keep my subscription" for the owner (R5.9), a failed payment (R8.5) and a temporary reactivation."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from accounts.models import Membership
 from billing.models import DunningCase, DunningStep, ScheduledChange
@@ -11,8 +15,40 @@ BANNER_FROM = {  # R8.5: from D+4 the owner and admins see the banner, from D+21
 }
 
 
-def pending_account_cancellation(account) -> ScheduledChange | None:
-    return ScheduledChange.objects.filter(account=account).account_cancellation().first()
+ENDING_KINDS = (ScheduledChange.Kind.REMOVE_ITEM, ScheduledChange.Kind.CANCEL_ACCOUNT)
+
+
+@dataclass
+class Ending:
+    """What one confirmation ends, and when (R3.4): its products, or the whole account. `cancellation_id`
+    is the owner's confirmation, which they may keep until then (R5.9); None when support scheduled it."""
+
+    cancellation_id: int | None
+    effective_at: datetime
+    products: list[str] = field(default_factory=list)
+    cancels_account: bool = False
+
+
+def endings_of(pending: Iterable[ScheduledChange]) -> list[Ending]:
+    """The pending removals and account cancellation, by confirmation (their items loaded with products)."""
+    endings: dict[int | None, Ending] = {}
+    for change in pending:
+        if change.kind not in ENDING_KINDS:
+            continue
+        ending = endings.setdefault(
+            change.cancellation_id, Ending(change.cancellation_id, change.effective_at)
+        )
+        if change.kind == ScheduledChange.Kind.CANCEL_ACCOUNT:
+            ending.cancels_account = True
+        else:
+            ending.products.append(change.item.product.name)
+    return list(endings.values())
+
+
+def scheduled_endings(account) -> list[Ending]:
+    """`endings_of` the account's pending changes, in one query."""
+    pending = ScheduledChange.objects.filter(account=account, kind__in=ENDING_KINDS).pending()
+    return endings_of(pending.select_related("item__product"))
 
 
 def dunning_banner_case(membership: Membership) -> DunningCase | None:

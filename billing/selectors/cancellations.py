@@ -150,6 +150,7 @@ class CancellationPage:
     summary: RemovalSummary | None
     draft: CancellationDraft | None
     pending_cancellation: ScheduledChange | None
+    pending: list[ScheduledChange] = field(default_factory=list)  # every pending change (the banner's)
 
     @property
     def effective_at(self) -> datetime | None:
@@ -307,7 +308,8 @@ def cancellation_page(
     cancellation = loaded.cancellation if loaded else None
     block = page_block(account, subscription, cancellation)
     if block is not None:
-        return CancellationPage(account, subscription, block, [], None, None, cancellation)
+        pending = loaded.pending if loaded else []
+        return CancellationPage(account, subscription, block, [], None, None, cancellation, pending)
     draft, selected_ids = _draft_of(account)
     ending = loaded.ending_items
     candidates = []
@@ -318,7 +320,7 @@ def cancellation_page(
         )
     selected = [c.item for c in candidates if c.selected]
     summary = removal_summary(loaded, selected, catalog) if selected else None
-    return CancellationPage(account, subscription, None, candidates, summary, draft, None)
+    return CancellationPage(account, subscription, None, candidates, summary, draft, None, loaded.pending)
 
 
 def pending_spp_downgrade(account: Account) -> SubscriptionChangeRequest | None:

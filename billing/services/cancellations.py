@@ -1,5 +1,6 @@
-"""The cancellation journey's writes (R4, R5): the owner's draft selection, and the confirmations that
-schedule product removals or the account's cancellation at the end of the current billing period."""
+"""The cancellation journey's writes (R4, R5): the owner's draft selection, the confirmations that schedule
+product removals or the account's cancellation at the end of the current billing period, and the owner's
+withdrawal of what they confirmed before it takes effect (R5.9)."""
 
 import uuid
 from datetime import datetime
@@ -13,9 +14,11 @@ from accounts import policy
 from accounts.models import Account, Membership
 from billing import emails
 from billing.models import BillingEvent, Cancellation, CancellationDraft, ScheduledChange
+from billing.money import format_day
 from billing.schedule import due_no_later_than
 from billing.selectors.cancellations import Block, CancellationPage, cancellation_page
 from billing.services.audit import billing_event_record
+from billing.services.scheduled_changes import WITHDRAW_ACTIONS, scheduled_change_revoke
 
 Action = policy.Action
 
@@ -34,6 +37,10 @@ NOTHING_SELECTED = _("Select at least one product to remove.")
 ACKNOWLEDGE_WARNINGS = _("Tick each warning to confirm that you understand it.")
 STALE_CONFIRMATION = _("The selection changed since this page was opened. Review it and confirm again.")
 ALREADY_CONFIRMED = _("This was already confirmed. Nothing more was recorded.")
+ALREADY_KEPT = _("Your subscription is already kept: nothing more was changed.")
+TOO_LATE_TO_KEEP = _(
+    "It took effect on %(date)s: it can no longer be withdrawn. Contact support if you need it back."
+)
 
 
 class CancellationRefused(PermissionDenied):
@@ -46,6 +53,13 @@ class AlreadyConfirmed(Exception):
     def __init__(self, cancellation: Cancellation):
         super().__init__(str(ALREADY_CONFIRMED))
         self.cancellation = cancellation
+
+
+class AlreadyKept(Exception):
+    """The withdrawal was replayed (double click, second tab): it was kept already, nothing more changes."""
+
+    def __init__(self):
+        super().__init__(str(ALREADY_KEPT))
 
 
 class StaleConfirmation(Exception):
@@ -286,3 +300,46 @@ def account_cancellation_schedule(
     _rotate(draft, clear=True)
     emails.account_cancellation_confirmed(cancellation)
     return cancellation
+
+
+def _withdrawable(change: ScheduledChange) -> bool:
+    """What the owner confirmed themselves: the removals, the account's cancellation when they asked for it.
+    What followed from them (end of suite pricing, R4.6; the cancellation of R4.7) goes with its cause."""
+    return change.kind == ScheduledChange.Kind.REMOVE_ITEM or (
+        change.kind == ScheduledChange.Kind.CANCEL_ACCOUNT and not change.payload.get("derived")
+    )
+
+
+@transaction.atomic
+def cancellation_withdraw(
+    *, membership: Membership, cancellation_id: int, now: datetime
+) -> tuple[Cancellation, list[ScheduledChange]]:
+    """R5.9 "Keep my subscription": until the effective date, the owner withdraws what they confirmed — the
+    removals, or the account's cancellation — through the service support staff reinstate with (R4.11,
+    R5.8), so the derived changes go too and each withdrawal is a billing event; the owner is emailed.
+
+    Guarantees: another account's confirmation is a 404; only who may schedule it may withdraw it; from the
+    effective date it is refused and nothing changes; a replay changes nothing (AlreadyKept)."""
+    Account.objects.select_for_update().filter(pk=membership.account_id).first()  # one at a time
+    cancellation = Cancellation.objects.filter(account=membership.account, pk=cancellation_id).first()
+    if cancellation is None:
+        raise Http404("No such cancellation.")
+    own = [c for c in cancellation.changes.all() if _withdrawable(c)]
+    for change in own:  # the policy first: a billing admin is refused even for a replay
+        policy.require(membership, WITHDRAW_ACTIONS[change.kind])
+    pending = [c for c in own if c.is_pending]
+    if now >= cancellation.effective_at or any(c.applied_at for c in own):
+        raise ValidationError(
+            TOO_LATE_TO_KEEP, params={"date": format_day(cancellation.effective_at, "long")}
+        )
+    if not pending:
+        raise AlreadyKept
+    revoked = [
+        withdrawn
+        for change in pending
+        for withdrawn in scheduled_change_revoke(
+            change=change, by=membership.user, now=now, membership=membership
+        )
+    ]
+    emails.subscription_kept(cancellation, revoked, by=membership.user)
+    return cancellation, revoked

@@ -1,12 +1,15 @@
-"""Scheduled changes taking effect (the billing clock, R9.1) or being withdrawn by staff (R4.11, R5.8)."""
+"""Scheduled changes taking effect (the billing clock, R9.1) or being withdrawn: by support staff (R4.11,
+R5.8) or by the owner who scheduled them (R5.9)."""
 
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
+from accounts import policy
+from accounts.models import Account, Membership
 from billing.clock import now_for
 from billing.models import BillingEvent, Product, ScheduledChange, SubscriptionItem
 from billing.money import format_day
@@ -133,13 +136,35 @@ _APPLY = {
 }
 
 
-@transaction.atomic
-def scheduled_change_revoke(*, change: ScheduledChange, by, now: datetime) -> list[ScheduledChange]:
-    """R4.11, R5.8: support staff reinstate a removed product or a cancelled account before the effective
-    date. What the removal brought with it (end of suite pricing, account cancellation) is withdrawn too
-    when it no longer follows. Returns every change withdrawn."""
-    if not by.has_perm(REINSTATE_PERMISSION):
+# R5.9: who may schedule a removal or the account's cancellation may withdraw it (accounts/policy.py).
+WITHDRAW_ACTIONS = {
+    Kind.REMOVE_ITEM: policy.Action.REMOVE_PRODUCTS,
+    Kind.CANCEL_ACCOUNT: policy.Action.CANCEL_ACCOUNT,
+}
+
+
+def _require_may_revoke(change: ScheduledChange, by, membership: Membership | None) -> None:
+    """Support staff need the permission; a member (R5.9) what the policy asks of whoever schedules it."""
+    if membership is None:
+        if not by.has_perm(REINSTATE_PERMISSION):
+            raise PermissionDenied(NOT_ALLOWED_TO_REINSTATE)
+        return
+    if membership.account_id != change.account_id or membership.user_id != by.pk:
+        raise Http404("No such scheduled change.")
+    if change.kind not in WITHDRAW_ACTIONS:
         raise PermissionDenied(NOT_ALLOWED_TO_REINSTATE)
+    policy.require(membership, WITHDRAW_ACTIONS[change.kind])
+
+
+@transaction.atomic
+def scheduled_change_revoke(
+    *, change: ScheduledChange, by, now: datetime, membership: Membership | None = None
+) -> list[ScheduledChange]:
+    """R4.11, R5.8: support staff reinstate a removed product or a cancelled account before the effective
+    date; R5.9: so does the account's owner (`membership`, theirs: `by` is its user), held to the policy.
+    What the removal brought with it (end of suite pricing, account cancellation) is withdrawn too when it
+    no longer follows. Returns every change withdrawn."""
+    _require_may_revoke(change, by, membership)
     change = (
         ScheduledChange.objects.select_for_update(of=("self",))
         .select_related("account", "item__product")
@@ -162,14 +187,14 @@ def scheduled_change_revoke(*, change: ScheduledChange, by, now: datetime) -> li
             account=each.account,
             kind=BillingEvent.Kind.SCHEDULED_CHANGE_REVOKED,
             by=by,
-            summary=f"Reinstated: {each.get_kind_display()}"
+            summary=f"{'Kept by the owner' if membership else 'Reinstated'}: {each.get_kind_display()}"
             + (f" ({each.item.product.name})" if each.item_id else ""),
             before={
                 "kind": each.kind,
                 "effective_at": each.effective_at.isoformat(),
                 **({"product_name": each.item.product.name} if each.item_id else {}),
             },
-            after={"revoked_at": now.isoformat()},
+            after={"revoked_at": now.isoformat(), **({"by_owner": True} if membership else {})},
             now=now,
         )
     return revoked

@@ -14,6 +14,7 @@ from billing.clock import now_for
 from billing.forms import AccountCancelForm, ItemForm, RemovalConfirmForm
 from billing.money import format_day
 from billing.quotes import cheaper_alternatives
+from billing.selectors.banners import endings_of
 from billing.selectors.cancellations import cancellation_page, pending_spp_downgrade
 from billing.selectors.catalog import catalog_for
 from billing.selectors.changes import change_state
@@ -60,7 +61,7 @@ def _render_list(request, *, error=None, status=200):
         "#cancellation_panel" if request.htmx and request.method == "POST" else ""
     )
     page = _page(request)
-    context = {"page": page, "error": error, "pending_cancellation": page.pending_cancellation}
+    context = {"page": page, "error": error, "scheduled_endings": endings_of(page.pending)}
     if page.is_spp:  # R4.8: the pending request replaces the button until support decides it
         pending = pending_spp_downgrade(page.account)
         context["downgrade_request"] = pending
@@ -106,7 +107,7 @@ def _render_review(request, page, alternatives, form, status=200):
         "page": page,
         "form": form,
         "alternatives": alternatives,
-        "pending_cancellation": page.pending_cancellation,
+        "scheduled_endings": endings_of(page.pending),
     }
     return render(request, "billing/cancellations/review.html", context, status=status)
 
@@ -172,7 +173,7 @@ def account_cancel(request):
     context = {
         "page": page,
         "alternatives": alternatives,
-        "pending_cancellation": page.pending_cancellation,
+        "scheduled_endings": endings_of(page.pending),
         "removable": [c for c in page.candidates if c.not_removable is None]
         if len(page.candidates) > 1
         else [],
@@ -187,7 +188,7 @@ def account_cancel_survey(request):
     if page.block is not None:
         return redirect("billing:account_cancel")
     form = AccountCancelForm(initial={"token": uuid.uuid4()})
-    context = {"page": page, "form": form, "pending_cancellation": page.pending_cancellation}
+    context = {"page": page, "form": form, "scheduled_endings": endings_of(page.pending)}
     return render(request, "billing/cancellations/account_cancel_survey.html", context)
 
 

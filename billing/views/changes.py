@@ -13,6 +13,7 @@ from billing.clock import now_for
 from billing.forms import ChangeForm, MemberRoleForm
 from billing.models import Edition
 from billing.money import format_day, format_money
+from billing.selectors.banners import endings_of
 from billing.selectors.changes import change_state, members_by_role
 from billing.services import changes as services
 from billing.services.members import billing_admin_set
@@ -35,7 +36,7 @@ def _render(request, *, preview=None, signed=None, error=None, status=200, state
     state = state or change_state(account, now=now_for(account))
     context |= {
         "state": state,
-        "pending_cancellation": state.cancellation if state else None,  # the banner's too
+        "scheduled_endings": endings_of(state.scheduled) if state else [],  # the banner's
         "editions": Edition.choices,
     }
     if state is not None and (can.upgrade_edition or can.downgrade_edition):

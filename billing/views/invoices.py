@@ -37,7 +37,7 @@ def _invoices_page(request, form=None, archive_form=None, request_form=None, sta
     for invoice in page:  # R8.9: Paid on …, Open, Overdue — at the account's now
         invoice.state = invoice_status(invoice, now)
     form = form or BillingAddressForm(instance=account)
-    cancellation = pending_account_cancellation(account)  # the banner's too: loaded once
+    cancellation = pending_account_cancellation(account)
     statement = final_statement_preview(account, cancellation)  # R7.4: what the final statement will say
     this_month = now.strftime("%Y-%m")
     archive_form = archive_form or InvoiceArchiveForm(initial={"start": this_month, "end": this_month})
@@ -48,7 +48,6 @@ def _invoices_page(request, form=None, archive_form=None, request_form=None, sta
         "request_form": request_form
         or InvoiceCopyRequestForm(initial={"key": uuid.uuid4()}, today=now.date()),
         "support_requests": invoice_requests_of(account),
-        "pending_cancellation": cancellation,
         "statement": statement,
         "statement_text": statement_text(statement) if statement else None,
     }

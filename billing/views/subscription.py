@@ -1,6 +1,8 @@
-"""The Subscription page (R3) and the change requests of online-assisted admins (R2.4)."""
+"""The Subscription page (R3), the change requests of online-assisted admins (R2.4), and "Keep my
+subscription" (R5.9)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -8,12 +10,16 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import require_action
 from accounts.policy import Action, allowed
 from billing.clock import now_for
-from billing.forms import ChangeRequestForm
+from billing.forms import ChangeRequestForm, KeepForm
+from billing.selectors.banners import endings_of
 from billing.selectors.subscription import subscription_overview
-from billing.services import change_requests
+from billing.services import cancellations, change_requests
 
 REQUEST_SENT = gettext_lazy("Your request was sent to support. Its status shows below.")
+KEPT = gettext_lazy("Your subscription is kept: nothing that was scheduled to end will end.")
+CHOOSE_A_CANCELLATION = gettext_lazy("Choose a scheduled cancellation on the page.")
 INVALID_FORM_STATUS = 422  # htmx is configured (base.html) to swap 422 responses so errors show in place
+CONFLICT = 409  # kept already, or too late to keep
 
 
 def _subscription_page(request, *, form=None, status=200, request_sent=False):
@@ -26,7 +32,7 @@ def _subscription_page(request, *, form=None, status=200, request_sent=False):
         "overview": overview,
         "form": form or ChangeRequestForm(),
         "request_sent": request_sent,
-        "pending_cancellation": overview.pending_cancellation if overview else None,  # the banner's too
+        "scheduled_endings": endings_of(overview.scheduled) if overview else [],  # the banner's
     }
     template = "billing/subscription/page.html"
     if request.htmx and form is not None:
@@ -55,4 +61,30 @@ def change_request_create(request):
     if request.htmx:
         return _subscription_page(request, form=ChangeRequestForm(), request_sent=True)
     messages.success(request, REQUEST_SENT)
+    return redirect("billing:subscription")
+
+
+@require_POST
+@require_action(Action.REMOVE_PRODUCTS)
+def subscription_keep(request):
+    """R5.9 "Keep my subscription" (on this page and in the banner of every page): the owner withdraws
+    the removals or the cancellation they confirmed, until it takes effect. A plain form: no JS needed."""
+    form = KeepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, CHOOSE_A_CANCELLATION)
+        return _subscription_page(request, status=INVALID_FORM_STATUS)
+    account = request.membership.account
+    try:
+        cancellations.cancellation_withdraw(
+            membership=request.membership,
+            cancellation_id=form.cleaned_data["cancellation"],
+            now=now_for(account),
+        )
+    except cancellations.AlreadyKept as replay:
+        messages.info(request, str(replay))
+        return _subscription_page(request, status=CONFLICT)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _subscription_page(request, status=CONFLICT)
+    messages.success(request, KEPT)
     return redirect("billing:subscription")

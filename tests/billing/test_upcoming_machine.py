@@ -1,7 +1,8 @@
 """R3.6: whatever an owner and support staff do — Manage changes, undos, product removals, the account's
-cancellation, reinstatements — and however the clock moves, the renewal invoice equals the upcoming invoice
-computed just before it. A Hypothesis state machine over Acme's demo subscription, through the real services
-and the real billing clock; each example starts again from the demo (a savepoint rolled back)."""
+cancellation, reinstatements by staff, the owner's "Keep my subscription" (R5.9) — and however the clock
+moves, the renewal invoice equals the upcoming invoice computed just before it. A Hypothesis state machine
+over Acme's demo subscription, through the real services and the real billing clock; each example starts
+again from the demo (a savepoint rolled back)."""
 
 import contextlib
 import tempfile
@@ -211,11 +212,21 @@ class Acme(RuleBasedStateMachine):
                 pass
 
     @precondition(something_ending)
-    @rule(data=st.data())
-    def reinstate(self, data):
+    @rule(data=st.data(), by_owner=st.booleans())
+    def reinstate(self, data, by_owner):
+        """Support staff reinstate a change (R4.11, R5.8), or the owner keeps the confirmation it belongs to
+        ("Keep my subscription", R5.9), which withdraws it through the same service."""
         change = data.draw(st.sampled_from(self.pending("remove_item", "cancel_account")))
         with time_machine.travel(self.now, tick=False), contextlib.suppress(*REFUSED):
-            scheduled_change_revoke(change=change, by=User.objects.get(email="root@staff.test"), now=self.now)
+            if by_owner and change.cancellation_id:
+                cancellations.cancellation_withdraw(
+                    membership=owner(), cancellation_id=change.cancellation_id, now=self.now
+                )
+                CHECKED["kept"] += 1
+            else:
+                scheduled_change_revoke(
+                    change=change, by=User.objects.get(email="root@staff.test"), now=self.now
+                )
 
     @rule(days=st.integers(1, 40))
     def clock(self, days):
@@ -266,3 +277,4 @@ def test_r3_6_the_renewal_invoice_always_equals_the_upcoming_invoice_shown_befor
     Acme.TestCase().runTest()
     kinds = {"set_seats", "set_edition", "set_cycle", "remove_item"}
     assert CHECKED["renewals"] >= 10 and all(CHECKED[kind] for kind in kinds), CHECKED
+    assert CHECKED["kept"], CHECKED  # R5.9: the owner's withdrawal is among the steps
