@@ -17,7 +17,6 @@ from billing.documents import invoice_document
 from billing.forms import BillingAddressForm, InvoiceArchiveForm, InvoiceCopyRequestForm
 from billing.invoice_archive import invoice_archive
 from billing.money import format_month
-from billing.selectors.banners import pending_account_cancellation
 from billing.selectors.invoices import invoice_rows, invoice_status, invoices_of
 from billing.selectors.statements import final_statement_preview, statement_text
 from billing.selectors.support_requests import invoice_requests_of
@@ -37,8 +36,7 @@ def _invoices_page(request, form=None, archive_form=None, request_form=None, sta
     for invoice in page:  # R8.9: Paid on …, Open, Overdue — at the account's now
         invoice.state = invoice_status(invoice, now)
     form = form or BillingAddressForm(instance=account)
-    cancellation = pending_account_cancellation(account)
-    statement = final_statement_preview(account, cancellation)  # R7.4: what the final statement will say
+    statement = final_statement_preview(account)  # R7.4: what the final statement will say
     this_month = now.strftime("%Y-%m")
     archive_form = archive_form or InvoiceArchiveForm(initial={"start": this_month, "end": this_month})
     context = {
