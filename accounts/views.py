@@ -27,17 +27,6 @@ class SignInView(auth_views.LoginView):
             user_language_set(user=user, language=chosen)
         return super().form_valid(form)
 
-
-@require_POST
-def language_switch(request):
-    """The EN/FR switch (R10.1): Django's `set_language` (a safe redirect back, the cookie that keeps a
-    visitor's choice), and for a signed-in person their choice kept on their user."""
-    response = i18n.set_language(request)
-    language = request.POST.get("language", "")
-    if request.user.is_authenticated and translation.check_for_language(language):
-        user_language_set(user=request.user, language=language)
-    return response
-
     def form_invalid(self, form):
         """A refusal after the right password may offer a request to support (R8.10: the owner of an account
         cancelled for non-payment asks for a temporary reactivation). A wrong password gets the same page
@@ -51,6 +40,17 @@ def language_switch(request):
                 refused_sign_in_remember(self.request, user)
         context = self.get_context_data(form=form, offer=offer, offer_key=uuid.uuid4())
         return self.render_to_response(context)
+
+
+@require_POST
+def language_switch(request):
+    """The EN/FR switch (R10.1): Django's `set_language` (a safe redirect back, the cookie that keeps a
+    visitor's choice), and for a signed-in person their choice kept on their user."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and translation.check_for_language(language):
+        user_language_set(user=request.user, language=language)
+    return response
 
 
 @login_required

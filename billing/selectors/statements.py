@@ -71,15 +71,12 @@ def facts_of(statement: FinalStatement) -> StatementFacts:
     )
 
 
-def final_statement_preview(account: Account) -> StatementFacts | None:
-    """R7.4 on Billing › Invoices: until the account's pending cancellation takes effect, what its statement
-    will say; None without one."""
-    if account.status != Account.Status.ACTIVE:
+def final_statement_preview(account: Account, cancels_at: datetime | None) -> StatementFacts | None:
+    """R7.4 on Billing › Invoices: until the account's pending cancellation takes effect (`cancels_at`, as
+    the banner read it), what its statement will say; None without one."""
+    if cancels_at is None or account.status != Account.Status.ACTIVE:
         return None
-    cancellation = ScheduledChange.objects.filter(account=account).account_cancellation().first()
-    if cancellation is None:
-        return None
-    return final_statement_facts(account, at=cancellation.effective_at)
+    return final_statement_facts(account, at=cancels_at)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from billing.documents import invoice_document
 from billing.forms import BillingAddressForm, InvoiceArchiveForm, InvoiceCopyRequestForm
 from billing.invoice_archive import invoice_archive
 from billing.money import format_month
+from billing.selectors.banners import scheduled_endings
 from billing.selectors.invoices import invoice_rows, invoice_status, invoices_of
 from billing.selectors.statements import final_statement_preview, statement_text
 from billing.selectors.support_requests import invoice_requests_of
@@ -36,13 +37,16 @@ def _invoices_page(request, form=None, archive_form=None, request_form=None, sta
     for invoice in page:  # R8.9: Paid on …, Open, Overdue — at the account's now
         invoice.state = invoice_status(invoice, now)
     form = form or BillingAddressForm(instance=account)
-    statement = final_statement_preview(account)  # R7.4: what the final statement will say
+    endings = scheduled_endings(account)  # the banner's, read once
+    cancels_at = next((ending.effective_at for ending in endings if ending.cancels_account), None)
+    statement = final_statement_preview(account, cancels_at)  # R7.4: what the final statement will say
     this_month = now.strftime("%Y-%m")
     archive_form = archive_form or InvoiceArchiveForm(initial={"start": this_month, "end": this_month})
     context = {
         "invoices": page,
         "form": form,
         "archive_form": archive_form,
+        "scheduled_endings": endings,
         "request_form": request_form
         or InvoiceCopyRequestForm(initial={"key": uuid.uuid4()}, today=now.date()),
         "support_requests": invoice_requests_of(account),
