@@ -83,7 +83,8 @@ def by_language(to: list[str], *, default: str) -> dict[str, list[str]]:
     """The addresses grouped by the language of their person, `default`'s group first; an address no user
     has (a billing contact who never signed in), or whose user chose none, speaks `default`."""
     unknown = [address.lower() for address in to if not isinstance(address, Recipient)]
-    chosen = dict(User.objects.filter(email__in=unknown).values_list("email", "language")) if unknown else {}
+    people = User.objects.annotate(address=Lower("email")).filter(address__in=unknown)
+    chosen = dict(people.values_list("address", "language")) if unknown else {}
     groups = {default: []}
     for address in to:
         spoken = address.language if isinstance(address, Recipient) else chosen.get(address.lower(), "")
@@ -93,8 +94,8 @@ def by_language(to: list[str], *, default: str) -> dict[str, list[str]]:
 
 def _rendered(*, key, account, to, template, context, language, invoice, attachment) -> EmailLog:
     with translation.override(language):
-        subject = render_to_string(f"billing/emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"billing/emails/{template}.txt", context)
+        subject = render_to_string(f"billing/emails/{template}_subject.txt", context, using="text").strip()
+        body = render_to_string(f"billing/emails/{template}.txt", context, using="text")
     real_now = now_for()
     return EmailLog(
         key=key,
@@ -123,7 +124,11 @@ def invoice_recipients_of(accounts) -> dict[int, list[Recipient]]:
     owners = Membership.objects.filter(account_id__in=ids, role=Membership.Role.OWNER)
     contacts = BillingContact.objects.filter(account_id__in=ids, removed_at=None).order_by("email")
     contacts = contacts.annotate(
-        chosen=Subquery(User.objects.filter(email=Lower(OuterRef("email"))).values("language")[:1])
+        chosen=Subquery(
+            User.objects.annotate(address=Lower("email"))
+            .filter(address=Lower(OuterRef("email")))
+            .values("language")[:1]
+        )
     )
     for rows in (
         owners.values_list("account_id", "user__email", "user__language"),

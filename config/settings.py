@@ -79,7 +79,16 @@ TEMPLATES = [
                 "billing.context_processors.banners",
             ],
         },
-    }
+    },
+    {
+        # Plain-text emails (billing/emails.py): text is not HTML, so nothing is escaped — "R&D's" stays as
+        # typed. Their HTML part escapes the text once (billing/outbox.py).
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

@@ -138,3 +138,32 @@ def test_the_html_part_escapes_the_text_keeps_its_lines_and_links_its_addresses(
         "Hello <b>Ann</b> & co, your file: https://billing.test/export/?a=1&b=2 Total: €1.5",
     )
     assert 'style="' in html and "<script" not in html  # inline styles: mail clients drop style sheets
+
+
+def test_r10_1_text_is_sent_as_typed_and_its_html_part_escaped_once(
+    account, django_capture_on_commit_callbacks
+):
+    """The text part is not HTML: "R&D's <Lab>" is sent as typed, and escaped exactly once in the HTML part
+    (plain-text email templates render without autoescaping, the "text" template engine)."""
+    account.name = "R&D's <Lab>"
+    account.save(update_fields=["name"])
+    with django_capture_on_commit_callbacks(execute=True):
+        suspended(account)
+    (message,) = mail.outbox
+    assert "R&D's <Lab> was cancelled for non-payment" in message.body
+    assert "&amp;" not in message.body and "&#x27;" not in message.body
+    html = html_of(message)
+    assert "R&amp;D&#x27;s &lt;Lab&gt; was cancelled" in html and "&amp;amp;" not in html
+
+
+def test_r10_1_a_persons_language_is_found_whatever_the_case_of_their_address(account):
+    UserFactory(email="Billing@Lang.test", language="fr")  # capitals, as staff may type them in /staff/
+    assert emails.by_language(["billing@lang.test", "owner@lang.test"], default="en") == {
+        "en": ["owner@lang.test"],
+        "fr": ["billing@lang.test"],
+    }
+    contact(account, "billing@lang.test")
+    assert [(str(r), r.language) for r in emails.invoice_recipients(account)] == [
+        ("owner@lang.test", ""),
+        ("billing@lang.test", "fr"),
+    ]
