@@ -45,15 +45,24 @@ def sign_in_offer(membership: Membership) -> str | None:
     return _offer[0](membership)
 
 
-def refused_sign_in_remember(request, user: User) -> None:
-    """The password was right but the account refused: the session remembers who, for a few minutes."""
-    request.session[REFUSED_SIGN_IN] = {"user": user.pk, "at": timezone.now().timestamp()}
+def refused_sign_in_remember(request, user: User, key: str) -> None:
+    """The password was right but the account refused: the session remembers who, for a few minutes, and
+    the key of the one request this password entry may send (a double click sends it again, harmlessly)."""
+    request.session[REFUSED_SIGN_IN] = {"user": user.pk, "at": timezone.now().timestamp(), "key": str(key)}
 
 
-def refused_sign_in_user(request) -> User | None:
-    """The user whose password this session gave in the last minutes, refused at sign-in; None otherwise."""
+def refused_sign_in_forget(request) -> None:
+    """Forgotten when anyone signs in with this session (a session keeps its data through a sign-in)."""
+    request.session.pop(REFUSED_SIGN_IN, None)
+
+
+def refused_sign_in_user(request, key: str) -> User | None:
+    """The user whose password this session gave in the last minutes, refused at sign-in, if `key` is the
+    request that password entry offered; None otherwise, and None once someone signed in with it."""
+    if request.user.is_authenticated:
+        return None
     remembered = request.session.get(REFUSED_SIGN_IN)
-    if not isinstance(remembered, dict):
+    if not isinstance(remembered, dict) or remembered.get("key") != key:
         return None
     age = timezone.now().timestamp() - remembered.get("at", 0)
     if not 0 <= age <= REFUSED_SIGN_IN_SECONDS:

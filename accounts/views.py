@@ -9,7 +9,7 @@ from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from accounts.access import refused_sign_in_remember, sign_in_offer
+from accounts.access import refused_sign_in_forget, refused_sign_in_remember, sign_in_offer
 from accounts.forms import SignInForm
 from accounts.languages import language_chosen, user_language_set
 from accounts.selectors import membership_for
@@ -23,6 +23,7 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         """A language chosen on the sign-in page, by someone who never chose one, becomes theirs (R10.1)."""
         user = form.get_user()
+        refused_sign_in_forget(self.request)  # R8.10: a refusal's offer never outlives a sign-in
         if not user.language and (chosen := language_chosen(self.request)):
             user_language_set(user=user, language=chosen)
         return super().form_valid(form)
@@ -32,13 +33,13 @@ class SignInView(auth_views.LoginView):
         cancelled for non-payment asks for a temporary reactivation). A wrong password gets the same page
         as any failed sign-in: nothing tells whether the email exists or what its account is."""
         user = form.get_user()  # set only when the password was right
-        offer = None
+        offer, key = None, str(uuid.uuid4())
         if user is not None and form.has_error(NON_FIELD_ERRORS, "account_closed"):
             membership = membership_for(user)
             offer = sign_in_offer(membership) if membership is not None else None
             if offer:
-                refused_sign_in_remember(self.request, user)
-        context = self.get_context_data(form=form, offer=offer, offer_key=uuid.uuid4())
+                refused_sign_in_remember(self.request, user, key)
+        context = self.get_context_data(form=form, offer=offer, offer_key=key)
         return self.render_to_response(context)
 
 

@@ -2,8 +2,6 @@
 only a session that gave the owner's right password minutes ago may send it (accounts.access), and it goes
 through the sign-in throttle: it can neither probe passwords nor be sent by someone without one."""
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -24,7 +22,8 @@ REACTIVATION_REQUESTED = _(
 
 @require_POST
 def reactivation_request(request):
-    user = refused_sign_in_user(request)
+    key = request.POST.get("key", "")
+    user = refused_sign_in_user(request, key)
     if user is None:
         return render(request, "billing/support/sign_in_again.html", status=403)
     throttled = sign_in_throttled(request, user.email)
@@ -35,7 +34,7 @@ def reactivation_request(request):
     if membership is None or not form.is_valid():
         context = {
             "offer": request.path,
-            "offer_key": uuid.uuid4(),
+            "offer_key": key,
             "offer_message": form.data.get("message", ""),
             "offer_errors": [error for errors in form.errors.values() for error in errors],
         }

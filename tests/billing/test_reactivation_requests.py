@@ -39,11 +39,16 @@ def suspended():
 
 
 def refused(client, email="owner@acme.test", password=PASSWORD):
-    return client.post(LOGIN, {"username": email, "password": password})
+    """Sign in and be refused; the client keeps the key of the request the refusal offers, if any."""
+    response = client.post(LOGIN, {"username": email, "password": password})
+    offered = re.search(r'name="key" value="([^"]+)"', response.content.decode())
+    if offered:
+        client.offer_key = offered[1]
+    return response
 
 
 def ask(client, message="Our card expired; we want to update it."):
-    return client.post(ASK, {"key": KEY, "message": message})
+    return client.post(ASK, {"key": getattr(client, "offer_key", KEY), "message": message})
 
 
 def without_tokens(html: str) -> str:
@@ -81,7 +86,7 @@ def test_r8_10_other_members_are_refused_without_an_offer_and_cannot_ask(client,
 def test_r8_10_the_owner_asks_and_gets_a_confirmation(client, suspended, django_capture_on_commit_callbacks):
     refused(client)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(ASK, {"key": KEY, "message": "Card expired."}, follow=True)
+        response = client.post(ASK, {"key": client.offer_key, "message": "Card expired."}, follow=True)
     assert response.redirect_chain[-1][0] == LOGIN
     assert "Your request for a temporary reactivation was sent to support" in text(response)
     request = SupportRequest.objects.get()
@@ -94,8 +99,23 @@ def test_r8_10_the_owner_asks_and_gets_a_confirmation(client, suspended, django_
     # Sent again (double click, or a second form): still one request waiting.
     assert ask(client).status_code == 302
     refused(client)
-    assert client.post(ASK, {"key": "1b7c4a52-6f4e-4d8e-9a55-3d7c1f0e2a11", "message": ""}).status_code == 302
+    assert ask(client, message="").status_code == 302
     assert SupportRequest.objects.count() == 1
+
+
+def test_r8_10_a_refusal_offers_one_request_never_one_for_another_form_or_a_later_sign_in(client, suspended):
+    """The right password gives one request's key: another key, or the session after someone signed in
+    with it, sends nothing."""
+    refused(client)
+    offered = client.offer_key
+    client.offer_key = "1b7c4a52-6f4e-4d8e-9a55-3d7c1f0e2a11"
+    assert ask(client).status_code == 403
+    client.offer_key = offered
+    assert (
+        client.post(LOGIN, {"username": "owner@legacy-suite.test", "password": PASSWORD}).status_code == 302
+    )
+    assert ask(client).status_code == 403  # signed in as someone else: Acme's refusal is gone
+    assert not SupportRequest.objects.exists()
 
 
 def test_r8_10_anonymous_or_expired_sessions_cannot_ask(client, suspended):
