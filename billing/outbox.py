@@ -92,7 +92,9 @@ def _message(email: EmailLog, recipients: list[str]) -> EmailMultiAlternatives:
     message.attach_alternative(html_part(email), "text/html")
     if email.attachment == EmailLog.Attachment.FINAL_STATEMENT:  # R7.4: the statement of the email's account
         message.attach(
-            "final-statement.pdf", final_statement_pdf(email.account.final_statement), "application/pdf"
+            "final-statement.pdf",
+            final_statement_pdf(email.account.final_statement, language=email.language),
+            "application/pdf",
         )
         return message
     invoice = email.invoice

@@ -10,9 +10,10 @@ from billing.pdf.document import heading, new_pdf, paragraph
 from billing.selectors.statements import facts_of, statement_text
 
 
-def final_statement_pdf(statement: FinalStatement) -> bytes:
+def final_statement_pdf(statement: FinalStatement, language: str = "") -> bytes:
+    """The statement as a PDF, in `language` (its email's recipients'), else the account's."""
     facts = facts_of(statement)
-    with translation.override(statement.account.language or "en"):
+    with translation.override(language or statement.account.language or "en"):
         text = statement_text(facts)
         pdf = new_pdf(
             title=f"{text.title} · {facts.account_name}",

@@ -43,20 +43,24 @@ def change_request_create(
 
 
 @transaction.atomic
-def spp_downgrade_request(*, membership: Membership, now: datetime) -> SubscriptionChangeRequest:
-    """R4.8: the owner of an SPP Suite account asks support to downgrade to Support only. Asking twice
-    while a request is pending returns the pending one and records nothing (the account row is locked,
-    so two tabs posting at once also make one request)."""
+def spp_downgrade_request(*, membership: Membership, now: datetime) -> tuple[SubscriptionChangeRequest, bool]:
+    """R4.8: the owner of an SPP Suite account asks support to downgrade to Support only; returns the
+    request and whether it was made now. Asking twice while a request is pending returns the pending one
+    and records nothing (the account row is locked, so two tabs posting at once also make one request)."""
     policy.require(membership, policy.Action.REMOVE_PRODUCTS)
     if membership.account.pricing != Account.Pricing.SPP_SUITE:
         raise ValidationError(NOT_SPP)
     Account.objects.select_for_update().filter(pk=membership.account_id).first()
-    return pending_spp_downgrade(membership.account) or _change_request_open(
+    pending = pending_spp_downgrade(membership.account)
+    if pending is not None:
+        return pending, False
+    made = _change_request_open(
         membership=membership,
         what=SPP_DOWNGRADE_WHAT,
         why="Asked from the Cancellations page.",  # R4.8
         now=now,
     )
+    return made, True
 
 
 def _change_request_open(

@@ -222,10 +222,10 @@ def spp_downgrade_request(request):
     account = request.membership.account
     now = now_for(account)
     try:
-        sent = change_requests.spp_downgrade_request(membership=request.membership, now=now)
+        sent, made_now = change_requests.spp_downgrade_request(membership=request.membership, now=now)
     except ValidationError as error:
         return _render_list(request, error=" ".join(error.messages), status=INVALID)
-    if sent.created_at < now:  # a second POST: the pending request is returned, nothing is recorded
+    if not made_now:  # a second POST: the pending request is returned, nothing is recorded
         messages.info(request, DOWNGRADE_ALREADY_REQUESTED % {"date": format_day(sent.created_at, "long")})
     else:
         messages.success(request, DOWNGRADE_REQUESTED)

@@ -8,13 +8,14 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.utils import translation
 from django.utils.formats import date_format
 
 from accounts.models import Account
 from billing.models import EmailLog, SubscriptionChangeRequest
 from billing.money import format_day
-from tests.helpers import CANCELLATIONS, MANAGE, SUBSCRIPTION, item, new_events, select, text
+from tests.helpers import CANCELLATIONS, MANAGE, SUBSCRIPTION, TODAY, item, new_events, select, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 VINTAGE, SPP, ASSISTED = "Vintage 2019 Co", "SPP Corp", "Online Assisted Ltd"
@@ -200,3 +201,15 @@ def test_r10_1_no_french_page_abbreviates_a_month(sign_in, email, path):
     assert response.status_code == 200
     found = re.findall(r"\d{1,2} (?:janv|févr|avr|juil|sept|oct|nov|déc)\. \d{4}", text(response))
     assert found == []
+
+
+def test_r4_8_a_replay_at_the_same_instant_is_still_told_it_was_already_asked(sign_in):
+    """The service says whether it made the request: a frozen test clock's second POST is a replay too."""
+    client = sign_in("owner@spp.test")
+    with time_machine.travel(TODAY, tick=False):
+        first = client.post(CANCELLATIONS + "downgrade/", follow=True)
+        again = client.post(CANCELLATIONS + "downgrade/", follow=True)
+    assert "was sent to support" in text(first) and "already asked" not in text(first)
+    assert "You already asked support to downgrade to Support only" in text(again)
+    assert "was sent to support" not in text(again)
+    assert SubscriptionChangeRequest.objects.filter(account__name=SPP).count() == 1
