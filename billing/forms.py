@@ -18,6 +18,7 @@ from billing.models import (
     Subscription,
     SubscriptionChangeRequest,
 )
+from billing.months import months_between
 from billing.quotes import MAX_SEATS
 from billing.selectors.cancellations import WarningCode
 from billing.selectors.changes import ChangeKind, ChangeSpec
@@ -332,7 +333,7 @@ class MonthField(forms.CharField):
 
 MAX_ARCHIVE_MONTHS = 12  # a year of invoices: built in memory, in one request
 END_BEFORE_START = _("The last month cannot come before the first one.")
-TOO_MANY_MONTHS = _("Choose at most 12 months at a time.")
+TOO_MANY_MONTHS = _("Choose at most %(max)s months at a time.")
 
 
 class InvoiceArchiveForm(Form):
@@ -345,11 +346,11 @@ class InvoiceArchiveForm(Form):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
-            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            months = months_between(start, end)
             if months < 1:
                 self.add_error("end", END_BEFORE_START)
             elif months > MAX_ARCHIVE_MONTHS:
-                self.add_error("end", TOO_MANY_MONTHS)
+                self.add_error("end", TOO_MANY_MONTHS % {"max": MAX_ARCHIVE_MONTHS})
         return cleaned
 
 

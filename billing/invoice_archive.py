@@ -16,6 +16,7 @@ from billing.clock import now_for
 from billing.documents import document_of
 from billing.models import Invoice
 from billing.money import money_input
+from billing.months import next_month
 from billing.selectors.invoices import invoice_status, invoices_issued_between
 
 COLUMNS = [
@@ -43,7 +44,7 @@ class InvoiceArchive:
 def invoice_archive(account: Account, *, start: date, end: date) -> InvoiceArchive | None:
     """The documents issued from the first day of `start`'s month to the last of `end`'s, or None when
     there is none. Documents not built yet are built (and stored) now."""
-    invoices = invoices_issued_between(account, _midnight(start), _midnight(_next_month(end)))
+    invoices = invoices_issued_between(account, _midnight(start), _midnight(next_month(end)))
     if not invoices:
         return None
     now = now_for(account)
@@ -95,10 +96,6 @@ def _day(moment: datetime | None) -> str:
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:

@@ -31,6 +31,7 @@ from billing.models import (
     SubscriptionItem,
     TestClock,
 )
+from billing.months import next_month
 from billing.selectors.prices import MissingPrice
 from billing.selectors.upcoming import upcoming_invoice
 
@@ -171,7 +172,7 @@ def card_reminders_send(moments: list[tuple[Q, datetime]], account_ids: list[int
 def _expiring(now: datetime) -> Q:
     """Cards that expire at the end of this month or of the next."""
     this = _month(now)
-    after = _month(this + timedelta(days=32))
+    after = next_month(this)
     return Q(exp_year=this.year, exp_month=this.month) | Q(exp_year=after.year, exp_month=after.month)
 
 

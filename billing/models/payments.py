@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from billing.money import format_money
+from billing.months import next_month
 
 
 class PaymentMethod(models.Model):
@@ -41,8 +42,7 @@ class PaymentMethod(models.Model):
     @property
     def valid_until(self) -> date:
         """The card's last day: a card expires at the end of its expiry month."""
-        first_of_next = date(self.exp_year + self.exp_month // 12, self.exp_month % 12 + 1, 1)
-        return first_of_next - timedelta(days=1)
+        return next_month(date(self.exp_year, self.exp_month, 1)) - timedelta(days=1)
 
 
 class PaymentAttemptQuerySet(models.QuerySet):

@@ -13,6 +13,7 @@ from accounts import policy
 from accounts.models import Account, Membership
 from billing import emails
 from billing.models import BillingEvent, Invoice, SupportRequest
+from billing.months import months_between
 from billing.services.audit import billing_event_record
 from billing.services.support import temporary_reactivation_grant
 
@@ -23,7 +24,7 @@ PERIOD_NEEDED = _("Give the months of the invoices (from and to) or the number o
 PERIOD_HALF = _("Give both months of the period: from and to.")
 PERIOD_REVERSED = _("The period ends before it starts: the “from” month comes first.")
 PERIOD_IN_FUTURE = _("The period cannot end after the current month: those invoices do not exist yet.")
-PERIOD_TOO_LONG = _("Ask for at most 24 months at a time.")
+PERIOD_TOO_LONG = _("Ask for at most %(max)s months at a time.")
 NOT_SUSPENDED_OWNER = _(
     "Only the owner of an account cancelled for non-payment can ask for a temporary reactivation."
 )
@@ -35,11 +36,6 @@ WRONG_STATUS = _("Answer with the status Answered or Closed.")
 FOREIGN_INVOICE = _("Only issued invoices of the request's account can be pointed to.")
 NOT_AN_INVOICE_REQUEST = _("This is not a request for invoices.")
 NOT_A_REACTIVATION_REQUEST = _("This is not a request for a temporary reactivation.")
-
-
-def months_between(first: date, last: date) -> int:
-    """How many months from `first` to `last`, both counted (2026-01 → 2026-03: 3)."""
-    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def asked_invoices_problem(
@@ -55,7 +51,7 @@ def asked_invoices_problem(
     if period_to > today.replace(day=1):
         return str(PERIOD_IN_FUTURE)
     if months_between(period_from, period_to) > MAX_PERIOD_MONTHS:
-        return str(PERIOD_TOO_LONG)
+        return str(PERIOD_TOO_LONG) % {"max": MAX_PERIOD_MONTHS}
     return None
 
 
