@@ -21,7 +21,9 @@ ENDING_KINDS = (ScheduledChange.Kind.REMOVE_ITEM, ScheduledChange.Kind.CANCEL_AC
 @dataclass
 class Ending:
     """What one confirmation ends, and when (R3.4): its products, or the whole account. `cancellation_id`
-    is the owner's confirmation, which they may keep until then (R5.9); None when support scheduled it."""
+    is that confirmation (None for a change scheduled without one); whether the reader may keep it until
+    then (R5.9) is the policy's to say — the owner of a self-service account, never for what support
+    scheduled on a sales-assisted one."""
 
     cancellation_id: int | None
     effective_at: datetime
