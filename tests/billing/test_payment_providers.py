@@ -3,6 +3,9 @@ the official library (never a hand-written fake of Stripe). Each provider answer
 the same outcomes and failure codes; with Stripe, every call that moves money carries our business key as
 its `Idempotency-Key` (R8.8)."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -210,3 +213,24 @@ def test_a_charge_through_the_gateway_is_recorded_from_stripes_answer_r8_8_r12_1
     if attempt.succeeded:  # a refusal names what Stripe names: the PaymentIntent (localstripe: the charge)
         intent = provider.client.v1.payment_intents.retrieve(attempt.reference)
         assert intent.amount == 4200 and intent.metadata["key"] == attempt.idempotency_key
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"PAYMENT_PROVIDER": "paypal"}, "PAYMENT_PROVIDER is either sandbox or stripe."),
+        (
+            {"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": ""},
+            "PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY.",
+        ),
+    ],
+)
+def test_a_provider_misconfigured_stops_the_app_at_start_r12_1(environment, message):
+    started = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        env={**os.environ, "SECRET_KEY": "x", **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert started.returncode != 0 and message in started.stderr
