@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -169,6 +170,18 @@ TASKS = {
 PAYMENT_SANDBOX_LEDGER = env.path(
     "PAYMENT_SANDBOX_LEDGER", default=BASE_DIR / "var" / "sandbox-ledger.sqlite3"
 )
+# The payment provider (R12.1): the sandbox (test card numbers, no network) or Stripe. The Stripe keys come
+# from its dashboard (test mode first); STRIPE_API_BASE points the library elsewhere only for tests
+# (localstripe).
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+if PAYMENT_PROVIDER not in ("sandbox", "stripe"):
+    raise ImproperlyConfigured("PAYMENT_PROVIDER is either sandbox or stripe.")
+if PAYMENT_PROVIDER == "stripe" and not STRIPE_SECRET_KEY:
+    raise ImproperlyConfigured("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY.")
 # Files the app writes (data exports). They are served only through views that check who asks.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # The address of the site, for links in emails.

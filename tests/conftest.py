@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 from accounts.models import Account, Membership
 from billing.models import BillingEvent
 from devtools.demo import PASSWORD, seed_demo
+from tests import stripe_server
 from tests.email_parts import assert_same_facts
 from tests.factories import MembershipFactory
 from tests.helpers import DEMO, NOW, TODAY, owners_let_go
@@ -79,6 +80,15 @@ def _every_email_has_its_html_part():
     for message in getattr(mail, "outbox", []):
         if "Message-ID" in message.extra_headers:  # the outbox's (billing/outbox.py), not Django's own
             assert_same_facts(message)
+
+
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory):
+    """Stripe's API served locally for the session (tests/stripe_server.py), started by the first test that
+    asks for it; its base URL."""
+    process, url = stripe_server.start(tmp_path_factory.mktemp("localstripe") / "localstripe.log")
+    yield url
+    stripe_server.stop(process)
 
 
 @pytest.fixture
