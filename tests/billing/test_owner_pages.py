@@ -52,6 +52,17 @@ def test_r8_3_removing_a_contact_asks_first_on_a_page_of_its_own(sign_in):
     assert client.get(CONFIRM_REMOVAL, {"contact": contact.pk}).status_code == 404  # already removed
 
 
+def test_r8_3_messages_are_a_list_inside_a_status_region(sign_in):
+    """A role on the <ul> would unmake the list (axe: listitem); the live region wraps it instead."""
+    client = sign_in("owner@acme.test")
+    contact = BillingContact.objects.get(email="accounting@acme.test")
+    html = client.post(CONTACTS + "remove/", {"contact": contact.pk}, follow=True).content.decode()
+    assert re.search(
+        r'<div role="status"><ul class="messages">\s*<li class="message[^"]*">accounting@acme', html
+    )
+    assert '<ul class="messages" role=' not in html
+
+
 @pytest.mark.parametrize("query", [{}, {"contact": "x"}, {"contact": "999999"}])
 def test_r8_3_the_confirmation_of_no_contact_is_a_404(sign_in, query):
     assert sign_in("owner@acme.test").get(CONFIRM_REMOVAL, query).status_code == 404
