@@ -144,14 +144,14 @@ class ItemForm(Form):
     item = WholeNumberField(min_value=1, max_value=2**63 - 1)
 
 
-# R4.4, R5.2, R7.2: no reason is preselected — the owner, or staff recording a notice, must choose one.
-REASON_CHOICES = [("", "—"), *CancellationReason.choices]
-
-
 class KeepForm(Form):
     """R5.9: the confirmation "Keep my subscription" withdraws. Anything but a positive id is refused."""
 
     cancellation = WholeNumberField(min_value=1, max_value=2**63 - 1)
+
+
+# R4.4, R5.2, R7.2: no reason is preselected — the owner, or staff recording a notice, must choose one.
+REASON_CHOICES = [("", "—"), *CancellationReason.choices]
 
 
 class SurveyForm(Form):

@@ -155,7 +155,7 @@ def billing_tick(
             advance(pk)
     else:
         _in_threads(advance, ids, workers)
-    report.reminders = _reminders(real_now, account_ids)
+    report.reminders = _notices_send(real_now, account_ids)
     # R8.8: what changed lately, logged and listed for staff (`billing_reconcile` compares everything).
     report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
     # Issue 16: the emails no worker sent (never picked up, or their sender died holding them).
@@ -165,7 +165,7 @@ def billing_tick(
     return report
 
 
-def _reminders(real_now: datetime, account_ids: list[int] | None) -> int:
+def _notices_send(real_now: datetime, account_ids: list[int] | None) -> int:
     """Issue 19, after the renewals: a renewal done is no longer reminded. A failure is logged and does not
     stop the tick; what was not written is written by the next one."""
     try:
@@ -285,5 +285,5 @@ def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[
             )
     payments_resume(account_ids=[account.pk for account in accounts])  # R8.8, as a tick does first
     done = {account.name: advance_account(account.pk) or [] for account in accounts}
-    _reminders(now_for(), [account.pk for account in accounts])  # issue 19, as a tick does
+    _notices_send(now_for(), [account.pk for account in accounts])  # issue 19, as a tick does
     return done

@@ -204,9 +204,14 @@ def test_a_charge_through_the_gateway_is_recorded_from_stripes_answer_r8_8_r12_1
     account = demo_member("owner@acme.test").account
     with transaction.atomic():
         attempt = gateway.intend(
-            PaymentAttempt.Operation.CHARGE, account=account, token=token, amount=4200, currency="USD",
-            key=f"renewal-stripe-{number}", now=NOW,
-        )  # fmt: skip
+            PaymentAttempt.Operation.CHARGE,
+            account=account,
+            token=token,
+            amount=4200,
+            currency="USD",
+            key=f"renewal-stripe-{number}",
+            now=NOW,
+        )
     assert attempts_send([attempt]) == 0
     attempt.refresh_from_db()
     assert (attempt.status, attempt.failure_code) == (status, code)
