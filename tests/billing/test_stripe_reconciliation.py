@@ -3,14 +3,12 @@ Stripe's PaymentIntents and Refunds with our records, and an intent Stripe may h
 looked up before it is sent again (the 24-hour guard). Against Stripe's API served by localstripe — one of
 this module's own, emptied before each test: a Stripe account with no history."""
 
-import io
 import logging
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +23,7 @@ from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from billing.services.payments import verification_amount
 from billing.stripe_provider import StripeProvider
 from tests import stripe_server
-from tests.helpers import NOW, change, item
+from tests.helpers import NOW, change, item, reconcile
 
 pytestmark = pytest.mark.usefixtures("demo")
 ACME = "Acme Self-Service"
@@ -56,15 +54,6 @@ def card(provider: StripeProvider, number: str, account: str = ACME) -> str:
     token = stripe_server.card_token(provider.client, number)
     PaymentMethod.objects.filter(account__name=account).update(gateway_token=token)
     return token
-
-
-def reconcile() -> tuple[int, str]:
-    out = io.StringIO()
-    try:
-        call_command("billing_reconcile", stdout=out, stderr=io.StringIO())
-    except SystemExit as exit:
-        return exit.code, out.getvalue()
-    return 0, out.getvalue()
 
 
 @pytest.fixture
