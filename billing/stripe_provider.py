@@ -149,13 +149,14 @@ def _intent_answer(intent: stripe.PaymentIntent, wanted: str) -> Answer:
 
 
 def _intent_answer_done(intent: dict, wanted: str) -> Answer | None:
-    """The answer a PaymentIntent found later means; None while Stripe is still at it (processing)."""
+    """The answer a PaymentIntent found later means; None while Stripe is still at it."""
     outcome = intent_outcome(intent)
     if outcome == "succeeded" or intent["status"] == wanted:
         return Answer(True, reference=intent["id"])
-    if intent.get("last_payment_error") or outcome == AUTHENTICATION_REQUIRED:
-        return Answer(False, outcome, intent["id"])
-    return None
+    if intent["status"] in ("processing", "requires_confirmation"):
+        return None
+    # Refused, waiting for the customer's authentication, or cancelled: no money moved.
+    return Answer(False, outcome if outcome != intent["status"] else DECLINED, intent["id"])
 
 
 def _refund_answer(refund: dict) -> Answer:

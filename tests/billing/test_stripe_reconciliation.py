@@ -162,14 +162,21 @@ def _ours(provider: StripeProvider, key: str) -> list[dict]:
     return [m for m in provider.movements() if m["key"] == key]
 
 
-def test_r8_8_an_intent_pending_past_stripes_24_hours_is_recorded_from_what_stripe_made(stripe, caplog):
-    token = card(stripe, OK_CARD)
+@pytest.mark.parametrize(
+    ("number", "status", "code"),
+    [(OK_CARD, "succeeded", ""), (DECLINED_AT_CHARGE, "failed", "card_declined")],
+)
+def test_r8_8_an_intent_pending_past_stripes_24_hours_is_recorded_from_what_stripe_made(
+    stripe, caplog, number, status, code
+):
+    token = card(stripe, number)
     attempt = _left_pending(stripe, key="renewal-guard-1", token=token)
     (made,) = _ours(stripe, "renewal-guard-1")
     with time_machine.travel(timezone.now() + timedelta(hours=25)), caplog.at_level(logging.WARNING):
         payments_resume(account_ids=[attempt.account_id])
     attempt.refresh_from_db()
-    assert (attempt.status, attempt.reference) == ("succeeded", made["provider_reference"])
+    assert (attempt.status, attempt.failure_code) == (status, code)
+    assert attempt.reference == made["provider_reference"]
     assert len(_ours(stripe, "renewal-guard-1")) == 1  # localstripe ignores keys: a resend would be a second
     assert "renewal-guard-1 is older than the provider keeps keys" in caplog.text
 
