@@ -12,7 +12,7 @@ module: only the token, brand, last 4 digits and expiry are kept.
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -24,6 +24,7 @@ from billing.sandbox import DECLINED, EXPIRED, IDEMPOTENCY_CONFLICT, INSUFFICIEN
 from billing.services.rows import update_each
 
 logger = logging.getLogger(__name__)
+KEY_MARGIN = timedelta(hours=1)  # before the provider forgets a key: a request in flight, clocks apart
 Operation, Status = PaymentAttempt.Operation, PaymentAttempt.Status
 __all__ = ["DECLINED", "EXPIRED", "INSUFFICIENT_FUNDS", "INVALID_NUMBER"]
 
@@ -162,22 +163,51 @@ def send(attempts: list[PaymentAttempt]) -> dict[str, sandbox.Answer]:
     if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
         raise CalledInsideTransaction("Commit the intent before calling the payment provider.")
     crash.point("intent-committed")
-    requests = [
-        sandbox.Request(
-            a.operation,
-            a.idempotency_key,
-            a.amount,
-            a.currency,
-            a.token,
-            a.invoice.number if a.invoice_id else a.idempotency_key,
-            a.against,
-        )
-        for a in attempts
-        if a.pending
-    ]
-    answers = provider.send(requests) if requests else {}
+    pending = [a for a in attempts if a.pending]
+    requests = [request_of(a) for a in pending]
+    answers = _made_before(pending, requests)
+    fresh = [request for request in requests if request.key not in answers]
+    answers = {key: answer for key, answer in answers.items() if answer is not None}
+    answers.update(provider.send(fresh) if fresh else {})
     crash.point("provider-answered")
     return answers
+
+
+def request_of(attempt: PaymentAttempt) -> sandbox.Request:
+    return sandbox.Request(
+        attempt.operation,
+        attempt.idempotency_key,
+        attempt.amount,
+        attempt.currency,
+        attempt.token,
+        attempt.invoice.number if attempt.invoice_id else attempt.idempotency_key,
+        attempt.against,
+    )
+
+
+def _made_before(attempts: list[PaymentAttempt], requests: list[sandbox.Request]) -> dict:
+    """The 24-hour guard. A provider that forgets keys (Stripe: after 24 hours) would take an old intent
+    sent again — left pending by a crash, or while it was down — for a new request, and move the money
+    twice. So an intent not known to be younger than that, an hour to spare, is looked up first: what the
+    provider made under its key is its answer (None: made, no answer yet — it stays pending); only what it
+    has no record of is sent anew. The intent's moment is its `created_at` (on a test clock, the clock's:
+    such intents are looked up every time, which costs a lookup and changes nothing)."""
+    kept = provider.keys_kept
+    if kept is None:
+        return {}
+    now = now_for()
+    stale = [
+        request
+        for attempt, request in zip(attempts, requests, strict=True)
+        if not now - (kept - KEY_MARGIN) <= attempt.created_at <= now
+    ]
+    if not stale:
+        return {}
+    found = provider.made(stale)
+    for key in found:
+        what = "waits for the provider" if found[key] is None else "answered from the provider's record"
+        logger.warning("%s is older than the provider keeps keys: %s", key, what)
+    return found
 
 
 def unanswered(answer: sandbox.Answer | None) -> bool:

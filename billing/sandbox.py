@@ -86,12 +86,16 @@ def decide(request: Request) -> Answer:
     return Answer(True, reference=f"sbx_{digest}")
 
 
-def _instant(moment: datetime) -> str:
+def instant(moment: datetime) -> str:
     """The ledger's times: UTC, to the microsecond, so that they sort as text."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class SandboxProvider:
+    # How long a key is honoured: for ever here (a real provider forgets keys: gateway.send looks up what
+    # it made under a key older than that before sending it again).
+    keys_kept = None
+
     def __init__(self):
         self._local = threading.local()  # a connection per thread (the clock may run several)
 
@@ -132,7 +136,7 @@ class SandboxProvider:
                         request.reference,
                         outcome,
                         answer.reference,
-                        _instant(datetime.now(UTC)),  # the provider's own clock
+                        instant(datetime.now(UTC)),  # the provider's own clock
                     )
                 )
                 known[request.key] = new[-1]
@@ -179,7 +183,7 @@ class SandboxProvider:
             rows.sort(key=lambda row: (row[-1], row[0]))
         elif since is not None:
             rows = ledger.execute(
-                f"{select} WHERE created_at >= ? ORDER BY created_at, key", [_instant(since)]
+                f"{select} WHERE created_at >= ? ORDER BY created_at, key", [instant(since)]
             )
         else:
             rows = ledger.execute(f"{select} ORDER BY created_at, key")

@@ -7,43 +7,26 @@ PaymentIntents on the card's PaymentMethod (its id is the token we keep): a char
 session; the card check authorizes with manual capture and is then cancelled (the void). Refunds act on
 the PaymentIntent that took the money. Stripe's refusals read as the sandbox's failure codes, so the
 pages, emails and dunning say the same whichever provider answered.
+
+Stripe keeps a key 24 hours only: an intent older than that is not sent again blindly — `made` first asks
+Stripe what it made under the key (gateway.send). `movements` reads Stripe's records as the sandbox's
+ledger, for reconciliation (billing/stripe_ledger.py).
 """
 
 import logging
+from datetime import timedelta
 
 import stripe
 
-from billing.sandbox import (
-    DECLINED,
-    EXPIRED,
-    IDEMPOTENCY_CONFLICT,
-    INSUFFICIENT_FUNDS,
-    INVALID_NUMBER,
-    Answer,
-    Request,
-)
+from billing.sandbox import DECLINED, IDEMPOTENCY_CONFLICT, Answer, Request
+from billing.stripe_ledger import AUTHENTICATION_REQUIRED, StripeLedger, failure_code, intent_outcome
 
 logger = logging.getLogger(__name__)
-
-# The customer must confirm the payment (strong customer authentication): no money moved.
-AUTHENTICATION_REQUIRED = "authentication_required"
-# Stripe's `decline_code`, or its `code`, as the sandbox's failure codes; any other refusal is a decline.
-CODES = {
-    "insufficient_funds": INSUFFICIENT_FUNDS,
-    "expired_card": EXPIRED,
-    "incorrect_number": INVALID_NUMBER,
-    "invalid_number": INVALID_NUMBER,
-    "authentication_required": AUTHENTICATION_REQUIRED,
-}
-
-
-def failure_code(error: dict | None) -> str:
-    """The sandbox's code for Stripe's error object (an API error's body, or `last_payment_error`)."""
-    error = error or {}
-    for code in (error.get("decline_code"), error.get("code")):
-        if code in CODES:
-            return CODES[code]
-    return DECLINED
+__all__ = ["AUTHENTICATION_REQUIRED", "StripeProvider", "failure_code"]
+# What each operation's PaymentIntent looks like once done.
+DONE = {"charge": "succeeded", "authorize": "requires_capture", "capture": "succeeded", "void": "canceled"}
+MADE_AS_INTENTS = ("charge", "authorize")  # a PaymentIntent of their own, with our key in its metadata
+NOT_MADE = object()  # `made`: Stripe has no object of the request
 
 
 def _error_reference(error: dict | None) -> str:
@@ -54,12 +37,16 @@ def _error_reference(error: dict | None) -> str:
 
 
 class StripeProvider:
-    """`send` and (for reconciliation) `movements`, like billing.sandbox.SandboxProvider."""
+    """`send` and (for reconciliation) `movements`, like billing.sandbox.SandboxProvider; and `made`, what
+    Stripe made under keys it may have forgotten."""
+
+    keys_kept = timedelta(hours=24)  # Stripe's idempotency keys expire after 24 hours
 
     def __init__(self, *, api_key: str, api_base: str, http_client: stripe.HTTPClient | None = None):
         self.client = stripe.StripeClient(
             api_key, base_addresses={"api": api_base}, http_client=http_client, max_network_retries=2
         )
+        self.ledger = StripeLedger(self.client, api_base)
 
     def send(self, requests: list[Request]) -> dict[str, Answer]:
         """Each request in turn, each under its own key. A request without an answer (Stripe unreachable,
@@ -100,28 +87,52 @@ class StripeProvider:
         return self.client.v1.payment_intents.create(params, options)
 
     def _charge(self, request: Request, options: dict) -> Answer:
-        return _intent_answer(self._intent(request, options, off_session=True), "succeeded")
+        return _intent_answer(self._intent(request, options, off_session=True), DONE["charge"])
 
     def _authorize(self, request: Request, options: dict) -> Answer:
         """The card check (R8.4): authorized, never captured; the void cancels it."""
-        return _intent_answer(self._intent(request, options, capture_method="manual"), "requires_capture")
+        return _intent_answer(self._intent(request, options, capture_method="manual"), DONE["authorize"])
 
     def _capture(self, request: Request, options: dict) -> Answer:
         intent = self.client.v1.payment_intents.capture(request.against, {}, options)
-        return _intent_answer(intent, "succeeded")
+        return _intent_answer(intent, DONE["capture"])
 
     def _void(self, request: Request, options: dict) -> Answer:
-        return _intent_answer(self.client.v1.payment_intents.cancel(request.against, {}, options), "canceled")
+        return _intent_answer(
+            self.client.v1.payment_intents.cancel(request.against, {}, options), DONE["void"]
+        )
 
     def _refund(self, request: Request, options: dict) -> Answer:
         params = {"payment_intent": request.against, "amount": request.amount, "metadata": _metadata(request)}
-        refund = self.client.v1.refunds.create(params, options)
-        if refund.status in ("succeeded", "pending"):  # pending: Stripe has it, the bank pays it later
-            return Answer(True, reference=refund.id)
-        return Answer(False, DECLINED, refund.id)
+        return _refund_answer(self.client.v1.refunds.create(params, options).to_dict())
 
     def movements(self, *, since=None, references=None) -> list[dict]:
-        raise NotImplementedError("Reconciliation with Stripe's ledger is not built yet (issue 20).")
+        """Stripe's PaymentIntents and Refunds of ours as ledger rows (billing/stripe_ledger.py)."""
+        return self.ledger.movements(since=since, references=references)
+
+    def made(self, requests: list[Request]) -> dict[str, Answer | None]:
+        """What Stripe made under these requests' keys, for requests older than the keys it keeps: by key,
+        the answer its object means — or None when it made one without an answer yet, or could not be
+        asked (never sent again blindly). A request Stripe has no object of is left out: send it anew."""
+        try:
+            intents = self.ledger.intents_keyed([r.key for r in requests if r.operation in MADE_AS_INTENTS])
+            found = {request.key: self._made(request, intents) for request in requests}
+        except stripe.StripeError:
+            logger.exception("Stripe could not say what it made under %s key(s)", len(requests))
+            return dict.fromkeys((r.key for r in requests), None)
+        return {key: answer for key, answer in found.items() if answer is not NOT_MADE}
+
+    def _made(self, request: Request, intents: dict[str, dict]) -> Answer | None | object:
+        if request.operation in MADE_AS_INTENTS:
+            intent = intents.get(request.key)
+            return NOT_MADE if intent is None else _intent_answer_done(intent, DONE[request.operation])
+        if request.operation == "refund":
+            refund = self.ledger.refund_keyed(request.key, request.against)
+            return NOT_MADE if refund is None else _refund_answer(refund)
+        # A void or capture acts on the authorization's PaymentIntent (its metadata is the authorization's):
+        # made once the PaymentIntent reads so.
+        intent = self.client.v1.payment_intents.retrieve(request.against)
+        return Answer(True, reference=intent.id) if intent.status == DONE[request.operation] else NOT_MADE
 
 
 def _metadata(request: Request) -> dict:
@@ -135,3 +146,20 @@ def _intent_answer(intent: stripe.PaymentIntent, wanted: str) -> Answer:
     if intent.status == "requires_action":
         return Answer(False, AUTHENTICATION_REQUIRED, intent.id)
     return Answer(False, failure_code(intent.to_dict().get("last_payment_error")), intent.id)
+
+
+def _intent_answer_done(intent: dict, wanted: str) -> Answer | None:
+    """The answer a PaymentIntent found later means; None while Stripe is still at it."""
+    outcome = intent_outcome(intent)
+    if outcome == "succeeded" or intent["status"] == wanted:
+        return Answer(True, reference=intent["id"])
+    if intent["status"] in ("processing", "requires_confirmation"):
+        return None
+    # Refused, waiting for the customer's authentication, or cancelled: no money moved.
+    return Answer(False, outcome if outcome != intent["status"] else DECLINED, intent["id"])
+
+
+def _refund_answer(refund: dict) -> Answer:
+    if refund["status"] in ("succeeded", "pending"):  # pending: Stripe has it, the bank pays it later
+        return Answer(True, reference=refund["id"])
+    return Answer(False, DECLINED, refund["id"])

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import time_machine
+from django.core.management import call_command
 from django.db import connection, transaction
 from pypdf import PdfReader
 
@@ -132,3 +133,13 @@ def pdf_text(content: bytes) -> str:
     """A PDF's text as pypdf extracts it, whitespace (incl. Babel's no-break spaces) collapsed to spaces."""
     reader = PdfReader(io.BytesIO(content))
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages).replace("\u202f", " "))
+
+
+def reconcile() -> tuple[int, str]:
+    """`billing_reconcile` (R8.8): its exit status and what it printed."""
+    out = io.StringIO()
+    try:
+        call_command("billing_reconcile", stdout=out, stderr=io.StringIO())
+    except SystemExit as exit:
+        return exit.code, out.getvalue()
+    return 0, out.getvalue()

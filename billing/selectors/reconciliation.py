@@ -44,8 +44,14 @@ def payment_mismatches(provider, *, since: datetime | None = None) -> tuple[list
     if since is None:
         movements = provider.movements()
     else:
-        recent = {m["reference"] for m in provider.movements(since=since)}
-        movements = provider.movements(references=sorted(recent | {a["document"] for a in ours}))
+        recent = provider.movements(since=since)
+        documents = {m["reference"] for m in recent} | {a["document"] for a in ours}
+        # The recent ones read again with their documents' history: a provider's search (Stripe's) may not
+        # show the last minute's movements yet, its list does. (Stripe may hold two under one key: one sent
+        # again after it forgot the key — a duplicate to find.)
+        history = provider.movements(references=sorted(documents))
+        both = {(m["key"], m["provider_reference"]): m for m in [*history, *recent]}
+        movements = sorted(both.values(), key=lambda m: (m["created_at"], m["key"]))
     in_flight = _in_flight({m["key"] for m in movements})
     moved = [
         m

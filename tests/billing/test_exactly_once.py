@@ -1,13 +1,11 @@
 """R8.8 in one process: intents left pending are sent again by the next tick, and reconciliation finds every
 disagreement between the provider's ledger and our records. (test_crash_safety.py kills real processes.)"""
 
-import io
 import logging
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,21 +16,12 @@ from billing.models import BillingEvent, Charge, Invoice, PaymentAttempt, Paymen
 from billing.sandbox import Request
 from billing.services.collection import attempts_send, charge_intent
 from billing.services.payments import verification_amount
-from tests.helpers import NOW, change, item, new_events, text
+from tests.helpers import NOW, change, item, new_events, reconcile, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 ACME = "Acme Self-Service"
 MANAGED = "Managed Enterprise Inc"  # pays by transfer: its paid invoices moved no money through us
 OK, DECLINED = "sandbox_ok_test", "sandbox_card_declined_test"
-
-
-def reconcile() -> tuple[int, str]:
-    out = io.StringIO()
-    try:
-        call_command("billing_reconcile", stdout=out, stderr=io.StringIO())
-    except SystemExit as exit:
-        return exit.code, out.getvalue()
-    return 0, out.getvalue()
 
 
 def charged_change(client) -> Invoice:
