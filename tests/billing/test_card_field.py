@@ -26,17 +26,6 @@ from tests.helpers import NOW, demo_member, new_events, text
 
 pytestmark = pytest.mark.usefixtures("demo")
 PAYMENT = "/admin/account/billing/payment/"
-PUBLISHABLE_KEY = "pk_test_localstripe"
-
-
-@pytest.fixture
-def stripe_chosen(settings, monkeypatch, localstripe):
-    """PAYMENT_PROVIDER=stripe, on localstripe: the settings, and the gateway's provider they choose."""
-    settings.PAYMENT_PROVIDER, settings.STRIPE_API_BASE = "stripe", localstripe
-    settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY = stripe_server.API_KEY, PUBLISHABLE_KEY
-    settings.STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"
-    monkeypatch.setattr(gateway, "provider", gateway.chosen_provider())
-    return localstripe
 
 
 def confirm_as_stripe_js(url: str, client_secret: str, number: str) -> str:
@@ -44,7 +33,7 @@ def confirm_as_stripe_js(url: str, client_secret: str, number: str) -> str:
     card, with the publishable key and the SetupIntent's secret — from the browser, never through us."""
     setup_intent = client_secret.split("_secret_")[0]
     body = {
-        "key": PUBLISHABLE_KEY,
+        "key": stripe_server.PUBLISHABLE_KEY,
         "use_stripe_sdk": True,
         "client_secret": client_secret,
         "payment_method_data": {
@@ -156,7 +145,9 @@ def test_r12_1_r8_4_a_double_submit_checks_once_and_updates_once(stripe_chosen, 
 def test_r12_1_the_payment_page_draws_stripes_field_and_says_it_needs_javascript(stripe_chosen, sign_in):
     html = sign_in("owner@acme.test").get(PAYMENT).content.decode()
     assert f'data-stripe-js="{stripe_chosen}/js.stripe.com/v3/"' in html
-    assert f'data-stripe-key="{PUBLISHABLE_KEY}"' in html and 'data-client-secret="seti_' in html
+    assert (
+        f'data-stripe-key="{stripe_server.PUBLISHABLE_KEY}"' in html and 'data-client-secret="seti_' in html
+    )
     assert "<form" in html and " hidden data-stripe-card" in html  # drawn by static/js/stripe-card.js only
     assert 'name="number"' not in html and "Sandbox test cards" not in html
     client = sign_in("owner@acme.test")
