@@ -94,9 +94,10 @@ def localstripe(tmp_path_factory):
 
 
 @pytest.fixture
-def stripe_chosen(settings, monkeypatch, localstripe):
+def stripe_chosen(demo, settings, monkeypatch, localstripe):
     """PAYMENT_PROVIDER=stripe on localstripe, as config/settings.py sets it up: the keys, Stripe.js (the
-    stand-in localstripe serves), the Content-Security-Policy allowing them, and the gateway's provider."""
+    stand-in localstripe serves), the Content-Security-Policy allowing them, and the gateway's provider.
+    After the demo is loaded: its past payments are the sandbox's."""
     settings.PAYMENT_PROVIDER, settings.STRIPE_API_BASE = "stripe", localstripe
     settings.STRIPE_SECRET_KEY = stripe_server.API_KEY
     settings.STRIPE_PUBLISHABLE_KEY = stripe_server.PUBLISHABLE_KEY

@@ -23,6 +23,7 @@ from billing.stripe_provider import StripeProvider
 from config.csp import with_stripe
 from tests import stripe_server
 from tests.helpers import NOW, demo_member, new_events, text
+from tests.html_validator import Batch
 
 pytestmark = pytest.mark.usefixtures("demo")
 PAYMENT = "/admin/account/billing/payment/"
@@ -154,6 +155,14 @@ def test_r12_1_the_payment_page_draws_stripes_field_and_says_it_needs_javascript
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})  # the EN/FR switch
     page = text(client.get(PAYMENT))
     assert "Saisir une carte nécessite JavaScript" in page
+
+
+def test_r12_1_the_payment_page_under_stripe_is_valid_html(stripe_chosen, sign_in, tmp_path):
+    """As tests/test_valid_html.py checks every page under the sandbox: the page, and its refusal (422)."""
+    client, batch = sign_in("owner@acme.test"), Batch(tmp_path / "pages")
+    batch.add("pages", "GET Payment under Stripe", client.get(PAYMENT))
+    batch.add("pages", "POST a made-up SetupIntent", _post_setup(client, "seti_madeup123"))
+    assert len(batch.pages) == 2 and batch.errors() == []
 
 
 def test_r12_1_the_card_on_file_shows_when_stripe_is_silent(settings, monkeypatch, sign_in):
