@@ -136,10 +136,10 @@ def customer_create(*, key: str, name: str, account_id: int) -> str:
 
 def card_setup_start(*, customer: str, key: str) -> CardSetup:
     """A SetupIntent for the customer's next card, kept for charges made without the owner (off session)."""
-    created = provider.setup_intent_create(customer=customer, key=key)
-    if created is None:
+    client_secret = provider.setup_intent_create(customer=customer, key=key)
+    if client_secret is None:
         raise ProviderSilent
-    return CardSetup(created[1], settings.STRIPE_PUBLISHABLE_KEY, settings.STRIPE_JS_URL)
+    return CardSetup(client_secret, settings.STRIPE_PUBLISHABLE_KEY, settings.STRIPE_JS_URL)
 
 
 def card_of_setup(setup_intent: str, *, customer: str) -> Card:

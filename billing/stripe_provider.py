@@ -139,11 +139,12 @@ class StripeProvider:
         params = {"name": name, "metadata": metadata}
         return self._asked(lambda: self.client.v1.customers.create(params, {"idempotency_key": key}).id)
 
-    def setup_intent_create(self, *, customer: str, key: str) -> tuple[str, str] | None:
-        """A SetupIntent for a card kept for later charges made without the owner (off session)."""
+    def setup_intent_create(self, *, customer: str, key: str) -> str | None:
+        """A SetupIntent for a card kept for later charges made without the owner (off session): the secret
+        Stripe.js confirms it with (it starts with the SetupIntent's id)."""
         params = {"customer": customer, "usage": "off_session", "payment_method_types": ["card"]}
         intent = self._asked(lambda: self.client.v1.setup_intents.create(params, {"idempotency_key": key}))
-        return (intent.id, intent.client_secret) if intent else None
+        return intent.client_secret if intent else None
 
     def setup_intent_card(self, setup_intent: str) -> dict | None:
         """The SetupIntent's status and customer, and its PaymentMethod's card ({} if Stripe knows no such
