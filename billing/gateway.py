@@ -6,7 +6,8 @@ business fact, in the caller's transaction; once it is committed, `send` asks th
 the answer, in the transaction that also records what it means. The provider — billing/sandbox.py, or
 billing/stripe_provider.py as settings choose (R12.1); outside our database — answers a key it has seen
 with its first answer, so sending an intent again never moves money twice. Card numbers never leave this
-module: only the token, brand, last 4 digits and expiry are kept.
+module: only the token, brand, last 4 digits and expiry are kept. Under Stripe they never reach it: the card
+is typed into Stripe's own field and read back from the SetupIntent it was confirmed in (`card_of_setup`).
 """
 
 import hashlib

@@ -40,12 +40,16 @@ def provider_customer(account: Account, *, now: datetime) -> str:
     return created
 
 
-def card_setup_start(*, membership: Membership, now: datetime) -> gateway.CardSetup:
+def card_setup_start(*, membership: Membership, now: datetime) -> gateway.CardSetup | None:
     """What the Payment page's card field needs: a new SetupIntent for the account's Customer, one per page
-    shown (a SetupIntent is confirmed once: the next card needs the next one). Its key is made for it."""
+    shown (a SetupIntent is confirmed once: the next card needs the next one). Its key is made for it.
+    None if the provider did not answer: the page shows the card on file, and says so."""
     policy.require(membership, policy.Action.UPDATE_PAYMENT_METHOD)
-    customer = provider_customer(membership.account, now=now)
-    return gateway.card_setup_start(customer=customer, key=f"card-setup-{uuid.uuid4()}")
+    try:
+        customer = provider_customer(membership.account, now=now)
+        return gateway.card_setup_start(customer=customer, key=f"card-setup-{uuid.uuid4()}")
+    except gateway.ProviderSilent:
+        return None
 
 
 def payment_method_update_from_setup(

@@ -29,14 +29,10 @@ def _card_form(data=None):
 
 
 def _card_setup(request):
-    """Stripe's card field, on a SetupIntent of its own; None under the sandbox, or if Stripe is silent
-    (the page says the field could not be loaded, and still shows the card on file)."""
+    """Stripe's card field, on a SetupIntent of its own; None under the sandbox, or if Stripe is silent."""
     if not gateway.card_field():
         return None
-    try:
-        return card_setup_start(membership=request.membership, now=now_for(request.membership.account))
-    except gateway.ProviderSilent:
-        return None
+    return card_setup_start(membership=request.membership, now=now_for(request.membership.account))
 
 
 def _payment_page(request, form=None, status=200):
@@ -60,11 +56,8 @@ def payment_page(request):
 
 def _card_save(request, form):
     """The card of the form, through the provider's path; ValidationError if it is refused."""
-    membership, now, key = (
-        request.membership,
-        now_for(request.membership.account),
-        form.cleaned_data["attempt_key"],
-    )
+    membership, key = request.membership, form.cleaned_data["attempt_key"]
+    now = now_for(membership.account)
     if gateway.card_field():
         setup_intent = form.cleaned_data["setup_intent"]
         return payment_method_update_from_setup(
