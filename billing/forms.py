@@ -22,6 +22,7 @@ from billing.months import months_between
 from billing.quotes import MAX_SEATS
 from billing.selectors.cancellations import WarningCode
 from billing.selectors.changes import ChangeKind, ChangeSpec
+from billing.services.card_setup import SETUP_UNUSABLE
 from billing.services.support_requests import asked_invoices_problem
 
 
@@ -246,6 +247,18 @@ class CardForm(Form):
     exp_month = WholeNumberField(label=_("Expiry month"), min_value=1, max_value=12)
     exp_year = WholeNumberField(label=_("Expiry year"), min_value=2000, max_value=2100)
     cvc = forms.RegexField(label=_("Security code"), regex=r"^[0-9]{3,4}$", widget=forms.PasswordInput)
+    attempt_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class StripeCardForm(Form):
+    """R8.4 under Stripe: the card is typed into Stripe's field; only its SetupIntent's id comes back."""
+
+    no_card = _("Enter the card in the card field, then save it.")
+    setup_intent = forms.RegexField(
+        regex=r"^seti_[A-Za-z0-9]{1,90}$",
+        widget=forms.HiddenInput,
+        error_messages={"required": no_card, "invalid": SETUP_UNUSABLE},
+    )
     attempt_key = forms.UUIDField(widget=forms.HiddenInput)
 
 

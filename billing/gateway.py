@@ -6,7 +6,8 @@ business fact, in the caller's transaction; once it is committed, `send` asks th
 the answer, in the transaction that also records what it means. The provider — billing/sandbox.py, or
 billing/stripe_provider.py as settings choose (R12.1); outside our database — answers a key it has seen
 with its first answer, so sending an intent again never moves money twice. Card numbers never leave this
-module: only the token, brand, last 4 digits and expiry are kept.
+module: only the token, brand, last 4 digits and expiry are kept. Under Stripe they never reach it: the card
+is typed into Stripe's own field and read back from the SetupIntent it was confirmed in (`card_of_setup`).
 """
 
 import hashlib
@@ -98,6 +99,59 @@ def tokenize(*, number: str, exp_month: int, exp_year: int, today: date) -> Card
     outcome = sandbox.OUTCOMES.get(number) or "ok"
     digest = hashlib.sha256(f"{number}:{exp_month}:{exp_year}".encode()).hexdigest()[:16]
     return Card(f"sandbox_{outcome}_{digest}", _brand(number), number[-4:], exp_month, exp_year)
+
+
+# The card field of the provider (R8.4, R12.1): under Stripe, the owner types the card into Stripe's own
+# field (Elements), confirms it in a SetupIntent made for the account's Customer, and only the SetupIntent's
+# id reaches our server; the card's token is its PaymentMethod's id.
+
+
+class ProviderSilent(Exception):
+    """The provider gave no answer: nothing was set up."""
+
+
+class CardSetupUnusable(Exception):
+    """The SetupIntent is unknown, another customer's, or not confirmed: no card to keep from it."""
+
+
+@dataclass(frozen=True)
+class CardSetup:
+    """What the page's card field needs: Stripe.js, the publishable key and the SetupIntent's secret."""
+
+    client_secret: str
+    publishable_key: str
+    js_url: str
+
+
+def card_field() -> bool:
+    """Whether the card is typed into the provider's own field (Stripe) rather than our form (sandbox)."""
+    return settings.PAYMENT_PROVIDER == "stripe"
+
+
+def customer_create(*, key: str, name: str, account_id: int) -> str:
+    """The account's customer at the provider, created under `key` (made from the account): its id."""
+    created = provider.customer_create(key=key, name=name, metadata={"account": str(account_id)})
+    if created is None:
+        raise ProviderSilent
+    return created
+
+
+def card_setup_start(*, customer: str, key: str) -> CardSetup:
+    """A SetupIntent for the customer's next card, kept for charges made without the owner (off session)."""
+    client_secret = provider.setup_intent_create(customer=customer, key=key)
+    if client_secret is None:
+        raise ProviderSilent
+    return CardSetup(client_secret, settings.STRIPE_PUBLISHABLE_KEY, settings.STRIPE_JS_URL)
+
+
+def card_of_setup(setup_intent: str, *, customer: str) -> Card:
+    """The card the owner confirmed in `setup_intent`, which must be the customer's and have succeeded."""
+    found = provider.setup_intent_card(setup_intent)
+    if found is None:
+        raise ProviderSilent
+    if not found or found["customer"] != customer or found["status"] != "succeeded":
+        raise CardSetupUnusable(setup_intent)
+    return Card(found["token"], found["brand"], found["last4"], found["exp_month"], found["exp_year"])
 
 
 def intend(

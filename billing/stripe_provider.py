@@ -28,6 +28,18 @@ DONE = {"charge": "succeeded", "authorize": "requires_capture", "capture": "succ
 MADE_AS_INTENTS = ("charge", "authorize")  # a PaymentIntent of their own, with our key in its metadata
 NOT_MADE = object()  # `made`: Stripe has no object of the request
 
+# Stripe's card brands, as the sandbox names them (billing.gateway) and the pages show them.
+BRANDS = {
+    "visa": "Visa",
+    "mastercard": "Mastercard",
+    "amex": "American Express",
+    "discover": "Discover",
+    "diners": "Diners Club",
+    "jcb": "JCB",
+    "unionpay": "UnionPay",
+    "cartes_bancaires": "Cartes Bancaires",
+}
+
 
 def _error_reference(error: dict | None) -> str:
     """The PaymentIntent (Stripe) or charge (localstripe) a refusal names, for the attempt's record."""
@@ -105,6 +117,52 @@ class StripeProvider:
     def _refund(self, request: Request, options: dict) -> Answer:
         params = {"payment_intent": request.against, "amount": request.amount, "metadata": _metadata(request)}
         return _refund_answer(self.client.v1.refunds.create(params, options).to_dict())
+
+    # The card field (Elements, R8.4): the account's Customer, a SetupIntent for the page, and the card the
+    # owner confirmed in it. Each returns None when Stripe gave no answer.
+
+    def customer_create(self, *, key: str, name: str, metadata: dict) -> str | None:
+        params = {"name": name, "metadata": metadata}
+        return self._asked(lambda: self.client.v1.customers.create(params, {"idempotency_key": key}).id)
+
+    def setup_intent_create(self, *, customer: str, key: str) -> str | None:
+        """A SetupIntent for a card kept for later charges made without the owner (off session): the secret
+        Stripe.js confirms it with (it starts with the SetupIntent's id)."""
+        params = {"customer": customer, "usage": "off_session", "payment_method_types": ["card"]}
+        intent = self._asked(lambda: self.client.v1.setup_intents.create(params, {"idempotency_key": key}))
+        return intent.client_secret if intent else None
+
+    def setup_intent_card(self, setup_intent: str) -> dict | None:
+        """The SetupIntent's status and customer, and its PaymentMethod's card ({} if Stripe knows no such
+        SetupIntent, or it holds no card)."""
+
+        def read() -> dict:
+            try:
+                intent = self.client.v1.setup_intents.retrieve(setup_intent)
+            except stripe.InvalidRequestError:  # no such SetupIntent (a made-up or mistyped id)
+                return {}
+            if not intent.payment_method:
+                return {}
+            method = self.client.v1.payment_methods.retrieve(intent.payment_method)
+            card = method.card
+            return {
+                "status": intent.status,
+                "customer": intent.customer or "",
+                "token": method.id,
+                "brand": BRANDS.get(card.brand, "Card"),
+                "last4": card.last4,
+                "exp_month": card.exp_month,
+                "exp_year": card.exp_year,
+            }
+
+        return self._asked(read)
+
+    def _asked(self, call):
+        try:
+            return call()
+        except stripe.StripeError:
+            logger.exception("Stripe gave no answer about the card field")
+            return None
 
     def movements(self, *, since=None, references=None) -> list[dict]:
         """Stripe's PaymentIntents and Refunds of ours as ledger rows (billing/stripe_ledger.py)."""

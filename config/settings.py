@@ -7,6 +7,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.csp import with_stripe
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -178,6 +180,9 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# Stripe.js, which draws the card field on the Payment page (Elements); tests point it at localstripe's
+# stand-in.
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 if PAYMENT_PROVIDER not in ("sandbox", "stripe"):
     raise ImproperlyConfigured("PAYMENT_PROVIDER is either sandbox or stripe.")
 if PAYMENT_PROVIDER == "stripe" and not STRIPE_SECRET_KEY:
@@ -244,6 +249,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if PAYMENT_PROVIDER == "stripe":  # the card field is Stripe's own (config/csp.py)
+    CONTENT_SECURITY_POLICY = with_stripe(
+        CONTENT_SECURITY_POLICY, js_url=STRIPE_JS_URL, api_base=STRIPE_API_BASE
+    )
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one email from one address,
 # that pair is refused (429) for AXES_COOLOFF_MINUTES; a successful sign-in clears the count.

@@ -11,7 +11,9 @@ from django.db.models import Max
 from django.test import Client, override_settings
 
 from accounts.models import Account, Membership
+from billing import gateway
 from billing.models import BillingEvent
+from config.csp import with_stripe
 from devtools.demo import PASSWORD, seed_demo
 from tests import stripe_server
 from tests.email_parts import assert_same_facts
@@ -89,6 +91,22 @@ def localstripe(tmp_path_factory):
     process, url = stripe_server.start(tmp_path_factory.mktemp("localstripe") / "localstripe.log")
     yield url
     stripe_server.stop(process)
+
+
+@pytest.fixture
+def stripe_chosen(demo, settings, monkeypatch, localstripe):
+    """PAYMENT_PROVIDER=stripe on localstripe, as config/settings.py sets it up: the keys, Stripe.js (the
+    stand-in localstripe serves), the Content-Security-Policy allowing them, and the gateway's provider.
+    After the demo is loaded: its past payments are the sandbox's."""
+    settings.PAYMENT_PROVIDER, settings.STRIPE_API_BASE = "stripe", localstripe
+    settings.STRIPE_SECRET_KEY = stripe_server.API_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = stripe_server.PUBLISHABLE_KEY
+    settings.STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"
+    settings.CONTENT_SECURITY_POLICY = with_stripe(
+        settings.CONTENT_SECURITY_POLICY, js_url=settings.STRIPE_JS_URL, api_base=localstripe
+    )
+    monkeypatch.setattr(gateway, "provider", gateway.chosen_provider())
+    return localstripe
 
 
 @pytest.fixture

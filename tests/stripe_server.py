@@ -13,6 +13,7 @@ from pathlib import Path
 import stripe
 
 API_KEY = "sk_test_localstripe"
+PUBLISHABLE_KEY = "pk_test_localstripe"  # what Stripe.js sends: localstripe takes any pk_ key
 # localstripe pickles its whole store to the fixed path /tmp/localstripe.pickle after every write: slower
 # with each object, and shared by every session on the machine. The tests start from scratch and never
 # read it back, so the child keeps its store in memory only.

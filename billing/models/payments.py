@@ -45,6 +45,22 @@ class PaymentMethod(models.Model):
         return next_month(date(self.exp_year, self.exp_month, 1)) - timedelta(days=1)
 
 
+class ProviderCustomer(models.Model):
+    """The account as the payment provider knows it (Stripe's Customer, R12.1): created once, the first time
+    the owner opens the card field, and kept, so every card and SetupIntent of the account is its own."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="provider_customer")
+    customer_id = models.CharField(_("customer at the provider"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("customer at the payment provider")
+        verbose_name_plural = _("customers at the payment provider")
+
+    def __str__(self):
+        return self.customer_id
+
+
 class PaymentAttemptQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=PaymentAttempt.Status.PENDING)

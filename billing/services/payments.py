@@ -42,17 +42,26 @@ def payment_method_update(
     attempt_key: uuid.UUID,
     now: datetime,
 ) -> PaymentMethod:
-    """R8.4: the owner replaces the card. The card is authorized for one unit of the account's currency,
-    then the authorization is voided; both calls are recorded. Only the token, brand, last 4 digits and
-    expiry are kept — never the number. `attempt_key` (one per form) makes a double submit harmless: one
-    check, one update, one event. Not one transaction: each provider call commits its intent first and
-    records its answer after (R8.8)."""
+    """R8.4: the owner replaces the card, typed into our form (the sandbox). The card is authorized for one
+    unit of the account's currency, then the authorization is voided; both calls are recorded. Only the
+    token, brand, last 4 digits and expiry are kept — never the number. `attempt_key` (one per form) makes
+    a double submit harmless: one check, one update, one event. Not one transaction: each provider call
+    commits its intent first and records its answer after (R8.8)."""
     policy.require(membership, policy.Action.UPDATE_PAYMENT_METHOD)
-    account = membership.account
     try:
         card = gateway.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, today=now.date())
     except gateway.CardRefused as refused:
         raise ValidationError(CARD_REFUSED[refused.code]) from None
+    return card_check_and_store(membership=membership, card=card, attempt_key=attempt_key, now=now)
+
+
+def card_check_and_store(
+    *, membership: Membership, card: gateway.Card, attempt_key: uuid.UUID, now: datetime
+) -> PaymentMethod:
+    """R8.4, whichever provider made the card's token (the sandbox's form, Stripe's field): the one-unit
+    check, then the card stored and recorded once per form and card."""
+    policy.require(membership, policy.Action.UPDATE_PAYMENT_METHOD)
+    account = membership.account
     amount, currency = verification_amount(account.currency), account.currency
     # One check per form and card: a double submit reuses it, another card in the same form gets its own.
     fingerprint = hashlib.sha256(card.token.encode()).hexdigest()[:16]

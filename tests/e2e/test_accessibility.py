@@ -4,7 +4,6 @@ widths, and the layout held at 375 px (no sideways scrolling)."""
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,12 +12,11 @@ from accounts.models import Account, User
 from billing.models import ScheduledChange
 from billing.services.contracts import staff_cancellation_schedule
 from devtools.demo import PASSWORD
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import AXE, SCREENSHOTS
 from tests.helpers import TODAY
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BILLING = "/admin/account/billing"
 WIDTHS = {"desktop": (1280, 900), "mobile": (375, 800)}
 # Every page of the owner of a self-service account (the one who sees them all), then the states that need
