@@ -14,6 +14,7 @@ import logging
 import stripe
 
 from billing.sandbox import (
+    AUTHENTICATION_REQUIRED,
     DECLINED,
     EXPIRED,
     IDEMPOTENCY_CONFLICT,
@@ -25,8 +26,6 @@ from billing.sandbox import (
 
 logger = logging.getLogger(__name__)
 
-# The customer must confirm the payment (strong customer authentication): no money moved.
-AUTHENTICATION_REQUIRED = "authentication_required"
 # Stripe's `decline_code`, or its `code`, as the sandbox's failure codes; any other refusal is a decline.
 CODES = {
     "insufficient_funds": INSUFFICIENT_FUNDS,
@@ -119,6 +118,15 @@ class StripeProvider:
         if refund.status in ("succeeded", "pending"):  # pending: Stripe has it, the bank pays it later
             return Answer(True, reference=refund.id)
         return Answer(False, DECLINED, refund.id)
+
+    def payment_intent(self, reference: str) -> dict | None:
+        """The PaymentIntent as Stripe has it now (the owner may have confirmed it since), or None when
+        Stripe does not answer or knows no such intent."""
+        try:
+            return self.client.v1.payment_intents.retrieve(reference).to_dict()
+        except stripe.StripeError:
+            logger.exception("Stripe did not give the PaymentIntent %s", reference)
+            return None
 
     def movements(self, *, since=None, references=None) -> list[dict]:
         raise NotImplementedError("Reconciliation with Stripe's ledger is not built yet (issue 20).")

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -178,6 +179,8 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# Stripe.js, loaded by the Payment page to confirm a payment with the bank (tests: localstripe's stand-in).
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 if PAYMENT_PROVIDER not in ("sandbox", "stripe"):
     raise ImproperlyConfigured("PAYMENT_PROVIDER is either sandbox or stripe.")
 if PAYMENT_PROVIDER == "stripe" and not STRIPE_SECRET_KEY:
@@ -244,6 +247,17 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if PAYMENT_PROVIDER == "stripe":
+    # Stripe.js is loaded from Stripe, frames its bank windows from there, and calls Stripe's API.
+    _STRIPE_JS = "{0.scheme}://{0.netloc}".format(urlsplit(STRIPE_JS_URL))
+    _CSP = CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    _CSP["script-src"] = [*_CSP["script-src"], _STRIPE_JS]
+    _CSP["frame-src"] = ["'self'", _STRIPE_JS]
+    _CSP["connect-src"] = list(
+        dict.fromkeys(
+            [*_CSP["connect-src"], _STRIPE_JS, "{0.scheme}://{0.netloc}".format(urlsplit(STRIPE_API_BASE))]
+        )
+    )
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one email from one address,
 # that pair is refused (429) for AXES_COOLOFF_MINUTES; a successful sign-in clears the count.

@@ -7,6 +7,7 @@ Invoice documents (R8.9) are stored once: the database refuses to rewrite a buil
 finalized owe theirs (the billing clock builds them). Emails say which PDF of their invoice they attach (its
 document or its receipt).
 Support requests (R8.10): missing invoices or copies, and temporary reactivations, answered by staff.
+Stripe webhook events (issue 20) are recorded once each.
 Data exports (issue 16) count their attempts, record the worker's heartbeat and why they stopped, can be
 cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
 first, the newest kept."""
@@ -333,6 +334,22 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'support requests',
                 'ordering': ['-created_at', '-id'],
                 'constraints': [models.UniqueConstraint(fields=('account', 'key'), name='support_request_once_per_key'), models.UniqueConstraint(condition=models.Q(('kind', 'reactivation'), ('status', 'open')), fields=('account',), name='support_request_one_open_reactivation'), models.CheckConstraint(condition=models.Q(('period_from__isnull', True), ('period_to__isnull', True), ('period_from__lte', models.F('period_to')), _connector='OR'), name='support_request_period_in_order')],
+            },
+        ),
+        # Issue 20 (R12.1): each signed Stripe webhook event, recorded once with what it did.
+        migrations.CreateModel(
+            name='StripeEvent',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('event_id', models.CharField(max_length=100, unique=True, verbose_name='Stripe event')),
+                ('type', models.CharField(max_length=100, verbose_name='type')),
+                ('received_at', models.DateTimeField(verbose_name='received at')),
+                ('outcome', models.CharField(blank=True, max_length=200, verbose_name='outcome')),
+            ],
+            options={
+                'verbose_name': 'Stripe event',
+                'verbose_name_plural': 'Stripe events',
+                'ordering': ['-received_at', '-id'],
             },
         ),
     ]

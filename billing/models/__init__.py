@@ -18,7 +18,14 @@ from billing.models.invoicing import (
     InvoiceSequence,
     ReceivedTransfer,
 )
-from billing.models.payments import DunningCase, DunningStep, PaymentAttempt, PaymentMethod, PaymentMismatch
+from billing.models.payments import (
+    DunningCase,
+    DunningStep,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentMismatch,
+    StripeEvent,
+)
 from billing.models.subscriptions import Coupon, Discount, Subscription, SubscriptionItem, SubscriptionPeriod
 from billing.models.support import TestClock
 from billing.models.support_requests import SupportRequest
@@ -56,6 +63,7 @@ __all__ = [
     "ReceivedTransfer",
     "ScheduledChange",
     "ScheduledChangeQuerySet",
+    "StripeEvent",
     "Subscription",
     "SubscriptionChangeRequest",
     "SubscriptionItem",
