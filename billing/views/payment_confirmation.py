@@ -40,8 +40,8 @@ def confirmation_context(account) -> dict:
 
 
 @never_cache
-@require_safe
 @require_action(Action.UPDATE_PAYMENT_METHOD)
+@require_safe
 def payment_confirmation_secret(request, invoice_id: int):
     """The client secret of the PaymentIntent waiting for the owner, for Stripe.js; 404 for anything
     else (another account's invoice, an invoice not waiting)."""

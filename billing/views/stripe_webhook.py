@@ -15,6 +15,7 @@ from billing.clock import now_for
 from billing.services.provider_outcomes import stripe_event_receive
 
 logger = logging.getLogger(__name__)
+PLAIN = "text/plain; charset=utf-8"  # for Stripe's dashboard, which shows the answer
 
 
 @csrf_exempt
@@ -27,13 +28,13 @@ def stripe_webhook(request):
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:  # an empty secret would accept anybody's signature
         logger.error("A Stripe webhook arrived, but STRIPE_WEBHOOK_SECRET is not set")
-        return HttpResponseBadRequest("Webhooks are not configured.")
+        return HttpResponseBadRequest("Webhooks are not configured.", content_type=PLAIN)
     signature = request.headers.get("Stripe-Signature", "")
     try:
         stripe.Webhook.construct_event(request.body, signature, secret)  # the default 5-minute tolerance
         event = json.loads(request.body)
     except (ValueError, stripe.SignatureVerificationError) as refused:
         logger.warning("Stripe webhook refused: %s", refused)
-        return HttpResponseBadRequest("Invalid payload or signature.")
+        return HttpResponseBadRequest("Invalid payload or signature.", content_type=PLAIN)
     stripe_event_receive(event, now=now_for())
-    return HttpResponse("ok", content_type="text/plain")
+    return HttpResponse("ok", content_type=PLAIN)
