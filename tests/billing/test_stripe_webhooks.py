@@ -24,6 +24,7 @@ from billing.services.collection import attempts_send
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
 from billing.services.provider_outcomes import payment_intent_outcome
 from tests import stripe_server
+from tests.concurrency import postgresql_only, run_together
 from tests.helpers import NOW, demo_member, new_events, text
 from tests.stripe_billing import (
     DECLINED_AT_CHARGE,
@@ -208,3 +209,22 @@ def test_r12_1_the_outcome_function_is_idempotent_called_directly(acme):
     assert payment_intent_outcome(intent, now=NOW) == "recorded: succeeded"
     assert payment_intent_outcome(intent, now=NOW) == "agrees with our record"
     assert Invoice.objects.get(pk=invoice.pk).status == "paid" and account.pk == invoice.account_id
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_r12_1_r8_8_two_deliveries_of_one_event_at_the_same_moment_pay_once(acme):
+    """Stripe may deliver an event twice at once: each delivery in its own thread and connection; the event's
+    unique id lets one handle it (on PostgreSQL the second waits on the id, then finds it taken)."""
+    invoice, attempt, intent = _lost_answer_charge(acme)
+    body, signature = stripe_server.signed_event("payment_intent.succeeded", intent, SECRET)
+    answers = run_together([lambda: post_signed(body, signature)] * 2)
+    assert [getattr(answer, "status_code", answer) for answer in answers] == [200, 200]
+    assert _state(invoice, attempt)[:3] == ("paid", "succeeded", 1)
+    assert EmailLog.objects.filter(key=f"receipt-{invoice.number}").count() == 1
+    assert (
+        BillingEvent.objects.filter(kind=BillingEvent.Kind.INVOICE_PAID, account=invoice.account)
+        .filter(summary__contains=invoice.number)
+        .count()
+        == 1
+    )
