@@ -406,5 +406,10 @@ def _notice(account, key: str, to: list[str], template: str, **context) -> list[
     )
 
 
+def payment_confirmation_url() -> str:
+    """The Payment page's part where the owner confirms a payment their bank held (R12.1)."""
+    return _url("billing:payment") + "#payment-confirmation"
+
+
 def _url(name: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name)

@@ -264,6 +264,14 @@ def _made_before(attempts: list[PaymentAttempt], requests: list[sandbox.Request]
     return found
 
 
+def payment_intent(reference: str) -> dict | None:
+    """The provider's PaymentIntent of that reference, as it stands now — the client secret with which the
+    owner's browser confirms a payment their bank held, and its outcome once they did (R12.1). None with a
+    provider that has no such thing (the sandbox), or when the provider does not answer."""
+    read = getattr(provider, "payment_intent", None)
+    return read(reference) if read is not None and reference else None
+
+
 def unanswered(answer: sandbox.Answer | None) -> bool:
     """No answer, or a refusal of the request itself (not an outcome): the intent stays pending."""
     return answer is None or answer.failure_code == IDEMPOTENCY_CONFLICT

@@ -8,9 +8,17 @@ from django.utils import translation
 
 from billing.selectors.access import CLOSED_ACCOUNT_MESSAGES, Access, access_for
 
-# Under a temporary reactivation, the owner may only update the card (and sign out, switch the language).
+# Under a temporary reactivation, the owner may only update the card or confirm a payment their bank held
+# (and sign out, switch the language).
 LIMITED_ACCESS_VIEWS = frozenset(
-    {"billing:payment", "billing:payment_method", "accounts:logout", "set_language"}
+    {
+        "billing:payment",
+        "billing:payment_method",
+        "billing:payment_confirmation",
+        "billing:payment_confirmation_secret",
+        "accounts:logout",
+        "set_language",
+    }
 )
 
 

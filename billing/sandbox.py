@@ -22,6 +22,9 @@ DECLINED = "card_declined"
 INSUFFICIENT_FUNDS = "insufficient_funds"
 EXPIRED = "expired_card"
 INVALID_NUMBER = "invalid_number"
+# Stripe's only (billing/stripe_provider.py): the bank asks the owner to confirm the payment (strong customer
+# authentication, R12.1); no money moved. None of the test cards above asks.
+AUTHENTICATION_REQUIRED = "authentication_required"
 OUTCOMES = {
     "4242424242424242": None,
     "5555555555554444": None,

@@ -32,6 +32,7 @@ SUPPORT_PERMISSIONS = {
     ("billing", "invoicesequence"): VIEW,
     ("billing", "paymentattempt"): VIEW,
     ("billing", "paymentmismatch"): VIEW,
+    ("billing", "stripeevent"): VIEW,
     ("billing", "billingcontact"): VIEW,
     ("billing", "billingcontactrequest"): VIEW,
     ("billing", "subscriptionperiod"): VIEW,

@@ -17,10 +17,15 @@ from datetime import UTC, datetime
 
 import stripe
 
-from billing.sandbox import DECLINED, EXPIRED, INSUFFICIENT_FUNDS, INVALID_NUMBER, instant
+from billing.sandbox import (
+    AUTHENTICATION_REQUIRED,
+    DECLINED,
+    EXPIRED,
+    INSUFFICIENT_FUNDS,
+    INVALID_NUMBER,
+    instant,
+)
 
-# The customer must confirm the payment (strong customer authentication): no money moved.
-AUTHENTICATION_REQUIRED = "authentication_required"
 # Stripe's `decline_code`, or its `code`, as the sandbox's failure codes; any other refusal is a decline.
 CODES = {
     "insufficient_funds": INSUFFICIENT_FUNDS,

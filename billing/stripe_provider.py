@@ -18,8 +18,8 @@ from datetime import timedelta
 
 import stripe
 
-from billing.sandbox import DECLINED, IDEMPOTENCY_CONFLICT, Answer, Request
-from billing.stripe_ledger import AUTHENTICATION_REQUIRED, StripeLedger, failure_code, intent_outcome
+from billing.sandbox import AUTHENTICATION_REQUIRED, DECLINED, IDEMPOTENCY_CONFLICT, Answer, Request
+from billing.stripe_ledger import StripeLedger, failure_code, intent_outcome
 
 logger = logging.getLogger(__name__)
 __all__ = ["AUTHENTICATION_REQUIRED", "StripeProvider", "failure_code"]
@@ -162,6 +162,15 @@ class StripeProvider:
             return call()
         except stripe.StripeError:
             logger.exception("Stripe gave no answer about the card field")
+            return None
+
+    def payment_intent(self, reference: str) -> dict | None:
+        """The PaymentIntent as Stripe has it now (the owner may have confirmed it since), or None when
+        Stripe does not answer or knows no such intent."""
+        try:
+            return self.client.v1.payment_intents.retrieve(reference).to_dict()
+        except stripe.StripeError:
+            logger.exception("Stripe did not give the PaymentIntent %s", reference)
             return None
 
     def movements(self, *, since=None, references=None) -> list[dict]:

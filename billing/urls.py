@@ -12,6 +12,8 @@ from billing.views import (
     invoices,
     owner,
     payment,
+    payment_confirmation,
+    stripe_webhook,
     subscription,
     support,
 )
@@ -48,6 +50,17 @@ urlpatterns = [
     ),
     path(BILLING + "payment/", payment.payment_page, name="payment"),
     path(BILLING + "payment/card/", payment.payment_method, name="payment_method"),
+    path(
+        BILLING + "payment/confirmation/<int:invoice_id>/",
+        payment_confirmation.payment_confirmation,
+        name="payment_confirmation",
+    ),
+    path(
+        BILLING + "payment/confirmation/<int:invoice_id>/secret/",
+        payment_confirmation.payment_confirmation_secret,
+        name="payment_confirmation_secret",
+    ),
+    path("billing/stripe/webhook/", stripe_webhook.stripe_webhook, name="stripe_webhook"),
     path(BILLING + "owner/", owner.ownership, name="ownership"),
     path(BILLING + "contacts/", contacts.contact_list, name="contacts"),
     path(BILLING + "contacts/add/", contacts.contact_add, name="contact_add"),

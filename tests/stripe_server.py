@@ -2,12 +2,16 @@
 process on a free port, started once per test session, and the test cards turned into PaymentMethods the
 way Stripe.js would on the owner's page."""
 
+import hashlib
+import hmac
+import json
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import stripe
@@ -88,3 +92,48 @@ def flush(url: str) -> None:
     """Empty localstripe's store (its `DELETE /_config/data`): a Stripe account with no history."""
     request = urllib.request.Request(f"{url}/_config/data", method="DELETE")
     urllib.request.urlopen(request, timeout=10).close()
+
+
+def raw(url: str, path: str) -> dict:
+    """An object as localstripe serves it: the JSON Stripe would put in an event's `data.object`."""
+    request = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {API_KEY}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def authenticate(url: str, intent_id: str, client_secret: str, *, success: bool = True) -> dict:
+    """The owner confirms a payment with their bank, as Stripe.js's confirmCardPayment does on localstripe
+    (its stand-in posts this; localstripe-v3.js)."""
+    body = json.dumps({"key": "pk_test_localstripe", "client_secret": client_secret}).encode()
+    where = f"{url}/v1/payment_intents/{intent_id}/_authenticate?success={'true' if success else 'false'}"
+    with urllib.request.urlopen(
+        urllib.request.Request(where, data=body, method="POST"), timeout=10
+    ) as answer:
+        return json.loads(answer.read())
+
+
+def signed_event(
+    event_type: str, data_object: dict, secret: str, *, at: int | None = None
+) -> tuple[bytes, str]:
+    """A Stripe Event wrapping a real object, as Stripe posts it: the JSON body and its `Stripe-Signature`
+    header — `t=<timestamp>,v1=<HMAC-SHA256 of "t.body" with the endpoint's secret>` (Stripe's scheme, which
+    stripe.WebhookSignature verifies). localstripe sends no payment_intent.* events, so tests build them."""
+    at = int(time.time()) if at is None else at
+    event = {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": at,
+        "data": {"object": data_object},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
+    return sign(json.dumps(event).encode(), secret, at=at)
+
+
+def sign(body: bytes, secret: str, *, at: int | None = None) -> tuple[bytes, str]:
+    at = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={at},v1={mac}"

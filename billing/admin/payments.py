@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from billing.admin.base import ReadOnlyAdmin, refused
 from billing.admin.money import MoneyShownMixin, money_display
 from billing.clock import now_for
-from billing.models import DunningCase, DunningStep, PaymentAttempt, PaymentMethod, PaymentMismatch
+from billing.models import (
+    DunningCase,
+    DunningStep,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentMismatch,
+    StripeEvent,
+)
 from billing.services.support import temporary_reactivation_grant
 
 
@@ -47,6 +54,15 @@ class PaymentMismatchAdmin(MoneyShownMixin, ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["reference", "keys"]
     amount_shown = money_display("amount", _("amount"))
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    """Stripe's webhook events handled (R12.1), each once, with what it did."""
+
+    list_display = ["received_at", "type", "event_id", "outcome"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "outcome"]
 
 
 class DunningStepInline(admin.TabularInline):

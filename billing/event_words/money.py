@@ -158,6 +158,8 @@ def _card_updated(d: Details) -> str:
         return gettext("The card on file changed from %(before)s to %(after)s.") % values
     if values["after"]:
         return gettext("Card on file: %(after)s.") % values
+    if values["before"]:  # detached at the payment provider (R12.1)
+        return gettext("The card %(before)s was removed: there is no card on file.") % values
     return gettext("The card on file was updated.")
 
 
@@ -168,6 +170,7 @@ FAILURES = {
     sandbox.INSUFFICIENT_FUNDS: gettext_lazy("The card has insufficient funds."),
     sandbox.EXPIRED: gettext_lazy("The card has expired."),
     sandbox.INVALID_NUMBER: gettext_lazy("The card number is not valid."),
+    sandbox.AUTHENTICATION_REQUIRED: gettext_lazy("Your bank asks you to confirm the payment."),
 }
 OPERATIONS = {
     PaymentAttempt.Operation.AUTHORIZE: gettext_lazy("Card check"),

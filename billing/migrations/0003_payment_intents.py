@@ -8,6 +8,7 @@ finalized owe theirs (the billing clock builds them). Emails say which PDF of th
 document or its receipt).
 Support requests (R8.10): missing invoices or copies, and temporary reactivations, answered by staff.
 The account as the payment provider knows it (Stripe's Customer, issue 20), created once and kept.
+Stripe webhook events (issue 20) are recorded once each.
 Data exports (issue 16) count their attempts, record the worker's heartbeat and why they stopped, can be
 cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
 first, the newest kept."""
@@ -348,6 +349,22 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'customer at the payment provider',
                 'verbose_name_plural': 'customers at the payment provider',
+            },
+        ),
+        # Issue 20 (R12.1): each signed Stripe webhook event, recorded once with what it did.
+        migrations.CreateModel(
+            name='StripeEvent',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('event_id', models.CharField(max_length=100, unique=True, verbose_name='Stripe event')),
+                ('type', models.CharField(max_length=100, verbose_name='type')),
+                ('received_at', models.DateTimeField(verbose_name='received at')),
+                ('outcome', models.CharField(blank=True, max_length=200, verbose_name='outcome')),
+            ],
+            options={
+                'verbose_name': 'Stripe event',
+                'verbose_name_plural': 'Stripe events',
+                'ordering': ['-received_at', '-id'],
             },
         ),
     ]

@@ -25,6 +25,7 @@ from billing.models.payments import (
     PaymentMethod,
     PaymentMismatch,
     ProviderCustomer,
+    StripeEvent,
 )
 from billing.models.subscriptions import Coupon, Discount, Subscription, SubscriptionItem, SubscriptionPeriod
 from billing.models.support import TestClock
@@ -64,6 +65,7 @@ __all__ = [
     "ReceivedTransfer",
     "ScheduledChange",
     "ScheduledChangeQuerySet",
+    "StripeEvent",
     "Subscription",
     "SubscriptionChangeRequest",
     "SubscriptionItem",

@@ -219,3 +219,21 @@ class PaymentMismatch(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.reference}"
+
+
+class StripeEvent(models.Model):
+    """A signed Stripe webhook event handled (R12.1): recorded with what it did, in the transaction that did
+    it, so that Stripe's retries and duplicate deliveries of one event change nothing the second time."""
+
+    event_id = models.CharField(_("Stripe event"), max_length=100, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    received_at = models.DateTimeField(_("received at"))
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -7,6 +7,7 @@ from datetime import datetime
 from accounts.models import Account
 from billing.event_words import payment_failure, payment_operation
 from billing.models import DunningCase, Invoice, PaymentAttempt, PaymentMethod, ReceivedTransfer
+from billing.sandbox import AUTHENTICATION_REQUIRED
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,38 @@ def recent_payment_activity(account: Account, limit: int = 10) -> list[PaymentAc
         )
         for attempt in attempts
     ]
+
+
+def payment_awaiting_confirmation(account: Account) -> PaymentAttempt | None:
+    """The charge the owner is asked to confirm with their bank (strong customer authentication, R12.1):
+    the account's latest charge of an open invoice, when it was refused for want of that confirmation. With
+    its invoice; one query."""
+    latest = (
+        PaymentAttempt.objects.filter(
+            account=account, operation=PaymentAttempt.Operation.CHARGE, invoice__status=Invoice.Status.OPEN
+        )
+        .select_related("invoice")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    asked = latest is not None and latest.failure_code == AUTHENTICATION_REQUIRED
+    return latest if asked and latest.status == PaymentAttempt.Status.FAILED else None
+
+
+def confirmation_asked(account: Account, invoice_id: int) -> PaymentAttempt | None:
+    """The latest charge of the account's invoice that waited for the owner's confirmation, whatever
+    became of the invoice since (confirmed, paid otherwise); None for another account's invoice."""
+    return (
+        PaymentAttempt.objects.filter(
+            account=account,
+            invoice_id=invoice_id,
+            operation=PaymentAttempt.Operation.CHARGE,
+            failure_code=AUTHENTICATION_REQUIRED,
+        )
+        .select_related("invoice")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def live_dunning_case(account: Account) -> DunningCase | None:

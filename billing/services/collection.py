@@ -21,6 +21,7 @@ from billing.models import (
     PaymentMethod,
     Subscription,
 )
+from billing.sandbox import Answer
 from billing.schedule import due_no_later_than
 from billing.selectors.payments import live_dunning_case
 from billing.services.audit import billing_event
@@ -88,7 +89,7 @@ def attempts_send(attempts: list[PaymentAttempt], *, receipts: bool = True) -> i
         try:
             answers = gateway.send(batch)
             with transaction.atomic():
-                _settle(gateway.record(batch, answers), receipts=receipts)
+                attempts_record(batch, answers, receipts=receipts)
         except gateway.CalledInsideTransaction:
             raise  # a mistake in our code, not the provider's trouble
         except Exception:
@@ -100,6 +101,17 @@ def attempts_send(attempts: list[PaymentAttempt], *, receipts: bool = True) -> i
         crash.point("answer-recorded")
         unanswered += sum(1 for a in batch if gateway.unanswered(answers.get(a.idempotency_key)))
     return unanswered
+
+
+def attempts_record(
+    attempts: list[PaymentAttempt], answers: dict[str, Answer], *, receipts: bool = True
+) -> list[PaymentAttempt]:
+    """In the caller's transaction: the provider's answers on the attempts still pending, each with what it
+    means (`_settle`) — whether the answer came back from the call or later, by a webhook (R12.1). Returns
+    the attempts this call settled: an attempt answered already is left as it is."""
+    settled = gateway.record(attempts, answers)
+    _settle(settled, receipts=receipts)
+    return settled
 
 
 def payments_resume(*, account_ids: list[int] | None = None) -> int:

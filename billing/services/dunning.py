@@ -7,7 +7,7 @@ from accounts.models import Account
 from billing import emails
 from billing.models import BillingEvent, DunningCase, DunningStep, Invoice
 from billing.schedule import due_no_later_than
-from billing.selectors.payments import live_dunning_case
+from billing.selectors.payments import live_dunning_case, payment_awaiting_confirmation
 from billing.services.audit import billing_event_record
 
 Step = DunningStep.Step
@@ -45,9 +45,21 @@ def dunning_step_reach(*, case: DunningCase, step: str, at: datetime) -> None:
             key=f"dunning-{case.pk}-{step}",
             account=case.account,
             template="dunning",
-            context={"account": case.account, "invoice": case.invoice, "case": case, "step": step},
+            context={
+                "account": case.account,
+                "invoice": case.invoice,
+                "case": case,
+                "step": step,
+                "confirm_url": _confirmation_url(case),
+            },
             now=at,
         )
+
+
+def _confirmation_url(case: DunningCase) -> str:
+    """Where the owner confirms the payment, when the bank refused it for want of their confirmation
+    (strong customer authentication, R12.1): a new card would not help, confirming does."""
+    return emails.payment_confirmation_url() if payment_awaiting_confirmation(case.account) else ""
 
 
 def dunning_case_recover(*, case: DunningCase, at: datetime) -> None:

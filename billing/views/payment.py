@@ -19,6 +19,7 @@ from billing.money import format_money
 from billing.selectors.payments import card_of, recent_payment_activity
 from billing.services.card_setup import card_setup_start, payment_method_update_from_setup
 from billing.services.payments import payment_method_update, verification_amount
+from billing.views.payment_confirmation import confirmation_context
 
 CARD_UPDATED = _("Card saved. The %(amount)s check was cancelled right away: it is never charged.")
 
@@ -44,6 +45,7 @@ def _payment_page(request, form=None, status=200):
         "card_setup": _card_setup(request),
         "check_amount": verification_amount(account.currency),
         "attempts": recent_payment_activity(account),
+        **confirmation_context(account),
     }
     return render(request, "billing/payment/page.html", context, status=status)
 

@@ -170,7 +170,7 @@ CANCELLATION_PAGES = [
 LIST_PAGES = [
     ("invoices/", 10, with_invoice_requests),  # 6 + count, page, requests for copies, their invoices
     ("history/", 8, with_invoices),  # 6 + count, page
-    ("payment/", 8, with_invoices),  # 6 + card, latest attempts
+    ("payment/", 9, with_invoices),  # 6 + card, latest attempts, a payment waiting for confirmation (R12.1)
     ("contacts/", 8, with_invoices),  # 6 + contacts, pending requests
     ("export/", 7, with_exports),  # 6 + the latest exports
 ]

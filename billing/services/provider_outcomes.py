@@ -1,0 +1,198 @@
+"""What Stripe tells us after the fact (R12.1): a PaymentIntent's outcome, a refund made, a card detached —
+from a signed webhook event (billing/views/stripe_webhook.py), or read back from Stripe when the owner comes
+back from confirming a payment with their bank (billing/views/payment_confirmation.py).
+
+Each outcome is recorded through the path a synchronous answer takes (`attempts_record`: the attempt locked
+while pending, then what it means — a paid invoice and its receipt, a refusal chased, R8.5), so it counts
+once whichever way it comes, and whichever comes second changes nothing. Each webhook event is recorded with
+what it did, in the same transaction: the same event delivered twice, even at the same moment, is handled
+once (its id is unique).
+"""
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from billing import gateway
+from billing.models import BillingEvent, PaymentAttempt, PaymentMethod, StripeEvent
+from billing.sandbox import AUTHENTICATION_REQUIRED, DECLINED, Answer
+from billing.services.audit import billing_event_record
+from billing.services.collection import attempts_record
+from billing.services.dunning import dunning_recover_if_settled
+
+logger = logging.getLogger(__name__)
+Operation, Status = PaymentAttempt.Operation, PaymentAttempt.Status
+# The key of the payment the owner confirmed on the Payment page, after the off-session charge under the
+# attempt's own key answered that the bank wants them to: the same business fact, a second call.
+CONFIRMED = "-confirmed"
+# The PaymentIntent status that answers each operation's request; the refusals; the rest is not settled yet
+# (processing, or waiting for a confirmation that may still come).
+WANTED = {
+    Operation.CHARGE: "succeeded",
+    Operation.CAPTURE: "succeeded",
+    Operation.AUTHORIZE: "requires_capture",
+    Operation.VOID: "canceled",
+}
+REFUSED = ("requires_payment_method", "requires_action", "canceled")
+
+
+def stripe_event_receive(event: dict, *, now: datetime) -> str:
+    """A verified webhook event: handled and recorded once, in one transaction. Returns what it did, in a
+    few words (the event's record, the logs); the types we do not handle are not recorded."""
+    handler = HANDLERS.get(event.get("type", ""))
+    if handler is None:
+        return "ignored"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                received = StripeEvent.objects.create(
+                    event_id=event["id"], type=event["type"], received_at=now
+                )
+        except IntegrityError:  # delivered before, or by a concurrent delivery: that one handles it
+            return "handled already"
+        received.outcome = handler(event["data"]["object"], now=now)[:200]
+        received.save(update_fields=["outcome"])
+    logger.info("Stripe event %s (%s): %s", event["id"], event["type"], received.outcome)
+    return received.outcome
+
+
+def payment_intent_outcome(intent: dict, *, now: datetime) -> str:
+    """Record what a PaymentIntent's current state means for the attempt that made it (found by the key
+    in its metadata, else by its id as the attempt's reference), idempotently: a pending attempt gets the
+    answer as if the call had returned it; a charge refused because the bank wanted the owner to confirm it,
+    whose intent has now succeeded, is paid; an outcome that agrees with our record changes nothing."""
+    attempt = _attempt_of(intent)
+    if attempt is None:
+        return "not a payment of ours"
+    answer = _intent_answer(attempt, intent)
+    if answer is None:
+        return f"not settled yet ({intent.get('status')})"
+    with transaction.atomic():
+        if attempt.pending:
+            return _answer_record(attempt, answer, now=now)
+        if _confirmed_by_the_owner(attempt, answer):
+            return _confirmed_payment_record(attempt, answer, now=now)
+    if answer.succeeded == attempt.succeeded:
+        return "agrees with our record"
+    logger.error("Stripe says %s for %s, recorded %s", intent.get("status"), attempt.idempotency_key, attempt)
+    return "differs from our record: left to reconciliation"
+
+
+def charge_refunded(charge: dict, *, now: datetime) -> str:
+    """A refund of the charge was made: our refund attempts still pending are recorded — each by its key in
+    the refund's metadata, or, when the event carries no refunds, by the PaymentIntent it acts on."""
+    pending = PaymentAttempt.objects.pending().filter(operation=Operation.REFUND).select_related("invoice")
+    refunds = {_key(refund): refund for refund in (charge.get("refunds") or {}).get("data") or []}
+    if refunds:
+        attempts = list(pending.filter(idempotency_key__in=[key for key in refunds if key]))
+        answers = {a.idempotency_key: _refund_answer(refunds[a.idempotency_key]) for a in attempts}
+    else:
+        intent = charge.get("payment_intent")
+        attempts = list(pending.filter(against=intent).order_by("id")) if intent else []
+        # Only what Stripe says it refunded: a pending refund of more is not the one made.
+        attempts = attempts if sum(a.amount for a in attempts) <= charge.get("amount_refunded", 0) else []
+        answers = {a.idempotency_key: Answer(True, reference=charge["id"]) for a in attempts}
+    with transaction.atomic():
+        settled = attempts_record(attempts, answers)
+    return f"{len(settled)} refund(s) recorded" if settled else "nothing pending"
+
+
+def payment_method_detached(method: dict, *, now: datetime) -> str:
+    """The card was detached from its customer at Stripe (by the bank, by staff on Stripe's dashboard): it
+    can no longer be charged, so the account has no card on file any more — the row is removed rather than
+    its token cleared, so that the Payment page asks for a card and no charge is attempted on a dead one —
+    and its billing history says so."""
+    card = PaymentMethod.objects.select_related("account").filter(gateway_token=method["id"]).first()
+    if card is None or not PaymentMethod.objects.filter(pk=card.pk).delete()[0]:
+        return "not a card on file"
+    billing_event_record(
+        account=card.account,
+        kind=BillingEvent.Kind.PAYMENT_METHOD_UPDATED,
+        by=None,
+        summary=f"Card {card.brand} •••• {card.last4} removed: detached at Stripe ({method['id']})",
+        before={"card": f"{card.brand} {card.last4}"},
+        after={},
+        now=now,
+    )
+    return "card on file removed"
+
+
+HANDLERS = {
+    "payment_intent.succeeded": payment_intent_outcome,
+    "payment_intent.payment_failed": payment_intent_outcome,
+    "charge.refunded": charge_refunded,
+    "payment_method.detached": payment_method_detached,
+}
+
+
+def _key(stripe_object: dict) -> str:
+    return (stripe_object.get("metadata") or {}).get("key") or ""
+
+
+def _attempt_of(intent: dict) -> PaymentAttempt | None:
+    attempts = PaymentAttempt.objects.select_related("invoice", "account")
+    if key := _key(intent):
+        return attempts.filter(idempotency_key=key).first()
+    return attempts.filter(reference=intent["id"]).exclude(idempotency_key__endswith=CONFIRMED).first()
+
+
+def _intent_answer(attempt: PaymentAttempt, intent: dict) -> Answer | None:
+    """The answer the intent's state gives the attempt's request, as the provider's `send` reads it."""
+    # Imported here, as the gateway imports the provider: the stripe library is loaded only when used.
+    from billing.stripe_provider import failure_code
+
+    status = intent.get("status")
+    if status == WANTED.get(attempt.operation):
+        return Answer(True, reference=intent["id"])
+    if status == "requires_action":
+        return Answer(False, AUTHENTICATION_REQUIRED, intent["id"])
+    if status in REFUSED:
+        return Answer(False, failure_code(intent.get("last_payment_error")), intent["id"])
+    return None
+
+
+def _refund_answer(refund: dict) -> Answer:
+    if refund.get("status") in ("succeeded", "pending"):  # pending: Stripe has it, the bank pays it later
+        return Answer(True, reference=refund["id"])
+    return Answer(False, DECLINED, refund["id"])
+
+
+def _answer_record(attempt: PaymentAttempt, answer: Answer, *, now: datetime) -> str:
+    settled = attempts_record([attempt], {attempt.idempotency_key: answer})
+    if not settled:
+        return "recorded already"
+    if answer.succeeded:
+        dunning_recover_if_settled(account=attempt.account, at=now)
+    return f"recorded: {settled[0].status}"
+
+
+def _confirmed_by_the_owner(attempt: PaymentAttempt, answer: Answer) -> bool:
+    return (
+        attempt.operation == Operation.CHARGE
+        and attempt.failure_code == AUTHENTICATION_REQUIRED
+        and attempt.invoice_id is not None
+        and answer.succeeded
+    )
+
+
+def _confirmed_payment_record(attempt: PaymentAttempt, answer: Answer, *, now: datetime) -> str:
+    """The owner confirmed the payment the bank held (strong customer authentication): a second attempt,
+    keyed from the first, records the money Stripe took — the invoice is paid, the payment being chased
+    recovers as after a successful retry (R8.7). Its key makes the webhook and the page's return one."""
+    try:
+        confirmed = gateway.intend(
+            Operation.CHARGE,
+            account=attempt.account,
+            invoice=attempt.invoice,
+            token=attempt.token,
+            card_last4=attempt.card_last4,
+            amount=attempt.amount,
+            currency=attempt.currency,
+            key=attempt.idempotency_key + CONFIRMED,
+            now=now,
+        )
+    except gateway.NoChargeAfterCancellation:  # the money moved all the same: staff refund it
+        logger.error("A payment confirmed for %s after its account closed: refund it", attempt.invoice)
+        return "confirmed after the account closed: to refund"
+    return _answer_record(confirmed, answer, now=now)
