@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.db.models import Q
+from django.http import HttpResponse
 from django_tasks import task
 
 from billing.clock import now_for
@@ -74,6 +75,13 @@ def invoice_document(invoice: Invoice) -> bytes:
 def invoice_document_xml(invoice: Invoice) -> bytes:
     """The invoice's stored Factur-X XML (issue 21), the one its PDF carries: the same bytes every time."""
     return _stored(invoice.pk).xml
+
+
+def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """A stored document as a download (Billing › Invoices, /staff/)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 class Stored(NamedTuple):

@@ -182,11 +182,11 @@ def test_r8_9_billing_documents_builds_every_missing_pdf_and_the_demo_builds_non
     assert len(emailed) == 1 and finalized.count() > 50
     out = io.StringIO()
     call_command("billing_documents", stdout=out)
-    assert out.getvalue().strip() == f"Built {finalized.count() - 1} invoice PDF(s)."
+    assert out.getvalue().strip() == f"Built {finalized.count() - 1} invoice document(s)."
     assert InvoiceDocument.objects.filter(pdf=None).count() == 0
     assert InvoiceDocument.objects.count() == finalized.count()
     call_command("billing_documents", stdout=out)
-    assert out.getvalue().strip().endswith("Built 0 invoice PDF(s).")
+    assert out.getvalue().strip().endswith("Built 0 invoice document(s).")
 
 
 @pytest.mark.usefixtures("demo")
