@@ -7,8 +7,9 @@ invalid XML raises rather than be issued.
 Dated like the invoice: the library stamps the PDF's and the XMP's dates with the moment it runs, which
 would make the invoice's creation date the day its PDF was built, and every build different. Its two
 timestamp functions are replaced while it runs — under a lock, since they are module globals — by the
-invoice's issue date, so the same invoice gives the same bytes, as every PDF of the product does. A new
-version of `factur-x` that renames them fails tests/billing/test_facturx_pdf.py (pinned in pyproject)."""
+invoice's issue date, so the same invoice gives the same bytes, as every PDF of the product does. A
+`factur-x` release that renames them fails tests/billing/test_invoice_documents.py (the bytes drawn again,
+the creation date), which is why the library is pinned in pyproject.toml."""
 
 import threading
 from contextlib import contextmanager
