@@ -36,6 +36,7 @@ urlpatterns = [
     path(BILLING + "subscription/manage/billing-admins/", changes.billing_admins, name="billing_admins"),
     path(BILLING + "invoices/", invoices.invoice_list, name="invoices"),
     path(BILLING + "invoices/<int:invoice_id>/pdf/", invoices.invoice_download, name="invoice_pdf"),
+    path(BILLING + "invoices/<int:invoice_id>/xml/", invoices.invoice_xml_download, name="invoice_xml"),
     path(BILLING + "invoices/download/", invoices.invoice_archive_download, name="invoice_archive"),
     path(BILLING + "invoices/billing-address/", invoices.billing_address, name="billing_address"),
     path(BILLING + "invoices/requests/", invoices.invoice_request, name="invoice_request"),

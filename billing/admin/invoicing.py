@@ -4,7 +4,7 @@ them (R8.9). Amounts read in their currency."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,7 @@ from billing.admin.base import ReadOnlyAdmin, refused
 from billing.admin.money import MoneyShownMixin, money_display
 from billing.admin.transfers import record_transfer, record_transfer_view
 from billing.clock import now_for
-from billing.documents import invoice_document
+from billing.documents import attachment, invoice_document, invoice_document_xml
 from billing.models import Charge, Invoice, InvoiceLine, InvoiceSequence
 from billing.services.credit_notes import invoice_cancel_with_credit_note
 from billing.services.invoices import invoice_close
@@ -63,32 +63,49 @@ class InvoiceAdmin(MoneyShownMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("PDF"))
     def pdf(self, invoice):
+        """The PDF, and its Factur-X XML on its own (issue 21)."""
         if not invoice.is_finalized:
             return "—"
-        url = reverse("admin:billing_invoice_pdf", args=[invoice.pk])
-        return format_html('<a href="{}" download>{}</a>', url, _("Download PDF"))
+        pdf = reverse("admin:billing_invoice_pdf", args=[invoice.pk])
+        xml = reverse("admin:billing_invoice_xml", args=[invoice.pk])
+        return format_html(
+            '<a href="{}" download>{}</a> · <a href="{}" download>{}</a>',
+            pdf,
+            _("Download PDF"),
+            xml,
+            _("Download the Factur-X XML"),
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.pdf_download)
+        xml = self.admin_site.admin_view(self.xml_download)
         record = self.admin_site.admin_view(
             lambda request, object_id: record_transfer_view(self, request, object_id)
         )
         return [
             path("<path:object_id>/pdf/", view, name="billing_invoice_pdf"),
+            path("<path:object_id>/xml/", xml, name="billing_invoice_xml"),
             path("<int:object_id>/record-transfer/", record, name="billing_invoice_record_transfer"),
             *super().get_urls(),
         ]
 
     def pdf_download(self, request, object_id):
         """The stored PDF, as the owner downloads it (R8.9: the same bytes)."""
+        invoice = self._viewable(request, object_id)
+        return attachment(invoice_document(invoice), "application/pdf", f"{invoice.number}.pdf")
+
+    def xml_download(self, request, object_id):
+        """The stored Factur-X XML (issue 21), as the owner downloads it."""
+        invoice = self._viewable(request, object_id)
+        return attachment(invoice_document_xml(invoice), "application/xml", f"{invoice.number}.xml")
+
+    def _viewable(self, request, object_id) -> Invoice:
         invoice = self.get_object(request, object_id)
         if invoice is None or not invoice.is_finalized:
             raise Http404
         if not self.has_view_permission(request, invoice):
             raise PermissionDenied
-        response = HttpResponse(invoice_document(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-        return response
+        return invoice
 
     def _close(self, request, queryset, status):
         for invoice in queryset.select_related("account"):

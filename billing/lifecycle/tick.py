@@ -64,7 +64,7 @@ class TickReport:
     unanswered: int = 0  # payments the provider did not answer (down?): sent again by the next tick
     emails: int = 0  # emails the worker had not sent, sent by the clock
     exports: dict[str, int] = field(default_factory=dict)  # exports whose worker died: requeued, failed
-    documents: int = 0  # invoice PDFs no worker built in time, built by the clock
+    documents: int = 0  # invoice documents (PDF, Factur-X XML) no worker built in time, built by the clock
     reminders: int = 0  # issue 19: renewal and card expiry reminders written
 
 
@@ -160,7 +160,8 @@ def billing_tick(
     report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
     # Issue 16: the emails no worker sent (never picked up, or their sender died holding them).
     report.emails = emails_send_due(real_now=now_for())
-    # R8.9: the invoice PDFs no worker built in time (and those of invoices older than stored PDFs).
+    # R8.9: the invoice PDFs no worker built in time (and those of invoices older than stored PDFs); issue
+    # 21: the Factur-X XML of the PDFs stored before it, a hundred a tick.
     report.documents = documents_build_due(real_now=now_for())
     return report
 

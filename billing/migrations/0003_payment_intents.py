@@ -18,17 +18,14 @@ from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
 
-
 def outcomes_from_succeeded(apps, schema_editor):
     attempts = apps.get_model("billing", "PaymentAttempt").objects
     attempts.filter(succeeded=True).update(status="succeeded")
     attempts.filter(succeeded=False).update(status="failed")
 
-
 def succeeded_from_outcomes(apps, schema_editor):
     attempts = apps.get_model("billing", "PaymentAttempt").objects
     attempts.update(succeeded=models.Q(status="succeeded"))
-
 
 def one_export_in_progress(apps, schema_editor):
     exports = apps.get_model("billing", "DataExport").objects
@@ -39,7 +36,6 @@ def one_export_in_progress(apps, schema_editor):
             exports.filter(pk=export.pk).update(status="failed", failure="duplicate of a newer export")
         kept.add(export.account_id)
 
-
 def documents_owed(apps, schema_editor):
     """Every invoice finalized before documents were stored owes its PDF: the billing clock builds them, a
     hundred a tick (`billing_documents` builds them all at once)."""
@@ -49,7 +45,6 @@ def documents_owed(apps, schema_editor):
     for start in range(0, invoices.count(), 1000):
         batch = invoices.order_by("pk").values_list("pk", flat=True)[start : start + 1000]
         documents.bulk_create([documents.model(invoice_id=pk, build_by=now) for pk in batch])
-
 
 # R8.9: an invoice's PDF is stored once and served as stored; the database refuses to rewrite a built one
 # (as it refuses to rewrite the invoice, 0002). On SQLite, a later migration that alters the table drops the
@@ -74,14 +69,12 @@ DOCUMENT_THAWED_POSTGRESQL = [
     "DROP FUNCTION billing_invoicedocument_guard()",
 ]
 
-
 def run_by_vendor(statements_by_vendor):
     def apply(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
             schema_editor.execute(statement)
 
     return apply
-
 
 class Migration(migrations.Migration):
 
@@ -368,3 +361,50 @@ class Migration(migrations.Migration):
             },
         ),
     ]
+
+# Issue 21 (Factur-X), kept apart from the operations above: each invoice document stores its EN 16931 XML
+# beside its PDF. A document is owed until its XML is stored: the documents already built (plain PDFs,
+# already sent) keep their PDF and get their XML from the billing clock, a hundred a tick, or from
+# `billing_documents`. The trigger lets that one update through — the XML filled, the PDF untouched — and
+# still refuses any other change to a built document.
+FACTURX_FROZEN_SQLITE = [
+    "DROP TRIGGER billing_invoicedocument_frozen",
+    f"""CREATE TRIGGER billing_invoicedocument_frozen BEFORE UPDATE ON billing_invoicedocument
+    WHEN OLD.pdf IS NOT NULL AND (NEW.pdf IS NOT OLD.pdf OR OLD.xml IS NOT NULL)
+    BEGIN SELECT RAISE(ABORT, '{DOCUMENT_FROZEN}'); END""",
+]
+FACTURX_THAWED_SQLITE = ["DROP TRIGGER billing_invoicedocument_frozen", *DOCUMENT_FROZEN_SQLITE]
+FACTURX_FROZEN_POSTGRESQL = [
+    f"""CREATE OR REPLACE FUNCTION billing_invoicedocument_guard() RETURNS trigger AS $$
+    BEGIN
+      IF OLD.pdf IS NOT NULL AND (NEW.pdf IS DISTINCT FROM OLD.pdf OR OLD.xml IS NOT NULL) THEN
+        RAISE EXCEPTION '{DOCUMENT_FROZEN}';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+]
+FACTURX_THAWED_POSTGRESQL = [DOCUMENT_FROZEN_POSTGRESQL[0].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")]
+
+def xml_owed(apps, schema_editor):
+    """The documents built on a first download never had a `build_by`: give them one, so that the billing
+    clock backfills their XML too."""
+    documents = apps.get_model("billing", "InvoiceDocument").objects
+    documents.filter(xml=None, build_by=None).update(build_by=timezone.now())
+
+Migration.operations += [
+    migrations.AddField(
+        model_name='invoicedocument',
+        name='xml',
+        field=models.BinaryField(null=True, verbose_name='Factur-X XML'),
+    ),
+    migrations.RemoveIndex(model_name='invoicedocument', name='invoice_document_owed'),
+    migrations.AddIndex(
+        model_name='invoicedocument',
+        index=models.Index(condition=models.Q(('xml', None)), fields=['build_by'], name='invoice_document_owed'),
+    ),
+    migrations.RunPython(
+        run_by_vendor({"sqlite": FACTURX_FROZEN_SQLITE, "postgresql": FACTURX_FROZEN_POSTGRESQL}),
+        run_by_vendor({"sqlite": FACTURX_THAWED_SQLITE, "postgresql": FACTURX_THAWED_POSTGRESQL}),
+    ),
+    migrations.RunPython(xml_owed, migrations.RunPython.noop, elidable=False),
+]

@@ -138,8 +138,9 @@ class InvoiceLine(models.Model):
 
 
 class InvoiceDocument(models.Model):
-    """The invoice's PDF, built once after the invoice is finalized and committed, then served as stored:
-    every download gives the same bytes (R8.9; the database refuses to rewrite it). Kept in the database
+    """The invoice's PDF — a Factur-X PDF/A-3 carrying its XML (issue 21) — built once after the invoice is
+    finalized and committed, then served as stored: every download gives the same bytes (R8.9; the
+    database refuses to rewrite it). Kept in the database
     beside the invoice it renders, so a backup holds both and nothing can lose one without the other.
 
     Written empty — owed — by the transaction that finalizes the invoice, like an email of the outbox: the
@@ -148,6 +149,10 @@ class InvoiceDocument(models.Model):
 
     invoice = models.OneToOneField("billing.Invoice", on_delete=models.PROTECT, related_name="document")
     pdf = models.BinaryField(_("PDF"), null=True, editable=False)
+    # Issue 21: the Factur-X XML (EN 16931, CII) embedded in the PDF, kept on its own for its download. An
+    # invoice whose PDF was stored before Factur-X keeps that PDF (already sent: the same bytes) and gets
+    # its XML here: a document is owed until its XML is stored.
+    xml = models.BinaryField(_("Factur-X XML"), null=True, editable=False)
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     build_by = models.DateTimeField(_("to be built by"), null=True, blank=True)
 
@@ -156,7 +161,7 @@ class InvoiceDocument(models.Model):
         verbose_name_plural = _("invoice documents")
         indexes = [
             # The billing clock reads the owed ones whose worker is late (billing.documents).
-            models.Index(fields=["build_by"], condition=Q(pdf=None), name="invoice_document_owed"),
+            models.Index(fields=["build_by"], condition=Q(xml=None), name="invoice_document_owed"),
         ]
 
     def __str__(self):

@@ -10,7 +10,8 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 
 from django.conf import settings
@@ -33,10 +34,16 @@ def needs_shaping(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
 
 
-def new_pdf(*, title: str, author: str, created: datetime, texts: Iterable[str]) -> FPDF:
+def new_pdf(
+    *, title: str, author: str, created: datetime, texts: Iterable[str], archival: bool = False
+) -> FPDF:
     """A blank first page, with the fonts that `texts` (everything the document will print that does not come
-    from our own catalogue of words) need."""
-    pdf = FPDF(format="A4")
+    from our own catalogue of words) need. `archival`: a PDF/A-3B (issue 21, the invoices: Factur-X is a
+    PDF/A-3) — fpdf2 then refuses anything PDF/A forbids, adds the sRGB output intent, and writes the XMP
+    metadata we give it, dated like the document, not the moment it is drawn."""
+    pdf = FPDF(format="A4", enforce_compliance="PDF/A-3B" if archival else None)
+    if archival:
+        pdf.set_xmp_metadata(_xmp(title, author, created))
     pdf.set_title(title)
     pdf.set_author(author)
     pdf.set_creation_date(created)
@@ -50,6 +57,23 @@ def new_pdf(*, title: str, author: str, created: datetime, texts: Iterable[str])
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     return pdf
+
+
+def _xmp(title: str, author: str, created: datetime) -> str:
+    """PDF/A's XMP, as fpdf2 writes it but for its dates, which are the document's own (fpdf2 would modify it
+    "now"): the same document, the same bytes."""
+    date = created.astimezone(UTC).isoformat(timespec="seconds")
+    return f"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
+  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+    <rdf:Description rdf:about="" xmp:CreateDate="{date}" xmp:ModifyDate="{date}" xmp:MetadataDate="{date}">
+      <pdfaid:part>3</pdfaid:part>
+      <pdfaid:conformance>B</pdfaid:conformance>
+      <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
+      <dc:creator><rdf:Seq><rdf:li>{escape(author)}</rdf:li></rdf:Seq></dc:creator>
+    </rdf:Description>
+  </rdf:RDF>
+</x:xmpmeta>"""
 
 
 def _add_cjk_font(pdf: FPDF) -> None:

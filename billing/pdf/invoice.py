@@ -35,14 +35,22 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         return _render(invoice, list(invoice.lines.all()), language)
 
 
+def document_title(invoice: Invoice) -> str:
+    """ "Invoice INV-…" or "Credit note CN-…", in the invoice's language: the PDF's heading and title."""
+    with translation.override(invoice.language or "en"):
+        kind = _("Credit note") if invoice.kind == Invoice.Kind.CREDIT_NOTE else _("Invoice")
+        return f"{kind} {invoice.number}"
+
+
 def _render(invoice: Invoice, lines: list[InvoiceLine], language: str) -> bytes:
     credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
-    title = f"{_('Credit note') if credit_note else _('Invoice')} {invoice.number}"
+    title = document_title(invoice)
     pdf = new_pdf(
         title=title,
         author=invoice.seller_name,
         created=invoice.issued_at,
         texts=[*party_texts(invoice), *(line.description for line in lines)],
+        archival=True,
     )
     heading(pdf, title)
     if credit_note and invoice.credits_id:

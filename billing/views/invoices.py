@@ -1,11 +1,11 @@
-"""Billing › Invoices (R8.1, R8.2, R8.10): the list, each PDF, a ZIP of a period's, the billing details of
-future invoices, and requests to support for a missing invoice or a copy."""
+"""Billing › Invoices (R8.1, R8.2, R8.10): the list, each PDF and its Factur-X XML (issue 21), a ZIP of a
+period's, the billing details of future invoices, and requests to support for a missing invoice or a
+copy."""
 
 import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import require_action
 from accounts.policy import Action
 from billing.clock import now_for
-from billing.documents import invoice_document
+from billing.documents import attachment, invoice_document, invoice_document_xml
 from billing.forms import BillingAddressForm, InvoiceArchiveForm, InvoiceCopyRequestForm
 from billing.invoice_archive import invoice_archive
 from billing.money import format_month
@@ -68,9 +68,16 @@ def invoice_download(request, invoice_id: int):
     """The invoice's stored PDF (R8.9: the same bytes every time); another account's invoice, or a draft, is
     a 404."""
     invoice = get_object_or_404(invoices_of(request.membership.account), pk=invoice_id)
-    response = HttpResponse(invoice_document(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-    return response
+    return attachment(invoice_document(invoice), "application/pdf", f"{invoice.number}.pdf")
+
+
+@require_action(Action.VIEW_INVOICES)
+@require_safe
+def invoice_xml_download(request, invoice_id: int):
+    """Issue 21: the invoice's Factur-X XML on its own (EN 16931, CII) — the one its PDF carries, as stored.
+    For whoever may see invoices (R8.1); another account's invoice, or a draft, is a 404."""
+    invoice = get_object_or_404(invoices_of(request.membership.account), pk=invoice_id)
+    return attachment(invoice_document_xml(invoice), "application/xml", f"{invoice.number}.xml")
 
 
 @require_action(Action.VIEW_INVOICES)
@@ -86,9 +93,7 @@ def invoice_archive_download(request):
     if archive is None:
         form.add_error(None, NO_INVOICES_IN_PERIOD % {"start": format_month(start), "end": format_month(end)})
         return _invoices_page(request, archive_form=form, status=404)
-    response = HttpResponse(archive.content, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{archive.filename}"'
-    return response
+    return attachment(archive.content, "application/zip", archive.filename)
 
 
 @require_POST
