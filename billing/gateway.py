@@ -129,7 +129,8 @@ def card_field() -> bool:
 
 
 def customer_create(*, key: str, name: str, account_id: int) -> str:
-    """The account's customer at the provider, created under `key` (made from the account): its id."""
+    """The account's customer at the provider, created under `key` (random, kept with the
+    intent: billing.models.ProviderCustomer): its id."""
     created = provider.customer_create(key=key, name=name, metadata={"account": str(account_id)})
     if created is None:
         raise ProviderSilent

@@ -13,6 +13,8 @@ Data exports (issue 16) count their attempts, record the worker's heartbeat and 
 cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
 first, the newest kept."""
 
+import uuid
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -335,7 +337,8 @@ class Migration(migrations.Migration):
             name='ProviderCustomer',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('customer_id', models.CharField(max_length=100, unique=True, verbose_name='customer at the provider')),
+                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='idempotency key')),
+                ('customer_id', models.CharField(max_length=100, null=True, unique=True, verbose_name='customer at the provider')),
                 ('created_at', models.DateTimeField(verbose_name='created at')),
                 ('account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='provider_customer', to='accounts.account')),
             ],

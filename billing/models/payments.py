@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -47,10 +49,15 @@ class PaymentMethod(models.Model):
 
 class ProviderCustomer(models.Model):
     """The account as the payment provider knows it (Stripe's Customer, R12.1): created once, the first time
-    the owner opens the card field, and kept, so every card and SetupIntent of the account is its own."""
+    the owner opens the card field, and kept, so every card and SetupIntent of the account is its own. Its
+    intent first (R8.8): the row and a random key commit before the provider is asked, the answer fills
+    `customer_id`; a request that dies in between is followed by one that asks again under the same key."""
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="provider_customer")
-    customer_id = models.CharField(_("customer at the provider"), max_length=100, unique=True)
+    # Random, not made from the account's id: two deployments (staging, production) sharing a Stripe
+    # account have accounts with the same ids, and must not be given each other's Customer.
+    key = models.UUIDField(_("idempotency key"), unique=True, default=uuid.uuid4, editable=False)
+    customer_id = models.CharField(_("customer at the provider"), max_length=100, null=True, unique=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -58,7 +65,7 @@ class ProviderCustomer(models.Model):
         verbose_name_plural = _("customers at the payment provider")
 
     def __str__(self):
-        return self.customer_id
+        return self.customer_id or str(self.key)
 
 
 class PaymentAttemptQuerySet(models.QuerySet):

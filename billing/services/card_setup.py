@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
@@ -24,20 +24,17 @@ def provider_customer_known(account: Account) -> str | None:
 
 
 def provider_customer(account: Account, *, now: datetime) -> str:
-    """The account's Customer at the provider: created once, under a key made from the account, so a
-    request that dies after creating it (or two at once) leaves one Customer at Stripe; its id is kept."""
+    """The account's Customer at the provider, created once (R8.8): the intent (a row with a random key)
+    commits first, then the provider is asked under that key, then the answer is kept. A request that dies
+    after Stripe made the Customer, or two at once, ask again under the same key and get the same Customer."""
     known = provider_customer_known(account)
     if known:
         return known
-    created = gateway.customer_create(
-        key=f"customer-account-{account.pk}", name=account.name, account_id=account.pk
-    )
-    try:
-        with transaction.atomic():
-            ProviderCustomer.objects.create(account=account, customer_id=created, created_at=now)
-    except IntegrityError:  # a racing request kept it first
-        return ProviderCustomer.objects.get(account=account).customer_id
-    return created
+    with transaction.atomic():
+        intent, _created = ProviderCustomer.objects.get_or_create(account=account, defaults={"created_at": now})
+    customer = gateway.customer_create(key=f"customer-{intent.key}", name=account.name, account_id=account.pk)
+    ProviderCustomer.objects.filter(pk=intent.pk, customer_id=None).update(customer_id=customer)
+    return provider_customer_known(account)  # the first answer kept, if a racing request kept one
 
 
 def card_setup_start(*, membership: Membership, now: datetime) -> gateway.CardSetup | None:

@@ -94,6 +94,31 @@ def test_r12_1_the_accounts_stripe_customer_is_created_once_and_kept(stripe_chos
         assert (intent.customer, intent.usage) == (customer.customer_id, "off_session")
 
 
+def test_r8_8_the_customer_is_asked_for_again_under_its_intents_key(stripe_chosen, monkeypatch):
+    """The Customer's intent commits before Stripe is asked: Stripe silent leaves it, with its random key;
+    the next visit asks again under that same key (Stripe answers a key it has seen with the same Customer),
+    never under one made from the account's id, which another deployment's account shares."""
+    from tests.billing.test_payment_providers import RecordingHTTPClient
+
+    owner = demo_member("owner@acme.test")
+    monkeypatch.setattr(
+        gateway, "provider", StripeProvider(api_key=stripe_server.API_KEY, api_base="http://127.0.0.1:9")
+    )
+    assert card_setup_start(membership=owner, now=NOW) is None
+    intent = ProviderCustomer.objects.get(account=owner.account)
+    assert intent.customer_id is None
+    recorder = RecordingHTTPClient()
+    provider = StripeProvider(api_key=stripe_server.API_KEY, api_base=stripe_chosen, http_client=recorder)
+    monkeypatch.setattr(gateway, "provider", provider)
+    assert card_setup_start(membership=owner, now=NOW) is not None
+    intent.refresh_from_db()
+    assert intent.customer_id.startswith("cus_")
+    asked = [
+        headers.get("Idempotency-Key") for method, url, headers in recorder.sent if url.endswith("/customers")
+    ]
+    assert asked == [f"customer-{intent.key}"]
+
+
 def test_r12_1_r8_4_a_card_declined_at_the_check_is_not_saved(stripe_chosen):
     owner = demo_member("owner@acme.test")
     before = PaymentMethod.objects.get(account=owner.account)
