@@ -7,6 +7,7 @@ from django.db import transaction
 from django.test import Client
 
 from billing import gateway
+from billing.clock import now_for
 from billing.models import Invoice, PaymentAttempt, PaymentMethod
 from billing.services.collection import charge_intent
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
@@ -56,9 +57,10 @@ class OnStripe:
             return invoice_finalize(invoice=draft, now=NOW)
 
     def charge_intent(self, invoice: Invoice, key: str = "renewal-acme-2026-12-01") -> PaymentAttempt:
-        """The renewal's intent to charge the card off session, committed (R8.8)."""
+        """The renewal's intent to charge the card off session, committed (R8.8) now: sent within the day,
+        not looked up first by the 24-hour guard (billing.gateway)."""
         with transaction.atomic():
-            return charge_intent(invoice, key=key, now=NOW)
+            return charge_intent(invoice, key=key, now=now_for())
 
     def sent_unrecorded(self, attempt: PaymentAttempt) -> gateway.sandbox.Answer:
         """Sent to Stripe, its answer lost before it was recorded (a crash): the attempt stays pending."""
