@@ -9,7 +9,8 @@ document or its receipt).
 Support requests (R8.10): missing invoices or copies, and temporary reactivations, answered by staff.
 Data exports (issue 16) count their attempts, record the worker's heartbeat and why they stopped, can be
 cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
-first, the newest kept."""
+first, the newest kept.
+Staff insights (issue 22): a snapshot of each account once a month, and the permission to view them."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -333,6 +334,27 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'support requests',
                 'ordering': ['-created_at', '-id'],
                 'constraints': [models.UniqueConstraint(fields=('account', 'key'), name='support_request_once_per_key'), models.UniqueConstraint(condition=models.Q(('kind', 'reactivation'), ('status', 'open')), fields=('account',), name='support_request_one_open_reactivation'), models.CheckConstraint(condition=models.Q(('period_from__isnull', True), ('period_to__isnull', True), ('period_from__lte', models.F('period_to')), _connector='OR'), name='support_request_period_in_order')],
+            },
+        ),
+        # Issue 22 (R11.1): the monthly account snapshots the insights page reads, and who may read it.
+        migrations.CreateModel(
+            name='AccountSnapshot',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='month')),
+                ('status', models.CharField(choices=[('active', 'Active'), ('cancelling', 'Cancelling (scheduled)'), ('cancelled', 'Cancelled'), ('dunning', 'In dunning'), ('suspended', 'Suspended for non-payment'), ('trial', 'Trial'), ('other', 'Trial expired or data deleted')], max_length=12, verbose_name='status')),
+                ('currency', models.CharField(max_length=3, verbose_name='currency')),
+                ('kind', models.CharField(choices=[('managed', 'Managed'), ('online_assisted', 'Online-assisted'), ('self_service', 'Self-service')], max_length=20, verbose_name='account type')),
+                ('mrr', models.BigIntegerField(default=0, verbose_name='monthly recurring revenue (minor units)')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='accounts.account')),
+            ],
+            options={
+                'verbose_name': 'account snapshot',
+                'verbose_name_plural': 'account snapshots',
+                'ordering': ['-month', 'account'],
+                'permissions': [('view_insights', 'Can view the insights')],
+                'indexes': [models.Index(fields=['month', 'currency', 'kind', 'status', 'mrr'], name='account_snapshot_insights')],
+                'constraints': [models.UniqueConstraint(fields=('account', 'month'), name='account_snapshot_once_a_month')],
             },
         ),
     ]
