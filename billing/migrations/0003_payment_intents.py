@@ -350,9 +350,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'account snapshot',
-                'verbose_name_plural': 'account snapshots',
+                'verbose_name_plural': 'insights',
                 'ordering': ['-month', 'account'],
-                'permissions': [('view_insights', 'Can view the insights')],
+                'permissions': [('view_insights_accountsnapshot', 'Can view the insights')],
                 'indexes': [models.Index(fields=['month', 'currency', 'kind', 'status', 'mrr'], name='account_snapshot_insights')],
                 'constraints': [models.UniqueConstraint(fields=('account', 'month'), name='account_snapshot_once_a_month')],
             },

@@ -31,9 +31,9 @@ class AccountSnapshot(models.Model):
 
     class Meta:
         verbose_name = _("account snapshot")
-        verbose_name_plural = _("account snapshots")
+        verbose_name_plural = _("insights")  # the staff console lists them as the insights page
         ordering = ["-month", "account"]
-        permissions = [("view_insights", _("Can view the insights"))]
+        permissions = [("view_insights_accountsnapshot", _("Can view the insights"))]
         constraints = [
             models.UniqueConstraint(fields=["account", "month"], name="account_snapshot_once_a_month"),
         ]
