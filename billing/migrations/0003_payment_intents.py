@@ -353,8 +353,25 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'insights',
                 'ordering': ['-month', 'account'],
                 'permissions': [('view_insights_accountsnapshot', 'Can view the insights')],
-                'indexes': [models.Index(fields=['month', 'currency', 'kind', 'status', 'mrr'], name='account_snapshot_insights')],
-                'constraints': [models.UniqueConstraint(fields=('account', 'month'), name='account_snapshot_once_a_month')],
+                'constraints': [models.UniqueConstraint(fields=('month', 'account'), name='account_snapshot_once_a_month')],
+            },
+        ),
+        migrations.CreateModel(
+            name='SnapshotTotal',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='month')),
+                ('currency', models.CharField(max_length=3, verbose_name='currency')),
+                ('kind', models.CharField(choices=[('managed', 'Managed'), ('online_assisted', 'Online-assisted'), ('self_service', 'Self-service')], max_length=20, verbose_name='account type')),
+                ('status', models.CharField(choices=[('active', 'Active'), ('cancelling', 'Cancelling (scheduled)'), ('cancelled', 'Cancelled'), ('dunning', 'In dunning'), ('suspended', 'Suspended for non-payment'), ('trial', 'Trial'), ('other', 'Trial expired or data deleted')], max_length=12, verbose_name='status')),
+                ('accounts', models.PositiveIntegerField(verbose_name='accounts')),
+                ('mrr', models.BigIntegerField(verbose_name='monthly recurring revenue (minor units)')),
+            ],
+            options={
+                'verbose_name': 'snapshot total',
+                'verbose_name_plural': 'snapshot totals',
+                'ordering': ['month', 'currency', 'kind', 'status'],
+                'constraints': [models.UniqueConstraint(fields=('month', 'currency', 'kind', 'status'), name='snapshot_total_once')],
             },
         ),
     ]

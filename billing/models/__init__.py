@@ -10,7 +10,7 @@ from billing.models.changes import ScheduledChange, ScheduledChangeQuerySet, Sub
 from billing.models.contacts import BillingContact, BillingContactRequest
 from billing.models.contracts import ContractTerms, FinalStatement
 from billing.models.exports import DataDeletion, DataExport
-from billing.models.insights import AccountSnapshot
+from billing.models.insights import AccountSnapshot, SnapshotTotal
 from billing.models.invoicing import (
     Charge,
     Invoice,
@@ -61,6 +61,7 @@ __all__ = [
     "Subscription",
     "SubscriptionChangeRequest",
     "SubscriptionItem",
+    "SnapshotTotal",
     "SubscriptionPeriod",
     "SupportRequest",
     "TestClock",

@@ -12,7 +12,8 @@ changes (seats, edition, cycle, end of suite pricing) count from the month after
 
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Count, Sum
 
 from accounts.models import Account
 from billing.models import (
@@ -24,6 +25,7 @@ from billing.models import (
     Price,
     Product,
     ScheduledChange,
+    SnapshotTotal,
     Subscription,
     SubscriptionItem,
     TestClock,
@@ -105,7 +107,9 @@ def _status_sql() -> str:
 
 def snapshots_write(*, month: date, clock: TestClock | None = None) -> int:
     """This month's snapshot of every account living at the real time (or at `clock`'s) that has none yet:
-    once per account and month, whatever the number of ticks. Returns the rows written."""
+    once per account and month, whatever the number of ticks (two ticks at once: the unique constraint
+    keeps the first). Then the month's totals, if they no longer add up to its snapshots. Returns the
+    snapshots written."""
     on_clock = "a.test_clock_id IS NULL" if clock is None else "a.test_clock_id = %s"
     sql = f"""
         INSERT INTO {table(AccountSnapshot)} (account_id, month, status, currency, kind, mrr)
@@ -114,8 +118,27 @@ def snapshots_write(*, month: date, clock: TestClock | None = None) -> int:
         LEFT JOIN ({_revenue_sql()}) r ON r.account_id = a.id
         WHERE {on_clock}
           AND NOT EXISTS (
-              SELECT 1 FROM {table(AccountSnapshot)} x WHERE x.account_id = a.id AND x.month = %s)"""
+              SELECT 1 FROM {table(AccountSnapshot)} x WHERE x.account_id = a.id AND x.month = %s)
+        ON CONFLICT (month, account_id) DO NOTHING"""
     params = [month] + ([] if clock is None else [clock.pk]) + [month]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        written = cursor.rowcount
+    snapshot_totals_refresh(month)
+    return written
+
+
+def snapshot_totals_refresh(month: date) -> None:
+    """The month's SnapshotTotal rows, counted again from its snapshots when their count differs (a tick
+    wrote snapshots, or one that crashed left them behind)."""
+    snapshots = AccountSnapshot.objects.filter(month=month)
+    counted = SnapshotTotal.objects.filter(month=month).aggregate(n=Sum("accounts"))["n"] or 0
+    if counted == snapshots.count():
+        return
+    totals = snapshots.values_list("currency", "kind", "status").annotate(n=Count("*"), mrr=Sum("mrr"))
+    with transaction.atomic():
+        SnapshotTotal.objects.filter(month=month).delete()
+        SnapshotTotal.objects.bulk_create(
+            SnapshotTotal(month=month, currency=c, kind=k, status=s, accounts=n, mrr=mrr)
+            for c, k, s, n, mrr in totals.order_by()
+        )

@@ -21,7 +21,7 @@ from billing.models import (
 from billing.selectors.insights import Filters, insights
 from billing.selectors.subscription import next_invoice_of
 from billing.services.invoices import LineSpec, invoice_draft, invoice_finalize
-from billing.services.snapshots import snapshots_write
+from billing.services.snapshots import snapshot_totals_refresh, snapshots_write
 from tests.factories import PERIOD_END, PERIOD_START, AccountFactory, ProductFactory, SubscriptionFactory
 
 NOV, DEC = date(2026, 11, 1), date(2026, 12, 1)
@@ -181,6 +181,8 @@ def test_r11_1_the_page_figures_by_month_currency_and_type(book):
     # Only the hand-made book counts here: the demo's snapshots and dunning case are set aside.
     ours = [sub.account_id for sub in book.values()]
     AccountSnapshot.objects.exclude(account__in=ours).delete()
+    snapshot_totals_refresh(oct_)
+    snapshot_totals_refresh(NOV)
     DunningCase.objects.exclude(account__in=ours).delete()
     assert not Cancellation.objects.exists()
     a, b = book["usd"].account, book["eur"].account
