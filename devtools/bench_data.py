@@ -91,18 +91,18 @@ def create_insights_history(prefix: str, *, months: list, now) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE accounts_account SET "
-            "kind = CASE WHEN id % 10 = 0 THEN 'managed' WHEN id % 10 = 1 THEN 'online_assisted' "
+            "kind = CASE WHEN id %% 10 = 0 THEN 'managed' WHEN id %% 10 = 1 THEN 'online_assisted' "
             "ELSE 'self_service' END, "
-            "currency = CASE WHEN id % 5 = 0 THEN 'EUR' WHEN id % 5 = 1 THEN 'GBP' ELSE 'USD' END "
+            "currency = CASE WHEN id %% 5 = 0 THEN 'EUR' WHEN id %% 5 = 1 THEN 'GBP' ELSE 'USD' END "
             "WHERE name LIKE %s",
             [f"{prefix}%"],
         )
         for index, month in enumerate(months):
             cursor.execute(
                 "INSERT INTO billing_accountsnapshot (account_id, month, status, currency, kind, mrr) "
-                "SELECT id, %s, CASE WHEN (id + %s) % 53 = 0 THEN 'cancelled' WHEN (id + %s) % 37 = 0 "
-                "THEN 'dunning' WHEN (id + %s) % 41 = 0 THEN 'cancelling' WHEN (id + %s) % 97 = 0 "
-                "THEN 'suspended' ELSE 'active' END, currency, kind, (id % 40 + 1) * 1500 + %s * 10 "
+                "SELECT id, %s, CASE WHEN (id + %s) %% 53 = 0 THEN 'cancelled' WHEN (id + %s) %% 37 = 0 "
+                "THEN 'dunning' WHEN (id + %s) %% 41 = 0 THEN 'cancelling' WHEN (id + %s) %% 97 = 0 "
+                "THEN 'suspended' ELSE 'active' END, currency, kind, (id %% 40 + 1) * 1500 + %s * 10 "
                 "FROM accounts_account WHERE name LIKE %s",
                 [month, index, index, index, index, index, f"{prefix}%"],
             )
