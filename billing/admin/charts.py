@@ -18,15 +18,14 @@ def chart(kind: str, *, labels: list[str], series: list[tuple[str, list]]) -> py
         js=[],
         disable_xml_declaration=True,
         width=800,
-        height=380,
+        height=400,
         legend_at_bottom=True,
-        legend_at_bottom_columns=4,
+        legend_at_bottom_columns=3,
         x_label_rotation=30 if len(labels) > 6 else 0,
         show_minor_x_labels=len(labels) <= 12,
         x_labels_major_every=3 if len(labels) > 12 else None,
-        truncate_legend=40,
+        truncate_legend=30,
         no_data_text=_("No data"),
-        margin_bottom=10,
     )
     made.x_labels = labels
     for name, values in series:
