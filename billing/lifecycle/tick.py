@@ -158,7 +158,7 @@ def billing_tick(
     else:
         _in_threads(advance, ids, workers)
     report.reminders = _notices_send(real_now, account_ids)
-    report.snapshots = _snapshots_write(real_now, TestClock.objects.all())
+    report.snapshots = month_snapshots_write(real_now, TestClock.objects.all())
     # R8.8: what changed lately, logged and listed for staff (`billing_reconcile` compares everything).
     report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
     # Issue 16: the emails no worker sent (never picked up, or their sender died holding them).
@@ -178,7 +178,7 @@ def _notices_send(real_now: datetime, account_ids: list[int] | None) -> int:
         return 0
 
 
-def _snapshots_write(real_now: datetime | None, clocks) -> int:
+def month_snapshots_write(real_now: datetime | None, clocks) -> int:
     """Issue 22, once the accounts are advanced: this month's snapshot of each account that has none — at
     the real time (unless `real_now` is None), and of each test clock's accounts at the clock's month. A
     failure is logged and does not stop the tick; the next one writes them."""
@@ -303,5 +303,5 @@ def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[
     payments_resume(account_ids=[account.pk for account in accounts])  # R8.8, as a tick does first
     done = {account.name: advance_account(account.pk) or [] for account in accounts}
     _notices_send(now_for(), [account.pk for account in accounts])  # issue 19, as a tick does
-    _snapshots_write(None, [clock])  # issue 22, as a tick does
+    month_snapshots_write(None, [clock])  # issue 22, as a tick does
     return done
