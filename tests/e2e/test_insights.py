@@ -2,12 +2,14 @@
 violation): each chart is drawn, styled by the site's stylesheet, beside the table of its numbers."""
 
 from datetime import date
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from billing.services.snapshots import snapshots_write
 
 PAGE = "/staff/billing/accountsnapshot/"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def test_r11_1_the_charts_render_with_their_tables_under_the_csp(signed_in_page, live_server, screenshot):
@@ -35,3 +37,10 @@ def test_r11_1_the_charts_render_with_their_tables_under_the_csp(signed_in_page,
     assert bar.evaluate("e => getComputedStyle(e).fill") not in ("none", "rgb(0, 0, 0)")
     expect(revenue.locator("tbody tr")).to_have_count(6)
     screenshot("insights")
+    # Accessible as the Admin Center pages are (tests/e2e/test_accessibility.py): axe finds nothing serious.
+    page.evaluate(AXE.read_text() + "\n;0")
+    result = page.evaluate(
+        "() => axe.run(document.querySelector('#content-main'), {resultTypes: ['violations']})"
+    )
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
