@@ -15,15 +15,18 @@ from billing.models import AccountSnapshot, Cancellation, CancellationReason
 from billing.money import format_money, format_month, money_input
 from billing.selectors.insights import CHARTED_STATUSES, RECOVERED_AT, Filters, Insights
 
+RECOVERED_LABELS = {
+    "d0": gettext_lazy("Recovered at D"),
+    "d2": gettext_lazy("Recovered at D+2"),
+    "d4": gettext_lazy("Recovered at D+4"),
+    "d21": gettext_lazy("Recovered at D+21"),
+}
+# The columns of the dunning table after "Cases opened": the selector's counts, in the schedule's order.
 DUNNING_OUTCOMES = [
-    ("recovered_d0", gettext_lazy("Recovered at D")),
-    ("recovered_d2", gettext_lazy("Recovered at D+2")),
-    ("recovered_d4", gettext_lazy("Recovered at D+4")),
-    ("recovered_d21", gettext_lazy("Recovered at D+21")),
+    *[(f"recovered_{step}", RECOVERED_LABELS[step]) for step, *_days in RECOVERED_AT],
     ("suspended", gettext_lazy("Cancelled for non-payment")),
     ("open", gettext_lazy("Still in dunning")),
 ]
-assert [key for key, _label in DUNNING_OUTCOMES[:4]] == [f"recovered_{step}" for step, *_ in RECOVERED_AT]
 
 
 @dataclass(frozen=True)
