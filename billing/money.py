@@ -99,9 +99,9 @@ def format_day(value: date | datetime, style: str = "medium") -> str:
     return _date_pattern(style, code).apply(value, _babel_locale(code))
 
 
-def format_month(value: date) -> str:
-    """A calendar month: "November 2026", "novembre 2026"."""
-    return format_skeleton("yMMMM", value, locale=_babel_locale(_locale()))
+def format_month(value: date, skeleton: str = "yMMMM") -> str:
+    """A calendar month: "November 2026", "novembre 2026" ("yMMM": "Nov 2026", "nov. 2026")."""
+    return format_skeleton(skeleton, value, locale=_babel_locale(_locale()))
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ SUPPORT_PERMISSIONS = {
     ("billing", "subscriptionchangerequest"): VIEW_CHANGE,
     ("billing", "supportrequest"): VIEW_CHANGE,
     ("billing", "testclock"): VIEW_CHANGE_ADD,
+    ("billing", "accountsnapshot"): ["view_insights"],  # the insights page (R11.1)
 }
 
 

@@ -1,9 +1,23 @@
 """Many accounts at once, for the benchmarks (bench_tick, seed_bench): bulk inserts, a realistic mix."""
 
+import uuid
 from datetime import timedelta
 
+from django.db import connection
+
 from accounts.models import Account, Membership, User
-from billing.models import PaymentMethod, Price, Product, Subscription, SubscriptionItem
+from billing.models import (
+    Cancellation,
+    CancellationReason,
+    DunningCase,
+    Invoice,
+    PaymentMethod,
+    Price,
+    Product,
+    ScheduledChange,
+    Subscription,
+    SubscriptionItem,
+)
 
 CYCLES = ["monthly", "monthly", "monthly", "annual"]  # three monthly accounts for one annual
 EDITIONS = ["team", "growth", "professional", "enterprise"]
@@ -66,4 +80,92 @@ def create_bench_owners(accounts: list[Account], *, password_hash: str) -> None:
     Membership.objects.bulk_create(
         Membership(account=account, user=user, role=Membership.Role.OWNER)
         for account, user in zip(accounts, users, strict=True)
+    )
+
+
+def create_insights_history(prefix: str, *, months: list, now) -> None:
+    """Issue 22: the accounts named `prefix…` get a mix of types and currencies, and a snapshot for each of
+    `months` (set-based, one INSERT … SELECT a month) with statuses and revenue varying by account and
+    month; a tenth of them a cancellation (a fifth of those withdrawn), a twelfth a dunning case with its
+    outcome."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_account SET "
+            "kind = CASE WHEN id %% 10 = 0 THEN 'managed' WHEN id %% 10 = 1 THEN 'online_assisted' "
+            "ELSE 'self_service' END, "
+            "currency = CASE WHEN id %% 5 = 0 THEN 'EUR' WHEN id %% 5 = 1 THEN 'GBP' ELSE 'USD' END "
+            "WHERE name LIKE %s",
+            [f"{prefix}%"],
+        )
+        for index, month in enumerate(months):
+            cursor.execute(
+                "INSERT INTO billing_accountsnapshot (account_id, month, status, currency, kind, mrr) "
+                "SELECT id, %s, CASE WHEN (id + %s) %% 53 = 0 THEN 'cancelled' WHEN (id + %s) %% 37 = 0 "
+                "THEN 'dunning' WHEN (id + %s) %% 41 = 0 THEN 'cancelling' WHEN (id + %s) %% 97 = 0 "
+                "THEN 'suspended' ELSE 'active' END, currency, kind, (id %% 40 + 1) * 1500 + %s * 10 "
+                "FROM accounts_account WHERE name LIKE %s",
+                [month, index, index, index, index, index, f"{prefix}%"],
+            )
+    accounts = list(Account.objects.filter(name__startswith=prefix).values_list("pk", "currency"))
+    _bench_cancellations([pk for pk, _currency in accounts[::10]], now=now, days=len(months) * 30)
+    _bench_dunning(accounts[3::12], now=now, days=len(months) * 30)
+
+
+def _bench_cancellations(account_ids: list[int], *, now, days: int) -> None:
+    reasons = CancellationReason.values
+    cancellations = Cancellation.objects.bulk_create(
+        Cancellation(
+            account_id=pk,
+            scope="account" if n % 3 else "products",
+            reason=reasons[n % len(reasons)],
+            explanation=f"Bench explanation {n}",
+            effective_at=now,
+            token=uuid.uuid4(),
+            created_at=now - timedelta(days=n % days),
+        )
+        for n, pk in enumerate(account_ids)
+    )
+    ScheduledChange.objects.bulk_create(
+        ScheduledChange(
+            account_id=c.account_id,
+            kind="remove_item" if c.scope == "products" else "set_cycle",  # never pending: revoked or applied
+            cancellation=c,
+            effective_at=c.created_at + timedelta(days=30),
+            created_at=c.created_at,
+            revoked_at=c.created_at + timedelta(days=1) if n % 5 == 0 else None,
+            applied_at=None if n % 5 == 0 else c.created_at + timedelta(days=30),
+        )
+        for n, c in enumerate(cancellations)
+    )
+
+
+def _bench_dunning(accounts: list[tuple[int, str]], *, now, days: int) -> None:
+    started = [now - timedelta(days=n % days) for n in range(len(accounts))]
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            account_id=pk,
+            status="open",
+            sequence=1,
+            number=f"BENCH-INS-{pk}",
+            currency=currency,
+            subtotal=5000,
+            total=5000,
+            created_at=at,
+            issued_at=at,
+        )
+        for (pk, currency), at in zip(accounts, started, strict=True)
+    )
+    outcomes = [("recovered", 0), ("recovered", 2), ("recovered", 5), ("recovered", 22), ("suspended", None)]
+    DunningCase.objects.bulk_create(
+        DunningCase(
+            account_id=invoice.account_id,
+            invoice=invoice,
+            started_at=at,
+            suspend_at=at + timedelta(days=29),
+            status="open" if n % 6 == 5 else outcomes[n % 6][0],
+            closed_at=None
+            if n % 6 == 5 or outcomes[n % 6][1] is None
+            else at + timedelta(days=outcomes[n % 6][1]),
+        )
+        for n, (invoice, at) in enumerate(zip(invoices, started, strict=True))
     )

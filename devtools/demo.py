@@ -21,7 +21,7 @@ from accounts.models import Account, Membership, User
 from billing import documents, pricing
 from billing.catalog import install_catalog
 from billing.lifecycle.renewals import renewal_charge_key
-from billing.lifecycle.tick import advance_account, next_actions
+from billing.lifecycle.tick import advance_account, month_snapshots_write, next_actions
 from billing.models import (
     BillingContact,
     ContractTerms,
@@ -248,6 +248,7 @@ def seed_demo(*, now: datetime) -> list[str]:
                 continue
             created.append(spec.name)
             _seed_account(spec, products, today, now, password)
+    month_snapshots_write(now, TestClock.objects.all())  # the insights page has its month (R11.1)
     return created
 
 

@@ -10,7 +10,7 @@ template's `{% ... %}` lines leave blank space in what is rendered (a matter of 
 validity); "require-sri" asks for an integrity hash on cross-origin resources only: every script and style
 sheet is served from our own origin."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from accounts.models import Account, Membership, User
 from billing import urls as billing_urls
-from billing.models import Invoice, SubscriptionChangeRequest
+from billing.models import AccountSnapshot, Invoice, SubscriptionChangeRequest
+from billing.services.snapshots import snapshots_write
 from tests.helpers import CANCELLATIONS, demo_member, item, preview, select
 from tests.html_validator import Batch
 
@@ -177,6 +178,10 @@ def staff_pages(batch: Batch) -> None:
     ]:
         posted = {"action": action, "_selected_action": [Account.objects.get(name=name).pk], **data}
         ours(batch, f"POST {action} {sorted(data)} on {name}", client.post(accounts, posted))
+    snapshots_write(month=date(2026, 11, 1))  # R11.1: the insights page with its charts drawn
+    insights = admin_url(AccountSnapshot, "changelist")
+    ours(batch, f"GET {insights}", client.get(insights + "?months=24"))
+    ours(batch, f"GET {insights} with a bad filter", client.get(insights + "?months=5"), status=400)
 
 
 # Valid HTML — issue 19

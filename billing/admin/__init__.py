@@ -9,6 +9,7 @@ from billing.admin import (  # noqa: F401 — each module registers its admins
     contacts,
     contracts,
     exports,
+    insights,
     invoicing,
     payments,
     subscriptions,

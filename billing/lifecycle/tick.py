@@ -38,6 +38,7 @@ from billing.services.collection import attempts_send, payments_resume
 from billing.services.exports import data_exports_prune, data_exports_recover
 from billing.services.reconciliation import payments_reconcile
 from billing.services.scheduled_changes import scheduled_change_apply
+from billing.services.snapshots import month_of, snapshots_write
 
 logger = logging.getLogger(__name__)
 MAX_ACTIONS_PER_ACCOUNT = 400  # a catch-up of years of monthly periods stays bounded
@@ -66,6 +67,7 @@ class TickReport:
     exports: dict[str, int] = field(default_factory=dict)  # exports whose worker died: requeued, failed
     documents: int = 0  # invoice documents (PDF, Factur-X XML) no worker built in time, built by the clock
     reminders: int = 0  # issue 19: renewal and card expiry reminders written
+    snapshots: int = 0  # issue 22: the month's account snapshots written (the first tick of the month)
 
 
 # --- What is due --------------------------------------------------------------------------------------
@@ -156,6 +158,7 @@ def billing_tick(
     else:
         _in_threads(advance, ids, workers)
     report.reminders = _notices_send(real_now, account_ids)
+    report.snapshots = month_snapshots_write(real_now, TestClock.objects.all())
     # R8.8: what changed lately, logged and listed for staff (`billing_reconcile` compares everything).
     report.mismatches = len(payments_reconcile(now=real_now, since=now_for() - RECONCILED_AT_EACH_TICK))
     # Issue 16: the emails no worker sent (never picked up, or their sender died holding them).
@@ -173,6 +176,20 @@ def _notices_send(real_now: datetime, account_ids: list[int] | None) -> int:
         return reminders_send_due(real_now=real_now, account_ids=account_ids)
     except Exception:
         logger.exception("Renewal and card expiry reminders failed; the next tick writes them")
+        return 0
+
+
+def month_snapshots_write(real_now: datetime | None, clocks) -> int:
+    """Issue 22, once the accounts are advanced: this month's snapshot of each account that has none — at
+    the real time (unless `real_now` is None), and of each test clock's accounts at the clock's month. A
+    failure is logged and does not stop the tick; the next one writes them."""
+    try:
+        written = 0 if real_now is None else snapshots_write(month=month_of(real_now))
+        for clock in clocks:
+            written += snapshots_write(month=month_of(clock.frozen_now), clock=clock)
+        return written
+    except Exception:
+        logger.exception("Account snapshots failed; the next tick writes them")
         return 0
 
 
@@ -287,4 +304,5 @@ def advance_test_clock(*, clock: TestClock, to: datetime, by) -> dict[str, list[
     payments_resume(account_ids=[account.pk for account in accounts])  # R8.8, as a tick does first
     done = {account.name: advance_account(account.pk) or [] for account in accounts}
     _notices_send(now_for(), [account.pk for account in accounts])  # issue 19, as a tick does
+    month_snapshots_write(None, [clock])  # issue 22, as a tick does
     return done

@@ -11,7 +11,8 @@ The account as the payment provider knows it (Stripe's Customer, issue 20), crea
 Stripe webhook events (issue 20) are recorded once each.
 Data exports (issue 16) count their attempts, record the worker's heartbeat and why they stopped, can be
 cancelled by staff, and are one in progress per account: duplicates left by racing requests are failed
-first, the newest kept."""
+first, the newest kept.
+Staff insights (issue 22): a snapshot of each account once a month, and the permission to view them."""
 
 import uuid
 
@@ -361,6 +362,44 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Stripe event',
                 'verbose_name_plural': 'Stripe events',
                 'ordering': ['-received_at', '-id'],
+            },
+        ),
+        # Issue 22 (R11.1): the monthly account snapshots the insights page reads, and who may read it.
+        migrations.CreateModel(
+            name='AccountSnapshot',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='month')),
+                ('status', models.CharField(choices=[('active', 'Active'), ('cancelling', 'Cancelling (scheduled)'), ('cancelled', 'Cancelled'), ('dunning', 'In dunning'), ('suspended', 'Suspended for non-payment'), ('trial', 'Trial'), ('other', 'Trial expired or data deleted')], max_length=12, verbose_name='status')),
+                ('currency', models.CharField(max_length=3, verbose_name='currency')),
+                ('kind', models.CharField(choices=[('managed', 'Managed'), ('online_assisted', 'Online-assisted'), ('self_service', 'Self-service')], max_length=20, verbose_name='account type')),
+                ('mrr', models.BigIntegerField(default=0, verbose_name='monthly recurring revenue (minor units)')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='accounts.account')),
+            ],
+            options={
+                'verbose_name': 'account snapshot',
+                'verbose_name_plural': 'insights',
+                'ordering': ['-month', 'account'],
+                'permissions': [('view_insights_accountsnapshot', 'Can view the insights')],
+                'constraints': [models.UniqueConstraint(fields=('month', 'account'), name='account_snapshot_once_a_month')],
+            },
+        ),
+        migrations.CreateModel(
+            name='SnapshotTotal',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='month')),
+                ('currency', models.CharField(max_length=3, verbose_name='currency')),
+                ('kind', models.CharField(choices=[('managed', 'Managed'), ('online_assisted', 'Online-assisted'), ('self_service', 'Self-service')], max_length=20, verbose_name='account type')),
+                ('status', models.CharField(choices=[('active', 'Active'), ('cancelling', 'Cancelling (scheduled)'), ('cancelled', 'Cancelled'), ('dunning', 'In dunning'), ('suspended', 'Suspended for non-payment'), ('trial', 'Trial'), ('other', 'Trial expired or data deleted')], max_length=12, verbose_name='status')),
+                ('accounts', models.PositiveIntegerField(verbose_name='accounts')),
+                ('mrr', models.BigIntegerField(verbose_name='monthly recurring revenue (minor units)')),
+            ],
+            options={
+                'verbose_name': 'snapshot total',
+                'verbose_name_plural': 'snapshot totals',
+                'ordering': ['month', 'currency', 'kind', 'status'],
+                'constraints': [models.UniqueConstraint(fields=('month', 'currency', 'kind', 'status'), name='snapshot_total_once')],
             },
         ),
     ]

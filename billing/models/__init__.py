@@ -10,6 +10,7 @@ from billing.models.changes import ScheduledChange, ScheduledChangeQuerySet, Sub
 from billing.models.contacts import BillingContact, BillingContactRequest
 from billing.models.contracts import ContractTerms, FinalStatement
 from billing.models.exports import DataDeletion, DataExport
+from billing.models.insights import AccountSnapshot, SnapshotTotal
 from billing.models.invoicing import (
     Charge,
     Invoice,
@@ -32,6 +33,7 @@ from billing.models.support import TestClock
 from billing.models.support_requests import SupportRequest
 
 __all__ = [
+    "AccountSnapshot",
     "EDITIONS_WITH_TEMPORARY_SEATS",
     "BillingContact",
     "BillingContactRequest",
@@ -69,6 +71,7 @@ __all__ = [
     "Subscription",
     "SubscriptionChangeRequest",
     "SubscriptionItem",
+    "SnapshotTotal",
     "SubscriptionPeriod",
     "SupportRequest",
     "TestClock",
