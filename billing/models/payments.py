@@ -1,8 +1,7 @@
 """The card on file (R8.4), every call to the payment provider, and failed payments being chased (R8.5)."""
 
-from datetime import date, timedelta
-
 import uuid
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Q
