@@ -56,7 +56,8 @@ class ProviderCustomer(models.Model):
     # Random, not made from the account's id: two deployments (staging, production) sharing a Stripe
     # account have accounts with the same ids, and must not be given each other's Customer.
     key = models.UUIDField(_("idempotency key"), unique=True, default=uuid.uuid4, editable=False)
-    customer_id = models.CharField(_("customer at the provider"), max_length=100, null=True, unique=True)
+    # None until Stripe answers (unique, so not ""); a Customer id once it did.
+    customer_id = models.CharField(_("customer at the provider"), max_length=100, null=True, unique=True)  # noqa: DJ001
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

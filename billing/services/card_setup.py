@@ -31,7 +31,9 @@ def provider_customer(account: Account, *, now: datetime) -> str:
     if known:
         return known
     with transaction.atomic():
-        intent, _created = ProviderCustomer.objects.get_or_create(account=account, defaults={"created_at": now})
+        intent, _created = ProviderCustomer.objects.get_or_create(
+            account=account, defaults={"created_at": now}
+        )
     customer = gateway.customer_create(key=f"customer-{intent.key}", name=account.name, account_id=account.pk)
     ProviderCustomer.objects.filter(pk=intent.pk, customer_id=None).update(customer_id=customer)
     return provider_customer_known(account)  # the first answer kept, if a racing request kept one
