@@ -116,7 +116,7 @@ class StripeProvider:
 
     def _refund(self, request: Request, options: dict) -> Answer:
         params = {"payment_intent": request.against, "amount": request.amount, "metadata": _metadata(request)}
-        return _refund_answer(self.client.v1.refunds.create(params, options).to_dict())
+        return refund_answer(self.client.v1.refunds.create(params, options).to_dict())
 
     # The card field (Elements, R8.4): the account's Customer, a SetupIntent for the page, and the card the
     # owner confirmed in it. Each returns None when Stripe gave no answer.
@@ -192,10 +192,10 @@ class StripeProvider:
     def _made(self, request: Request, intents: dict[str, dict]) -> Answer | None | object:
         if request.operation in MADE_AS_INTENTS:
             intent = intents.get(request.key)
-            return NOT_MADE if intent is None else _intent_answer_done(intent, DONE[request.operation])
+            return NOT_MADE if intent is None else intent_answer(intent, request.operation)
         if request.operation == "refund":
             refund = self.ledger.refund_keyed(request.key, request.against)
-            return NOT_MADE if refund is None else _refund_answer(refund)
+            return NOT_MADE if refund is None else refund_answer(refund)
         # A void or capture acts on the authorization's PaymentIntent (its metadata is the authorization's):
         # made once the PaymentIntent reads so.
         intent = self.client.v1.payment_intents.retrieve(request.against)
@@ -215,10 +215,11 @@ def _intent_answer(intent: stripe.PaymentIntent, wanted: str) -> Answer:
     return Answer(False, failure_code(intent.to_dict().get("last_payment_error")), intent.id)
 
 
-def _intent_answer_done(intent: dict, wanted: str) -> Answer | None:
-    """The answer a PaymentIntent found later means; None while Stripe is still at it."""
+def intent_answer(intent: dict, operation: str) -> Answer | None:
+    """The answer a PaymentIntent read later (the 24-hour guard's lookup, a webhook, the owner back from
+    their bank) gives the request of `operation` that made it; None while Stripe is still at it."""
     outcome = intent_outcome(intent)
-    if outcome == "succeeded" or intent["status"] == wanted:
+    if outcome == "succeeded" or intent["status"] == DONE.get(operation):
         return Answer(True, reference=intent["id"])
     if intent["status"] in ("processing", "requires_confirmation"):
         return None
@@ -226,7 +227,7 @@ def _intent_answer_done(intent: dict, wanted: str) -> Answer | None:
     return Answer(False, outcome if outcome != intent["status"] else DECLINED, intent["id"])
 
 
-def _refund_answer(refund: dict) -> Answer:
+def refund_answer(refund: dict) -> Answer:
     if refund["status"] in ("succeeded", "pending"):  # pending: Stripe has it, the bank pays it later
         return Answer(True, reference=refund["id"])
     return Answer(False, DECLINED, refund["id"])

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from billing import gateway
 from billing.models import BillingEvent, PaymentAttempt, PaymentMethod, StripeEvent
-from billing.sandbox import AUTHENTICATION_REQUIRED, DECLINED, Answer
+from billing.sandbox import AUTHENTICATION_REQUIRED, Answer
 from billing.services.audit import billing_event_record
 from billing.services.collection import attempts_record
 from billing.services.dunning import dunning_recover_if_settled
@@ -26,15 +26,6 @@ Operation, Status = PaymentAttempt.Operation, PaymentAttempt.Status
 # The key of the payment the owner confirmed on the Payment page, after the off-session charge under the
 # attempt's own key answered that the bank wants them to: the same business fact, a second call.
 CONFIRMED = "-confirmed"
-# The PaymentIntent status that answers each operation's request; the refusals; the rest is not settled yet
-# (processing, or waiting for a confirmation that may still come).
-WANTED = {
-    Operation.CHARGE: "succeeded",
-    Operation.CAPTURE: "succeeded",
-    Operation.AUTHORIZE: "requires_capture",
-    Operation.VOID: "canceled",
-}
-REFUSED = ("requires_payment_method", "requires_action", "canceled")
 
 
 def stripe_event_receive(event: dict, *, now: datetime) -> str:
@@ -65,7 +56,10 @@ def payment_intent_outcome(intent: dict, *, now: datetime) -> str:
     attempt = _attempt_of(intent)
     if attempt is None:
         return "not a payment of ours"
-    answer = _intent_answer(attempt, intent)
+    # Imported here, as the gateway imports the provider: the stripe library is loaded only when used.
+    from billing.stripe_provider import intent_answer
+
+    answer = intent_answer(intent, attempt.operation)
     if answer is None:
         return f"not settled yet ({intent.get('status')})"
     with transaction.atomic():
@@ -82,11 +76,13 @@ def payment_intent_outcome(intent: dict, *, now: datetime) -> str:
 def charge_refunded(charge: dict, *, now: datetime) -> str:
     """A refund of the charge was made: our refund attempts still pending are recorded — each by its key in
     the refund's metadata, or, when the event carries no refunds, by the PaymentIntent it acts on."""
+    from billing.stripe_provider import refund_answer  # as in payment_intent_outcome
+
     pending = PaymentAttempt.objects.pending().filter(operation=Operation.REFUND).select_related("invoice")
     refunds = {_key(refund): refund for refund in (charge.get("refunds") or {}).get("data") or []}
     if refunds:
         attempts = list(pending.filter(idempotency_key__in=[key for key in refunds if key]))
-        answers = {a.idempotency_key: _refund_answer(refunds[a.idempotency_key]) for a in attempts}
+        answers = {a.idempotency_key: refund_answer(refunds[a.idempotency_key]) for a in attempts}
     else:
         intent = charge.get("payment_intent")
         attempts = list(pending.filter(against=intent).order_by("id")) if intent else []
@@ -135,27 +131,6 @@ def _attempt_of(intent: dict) -> PaymentAttempt | None:
     if key := _key(intent):
         return attempts.filter(idempotency_key=key).first()
     return attempts.filter(reference=intent["id"]).exclude(idempotency_key__endswith=CONFIRMED).first()
-
-
-def _intent_answer(attempt: PaymentAttempt, intent: dict) -> Answer | None:
-    """The answer the intent's state gives the attempt's request, as the provider's `send` reads it."""
-    # Imported here, as the gateway imports the provider: the stripe library is loaded only when used.
-    from billing.stripe_provider import failure_code
-
-    status = intent.get("status")
-    if status == WANTED.get(attempt.operation):
-        return Answer(True, reference=intent["id"])
-    if status == "requires_action":
-        return Answer(False, AUTHENTICATION_REQUIRED, intent["id"])
-    if status in REFUSED:
-        return Answer(False, failure_code(intent.get("last_payment_error")), intent["id"])
-    return None
-
-
-def _refund_answer(refund: dict) -> Answer:
-    if refund.get("status") in ("succeeded", "pending"):  # pending: Stripe has it, the bank pays it later
-        return Answer(True, reference=refund["id"])
-    return Answer(False, DECLINED, refund["id"])
 
 
 def _answer_record(attempt: PaymentAttempt, answer: Answer, *, now: datetime) -> str:
