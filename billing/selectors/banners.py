@@ -5,8 +5,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import OuterRef, Subquery
+
 from accounts.models import Membership
-from billing.models import DunningCase, DunningStep, ScheduledChange
+from billing.models import DunningCase, DunningStep, PaymentAttempt, ScheduledChange
+from billing.sandbox import AUTHENTICATION_REQUIRED
 
 Step = DunningStep.Step
 BANNER_FROM = {  # R8.5: from D+4 the owner and admins see the banner, from D+21 every member
@@ -59,9 +62,19 @@ def dunning_banner_case(membership: Membership) -> DunningCase | None:
     open_cases = DunningCase.objects.filter(account=membership.account, status=DunningCase.Status.OPEN)
     if not open_cases.order_by().values_list("pk", flat=True)[:1]:
         return None
-    case = open_cases.select_related("invoice").first()
+    # The latest charge's refusal says what the owner is asked to do: update the card, or confirm the
+    # payment with their bank (strong customer authentication, R12.1).
+    latest_charge = PaymentAttempt.objects.filter(
+        invoice=OuterRef("invoice"), operation=PaymentAttempt.Operation.CHARGE
+    ).order_by("-created_at", "-id")
+    case = (
+        open_cases.select_related("invoice")
+        .annotate(latest_refusal=Subquery(latest_charge.values("failure_code")[:1]))
+        .first()
+    )
     if case is None:  # closed between the two reads
         return None
+    case.asks_confirmation = case.latest_refusal == AUTHENTICATION_REQUIRED
     reached = set(case.steps.values_list("step", flat=True))
     roles = frozenset().union(*(roles for step, roles in BANNER_FROM.items() if step in reached))
     return case if membership.role in roles else None

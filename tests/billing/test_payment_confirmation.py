@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from billing.models import DunningCase, EmailLog, Invoice, PaymentAttempt
+from billing.models import DunningCase, DunningStep, EmailLog, Invoice, PaymentAttempt
 from billing.outbox import html_part
 from billing.sandbox import AUTHENTICATION_REQUIRED
 from billing.services.collection import attempts_send
@@ -164,3 +164,17 @@ def test_r12_1_the_payment_page_costs_the_same_with_1_and_30_refusals_waiting(he
             assert "A payment needs your confirmation" in text(owner.get(PAYMENT))
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+def test_r12_1_r8_5_the_owners_banner_asks_to_confirm_a_held_payment(held, sign_in):
+    """From D+4 the owner sees the failed payment on every page (R8.5): for a payment the bank holds, the
+    banner asks them to confirm it, not to update a card that is fine."""
+    invoice, _attempt = held
+    case = DunningCase.objects.get(invoice=invoice)
+    case.steps.create(step=DunningStep.Step.D4, at=case.started_at + timedelta(days=4))
+    html = sign_in("owner@acme.test").get("/admin/").content.decode()
+    banner = html[html.index('data-testid="dunning-banner"') :]
+    banner = banner[: banner.index("</div>")]
+    assert "Your bank asks you to confirm the payment of $42.00." in banner
+    assert f'href="{PAYMENT}#payment-confirmation">Confirm the payment</a>' in banner
+    assert "Update the card" not in banner
