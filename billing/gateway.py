@@ -265,6 +265,13 @@ def _made_before(attempts: list[PaymentAttempt], requests: list[sandbox.Request]
     return found
 
 
+def refunds_of(payment_intent: str) -> list[dict] | None:
+    """The provider's refunds of a PaymentIntent, as they stand now; None with a provider that has no such
+    thing (the sandbox), or when the provider does not answer."""
+    read = getattr(provider, "refunds_of", None)
+    return read(payment_intent) if read is not None and payment_intent else None
+
+
 def payment_intent(reference: str) -> dict | None:
     """The provider's PaymentIntent of that reference, as it stands now — the client secret with which the
     owner's browser confirms a payment their bank held, and its outcome once they did (R12.1). None with a

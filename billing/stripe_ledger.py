@@ -167,10 +167,13 @@ class StripeLedger:
         """The PaymentIntents made under these keys of ours (metadata.key), by key."""
         return {_meta(intent, "key"): intent for intent in self._intents_with("key", keys)}
 
+    def refunds_of(self, payment_intent: str) -> list[dict]:
+        """Every refund of this PaymentIntent."""
+        return list(self._listed(self.client.v1.refunds, {"payment_intent": payment_intent}))
+
     def refund_keyed(self, key: str, payment_intent: str) -> dict | None:
         """The refund of this PaymentIntent made under our key, if Stripe made it."""
-        refunds = self._listed(self.client.v1.refunds, {"payment_intent": payment_intent})
-        return next((r for r in refunds if _meta(r, "key") == key), None)
+        return next((r for r in self.refunds_of(payment_intent) if _meta(r, "key") == key), None)
 
     def _since(self, service, since: datetime | None) -> Iterable[dict]:
         if since is None:

@@ -173,6 +173,14 @@ class StripeProvider:
             logger.exception("Stripe did not give the PaymentIntent %s", reference)
             return None
 
+    def refunds_of(self, payment_intent: str) -> list[dict] | None:
+        """The refunds of a PaymentIntent as Stripe has them now; None when Stripe does not answer."""
+        try:
+            return self.ledger.refunds_of(payment_intent)
+        except stripe.StripeError:
+            logger.exception("Stripe did not list the refunds of %s", payment_intent)
+            return None
+
     def movements(self, *, since=None, references=None) -> list[dict]:
         """Stripe's PaymentIntents and Refunds of ours as ledger rows (billing/stripe_ledger.py)."""
         return self.ledger.movements(since=since, references=references)

@@ -74,21 +74,19 @@ def payment_intent_outcome(intent: dict, *, now: datetime) -> str:
 
 
 def charge_refunded(charge: dict, *, now: datetime) -> str:
-    """A refund of the charge was made: our refund attempts still pending are recorded — each by its key in
-    the refund's metadata, or, when the event carries no refunds, by the PaymentIntent it acts on."""
+    """A refund of the charge was made: our refund attempts still pending that Stripe made are recorded,
+    each by the key in its refund's metadata. The event's charge lists its refunds only under API versions
+    before 2022-11-15: otherwise they are asked for. Never guessed from the amount refunded — a refund
+    taken as made would never be sent; one left pending is sent again by the tick, under its key."""
     from billing.stripe_provider import refund_answer  # as in payment_intent_outcome
 
+    listed = (charge.get("refunds") or {}).get("data")
+    if listed is None:
+        listed = gateway.refunds_of(charge.get("payment_intent") or "") or []
+    refunds = {_key(refund): refund for refund in listed if _key(refund)}
     pending = PaymentAttempt.objects.pending().filter(operation=Operation.REFUND).select_related("invoice")
-    refunds = {_key(refund): refund for refund in (charge.get("refunds") or {}).get("data") or []}
-    if refunds:
-        attempts = list(pending.filter(idempotency_key__in=[key for key in refunds if key]))
-        answers = {a.idempotency_key: refund_answer(refunds[a.idempotency_key]) for a in attempts}
-    else:
-        intent = charge.get("payment_intent")
-        attempts = list(pending.filter(against=intent).order_by("id")) if intent else []
-        # Only what Stripe says it refunded: a pending refund of more is not the one made.
-        attempts = attempts if sum(a.amount for a in attempts) <= charge.get("amount_refunded", 0) else []
-        answers = {a.idempotency_key: Answer(True, reference=charge["id"]) for a in attempts}
+    attempts = list(pending.filter(idempotency_key__in=list(refunds)))
+    answers = {a.idempotency_key: refund_answer(refunds[a.idempotency_key]) for a in attempts}
     with transaction.atomic():
         settled = attempts_record(attempts, answers)
     return f"{len(settled)} refund(s) recorded" if settled else "nothing pending"
