@@ -247,9 +247,22 @@ def test_r12_1_the_csp_allows_stripe_only_when_stripe_is_chosen():
         js_url="https://js.stripe.com/v3/",
         api_base="https://api.stripe.com",
     )["DIRECTIVES"]
+    # As Stripe's security guide lists them: the bank's 3-D Secure page is framed from hooks.stripe.com.
     assert policy == {
-        "script-src": ["'self'", "https://js.stripe.com"],
-        "frame-src": ["'self'", "https://js.stripe.com"],
+        "script-src": ["'self'", "https://js.stripe.com", "https://*.js.stripe.com"],
+        "frame-src": [
+            "'self'",
+            "https://js.stripe.com",
+            "https://*.js.stripe.com",
+            "https://hooks.stripe.com",
+        ],
         "connect-src": ["'self'", "https://js.stripe.com", "https://api.stripe.com"],
     }
     assert str(policy["connect-src"]) in _policy_under("stripe")
+    assert str(policy["frame-src"]) in _policy_under("stripe")
+    stand_in = with_stripe(
+        {"DIRECTIVES": {"script-src": ["'self'"]}},
+        js_url="http://127.0.0.1:8420/js.stripe.com/v3/",
+        api_base="http://127.0.0.1:8420",
+    )["DIRECTIVES"]
+    assert "https://hooks.stripe.com" not in stand_in["frame-src"]  # a stand-in's frames are its own
