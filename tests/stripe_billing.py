@@ -75,6 +75,9 @@ class OnStripe:
 
 
 def on_stripe(settings, monkeypatch, url: str) -> OnStripe:
+    """With a Stripe account of no history: the database is the demo's again, its invoice numbers and
+    keys too, so another test's PaymentIntents under them would read as duplicates (R8.8)."""
+    stripe_server.flush(url)
     settings.PAYMENT_PROVIDER = "stripe"
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     settings.STRIPE_JS_URL = f"{url}/js.stripe.com/v3/"

@@ -85,6 +85,11 @@ class PaymentAttempt(models.Model):
         CHARGE = "charge", _("Charge")
         REFUND = "refund", _("Refund")
 
+    # The key suffix of a payment the owner confirmed with their bank (strong customer authentication,
+    # R12.1): the off-session charge under the attempt's own key asked for it; the provider's PaymentIntent
+    # keeps that key in its metadata (billing.services.provider_outcomes, billing.selectors.reconciliation).
+    CONFIRMED_BY_OWNER = "-confirmed"
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Sent, no answer recorded yet")
         SUCCEEDED = "succeeded", _("Succeeded")

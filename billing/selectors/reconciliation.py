@@ -79,7 +79,8 @@ def _ours_against_theirs(ours: list[dict], by_key: dict[str, dict]) -> list[Mism
     found = []
     for attempt in ours:
         key, document = attempt["idempotency_key"], attempt["document"]
-        movement = by_key.get(key)
+        # A payment the owner confirmed with their bank is the PaymentIntent of the charge that asked them.
+        movement = by_key.get(key) or by_key.get(key.removesuffix(PaymentAttempt.CONFIRMED_BY_OWNER))
         what = "refund" if attempt["operation"] in MONEY_OUT else "payment"
         if movement is None:
             detail = f"We recorded this {what}; the provider has no such movement."

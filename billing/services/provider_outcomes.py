@@ -23,9 +23,7 @@ from billing.services.dunning import dunning_recover_if_settled
 
 logger = logging.getLogger(__name__)
 Operation, Status = PaymentAttempt.Operation, PaymentAttempt.Status
-# The key of the payment the owner confirmed on the Payment page, after the off-session charge under the
-# attempt's own key answered that the bank wants them to: the same business fact, a second call.
-CONFIRMED = "-confirmed"
+CONFIRMED = PaymentAttempt.CONFIRMED_BY_OWNER
 
 
 def stripe_event_receive(event: dict, *, now: datetime) -> str:

@@ -11,9 +11,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from billing import gateway
 from billing.models import DunningCase, DunningStep, EmailLog, Invoice, PaymentAttempt
 from billing.outbox import html_part
 from billing.sandbox import AUTHENTICATION_REQUIRED
+from billing.selectors.reconciliation import payment_mismatches
 from billing.services.collection import attempts_send
 from tests import stripe_server
 from tests.helpers import demo_member, new_events, text
@@ -137,6 +139,9 @@ def test_r12_1_r8_7_once_confirmed_the_webhook_and_the_return_record_it_once(acm
     assert EmailLog.objects.filter(key=f"recovered-{case.pk}").count() == 1
     assert new_events().filter(kind="invoice_paid").count() == 1
     assert "A payment needs your confirmation" not in text(owner.get(PAYMENT))
+    # R8.8: Stripe's ledger agrees — the confirmed payment is the PaymentIntent of the charge that asked.
+    found, _looked_at = payment_mismatches(gateway.provider)
+    assert [m for m in found if m.reference == invoice.number] == []
 
 
 def test_r12_1_the_payment_page_costs_the_same_with_1_and_30_refusals_waiting(held, sign_in):
