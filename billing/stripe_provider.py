@@ -79,6 +79,14 @@ class StripeProvider:
             return Answer(False, failure_code(error), _error_reference(error))
         except stripe.IdempotencyError:  # the key was used for another request: nothing moved
             return Answer(False, IDEMPOTENCY_CONFLICT)
+        except stripe.InvalidRequestError as refused:
+            if refused.code == "resource_missing" or refused.http_status == 404:  # localstripe: no code
+                # The card is gone (deleted, or a token from before a switch to Stripe): a refusal the
+                # dunning chases and the owner answers with a new card — sending it again never helps.
+                logger.warning("Stripe knows no %s for %s", refused.param or "object", request.key)
+                return Answer(False, DECLINED)
+            logger.exception("Stripe refused the request %s %s", request.operation, request.key)
+            return None
         except stripe.StripeError:
             logger.exception("Stripe gave no answer to %s %s", request.operation, request.key)
             return None

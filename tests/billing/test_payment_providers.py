@@ -16,7 +16,15 @@ from django.db import transaction
 
 from billing import gateway
 from billing.models import PaymentAttempt
-from billing.sandbox import DECLINED, EXPIRED, INSUFFICIENT_FUNDS, INVALID_NUMBER, Request, SandboxProvider
+from billing.sandbox import (
+    DECLINED,
+    EXPIRED,
+    INSUFFICIENT_FUNDS,
+    INVALID_NUMBER,
+    Answer,
+    Request,
+    SandboxProvider,
+)
 from billing.services.collection import attempts_send
 from billing.stripe_provider import AUTHENTICATION_REQUIRED, StripeProvider, failure_code
 from tests import stripe_server
@@ -161,6 +169,15 @@ def test_stripe_out_of_reach_leaves_the_intent_unanswered_r8_8():
     closed = f"http://127.0.0.1:{stripe_server.free_port()}"
     provider = StripeProvider(api_key=stripe_server.API_KEY, api_base=closed)
     assert provider.send([Request("charge", "renewal-unreachable", 900, "EUR", "pm_x", "F-2")]) == {}
+
+
+def test_a_card_stripe_does_not_know_is_refused_not_left_pending_r8_5_r12_1(localstripe):
+    """A token Stripe has no PaymentMethod for (deleted; or a sandbox token kept from before a switch):
+    Stripe's answer is final, so the charge is refused and chased (R8.5), not sent again at every tick."""
+    provider = StripeProvider(api_key=stripe_server.API_KEY, api_base=localstripe)
+    for token in ("pm_deleted0000000000000000", "sandbox_ok_0123456789abcdef"):
+        answers = provider.send([Request("charge", f"renewal-gone-{token}", 900, "EUR", token, "F-3")])
+        assert answers == {f"renewal-gone-{token}": Answer(False, DECLINED)}
 
 
 @pytest.mark.parametrize(
