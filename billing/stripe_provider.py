@@ -208,7 +208,12 @@ class StripeProvider:
     def _made(self, request: Request, intents: dict[str, dict]) -> Answer | None | object:
         if request.operation in MADE_AS_INTENTS:
             intent = intents.get(request.key)
-            return NOT_MADE if intent is None else intent_answer(intent, request.operation)
+            if intent is None or (intent["amount"], intent["currency"].upper()) != (
+                request.amount,
+                request.currency,
+            ):
+                return NOT_MADE  # none, or another deployment's under the same key (see provider_outcomes)
+            return intent_answer(intent, request.operation)
         if request.operation == "refund":
             refund = self.ledger.refund_keyed(request.key, request.against)
             return NOT_MADE if refund is None else refund_answer(refund)

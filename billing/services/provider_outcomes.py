@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from billing import gateway
+from billing.clock import now_for
 from billing.models import BillingEvent, PaymentAttempt, PaymentMethod, StripeEvent
 from billing.sandbox import AUTHENTICATION_REQUIRED, Answer
 from billing.services.audit import billing_event_record
@@ -54,6 +55,7 @@ def payment_intent_outcome(intent: dict, *, now: datetime) -> str:
     attempt = _attempt_of(intent)
     if attempt is None:
         return "not a payment of ours"
+    now = now_for(attempt.account, real_now=now)  # a test clock's account records on its clock
     # Imported here, as the gateway imports the provider: the stripe library is loaded only when used.
     from billing.stripe_provider import intent_answer
 
@@ -123,10 +125,29 @@ def _key(stripe_object: dict) -> str:
 
 
 def _attempt_of(intent: dict) -> PaymentAttempt | None:
+    """Our attempt that made the intent — by the key in its metadata, else its id as our reference — if
+    the intent is that payment: the same amount and currency, card and PaymentIntent. Keys are made from
+    business facts (an invoice number, a subscription), which another deployment sharing the Stripe
+    account (staging, a developer's copy) makes too: its PaymentIntents must not settle our invoices."""
     attempts = PaymentAttempt.objects.select_related("invoice", "account")
     if key := _key(intent):
-        return attempts.filter(idempotency_key=key).first()
-    return attempts.filter(reference=intent["id"]).exclude(idempotency_key__endswith=CONFIRMED).first()
+        attempt = attempts.filter(idempotency_key=key).first()
+    else:
+        attempt = attempts.filter(reference=intent["id"]).exclude(idempotency_key__endswith=CONFIRMED).first()
+    if attempt is None or not _same_payment(attempt, intent):
+        return None
+    return attempt
+
+
+def _same_payment(attempt: PaymentAttempt, intent: dict) -> bool:
+    method = intent.get("payment_method")
+    method = method.get("id") if isinstance(method, dict) else method  # localstripe expands it
+    return (
+        intent.get("amount") == attempt.amount
+        and str(intent.get("currency", "")).upper() == attempt.currency
+        and attempt.reference in ("", intent["id"])
+        and (not attempt.token or method in (None, attempt.token))
+    )
 
 
 def _answer_record(attempt: PaymentAttempt, answer: Answer, *, now: datetime) -> str:

@@ -159,6 +159,26 @@ def _refund_intent(charged, credit, key: str):
     )
 
 
+def test_r12_1_r8_8_another_deployments_payment_under_our_key_settles_nothing(acme):
+    """Keys are made from business facts (the subscription, the renewal date), which a staging copy sharing
+    the Stripe account makes too: its PaymentIntent under our key, for another amount or card, is not ours."""
+    acme.card(OK_CARD)
+    invoice = acme.open_invoice()
+    attempt = acme.charge_intent(invoice)
+    theirs = acme.client.v1.payment_intents.create(
+        {
+            "amount": 999,
+            "currency": "usd",
+            "payment_method": stripe_server.card_token(acme.client, OK_CARD),
+            "confirm": True,
+            "metadata": {"key": attempt.idempotency_key, "reference": invoice.number, "operation": "charge"},
+        }
+    )
+    assert post_event("payment_intent.succeeded", acme.intent(theirs.id)).status_code == 200
+    assert StripeEvent.objects.get().outcome == "not a payment of ours"
+    assert _state(invoice, attempt)[:2] == ("open", "pending")
+
+
 @pytest.mark.parametrize("listed", [True, False], ids=["refunds listed", "refunds left out"])
 def test_r12_1_r8_8_charge_refunded_records_a_pending_refund(acme, listed):
     """A refund sent to Stripe whose answer was lost: charge.refunded records it, under its key. Since API
