@@ -32,6 +32,7 @@ ONE_BUTTON_ACTIONS = {"billing:data_export_create", "billing:contact_request"}
 # URLs that name one of Acme's objects: for anybody else's account they do not exist.
 ACME_OBJECT_URLS = {
     "billing:invoice_pdf",
+    "billing:invoice_xml",
     "billing:data_export_download",
     "billing:payment_confirmation",
     "billing:payment_confirmation_secret",
