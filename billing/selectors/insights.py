@@ -37,8 +37,9 @@ class Filters:
         return [add_months(last, -back).date() for back in range(self.months - 1, -1, -1)]
 
     def on_account(self, prefix: str = "account__") -> Q:
-        """The type and currency filters on a model related to the account."""
-        condition = Q()
+        """The type and currency filters on a model related to the account (or on the totals, prefix ""),
+        and never an account on a test clock: staff's rehearsals, not the book (the totals have none)."""
+        condition = Q(**{f"{prefix}test_clock": None}) if prefix else Q()
         if self.kind:
             condition &= Q(**{f"{prefix}kind": self.kind})
         if self.currency:

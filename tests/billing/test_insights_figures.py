@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db.models import Sum
 
 from accounts.models import Account
 from billing.lifecycle.tick import billing_tick
@@ -16,6 +17,7 @@ from billing.models import (
     DunningCase,
     Product,
     ScheduledChange,
+    SnapshotTotal,
     SubscriptionItem,
 )
 from billing.selectors.insights import Filters, insights
@@ -129,6 +131,9 @@ def test_r11_1_the_tick_writes_the_snapshot_once_per_account_and_month(demo):
     real_time = Account.objects.filter(test_clock=None)
     assert AccountSnapshot.objects.filter(month=DEC).count() == real_time.count()
     assert not AccountSnapshot.objects.filter(month=DEC, account__test_clock__isnull=False).exists()
+    # The totals the page reads are the book's: accounts on a test clock are staff's rehearsals.
+    totals = SnapshotTotal.objects.filter(month=NOV).aggregate(n=Sum("accounts"))["n"]
+    assert totals == Account.objects.filter(test_clock=None).count() < Account.objects.count()
 
 
 def _failed_case(account, *, started, status, closed_after=None):
