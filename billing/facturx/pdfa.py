@@ -14,7 +14,6 @@ the creation date), which is why the library is pinned in pyproject.toml."""
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from unittest import mock
 
 from facturx import facturx as library
 from facturx import generate_from_binary
@@ -52,12 +51,16 @@ def facturx_pdf(invoice: Invoice, xml: bytes) -> bytes:
 @contextmanager
 def _dated(moment: datetime):
     utc = moment.astimezone(UTC)
-    pdf_date = utc.strftime("D:%Y%m%d%H%M%S+00'00'")
-    with (
-        _dating,
-        mock.patch.object(library, "_get_pdf_timestamp", lambda date=None: pdf_date),
-        mock.patch.object(
-            library, "_get_metadata_timestamp", lambda: utc.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        ),
-    ):
-        yield
+    stamps = {
+        "_get_pdf_timestamp": lambda date=None: utc.strftime("D:%Y%m%d%H%M%S+00'00'"),
+        "_get_metadata_timestamp": lambda: utc.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+    }
+    with _dating:
+        kept = {name: getattr(library, name) for name in stamps}  # AttributeError if a release renamed one
+        for name, stamp in stamps.items():
+            setattr(library, name, stamp)
+        try:
+            yield
+        finally:
+            for name, original in kept.items():
+                setattr(library, name, original)
