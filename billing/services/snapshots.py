@@ -47,7 +47,9 @@ def _pending(kind: str, on: str, *, by_renewal: bool = True) -> str:
 
 
 def _revenue_sql() -> str:
-    """(account_id, mrr) of every account with an upcoming invoice."""
+    """(account_id, mrr) of every account with an upcoming invoice. Integer arithmetic throughout: each SUM
+    is cast back to an integer, since PostgreSQL sums integers as numeric, whose division is exact, not
+    rounded the way the upcoming invoice rounds."""
     seat = Product.Unit.SEAT
     removed = _pending(ScheduledChange.Kind.REMOVE_ITEM, "sc.item_id = i.id")
     lines = f"""
@@ -66,7 +68,8 @@ def _revenue_sql() -> str:
     subtotals = f"""
         SELECT s.id AS sub, a.id AS account_id, a.currency AS currency, s.current_period_end AS renews_at,
                CASE WHEN s.cycle = 'annual' THEN 12 ELSE 1 END AS months,
-               SUM(pr.unit_amount * l.quantity) * CASE WHEN s.cycle = 'annual' THEN 12 ELSE 1 END AS subtotal
+               CAST(SUM(pr.unit_amount * l.quantity) AS BIGINT)
+                 * CASE WHEN s.cycle = 'annual' THEN 12 ELSE 1 END AS subtotal
         FROM ({lines}) l
         JOIN {table(Subscription)} s ON s.id = l.sub
         JOIN {table(Account)} a ON a.id = s.account_id
@@ -78,9 +81,9 @@ def _revenue_sql() -> str:
               SELECT 1 FROM {table(ContractTerms)} ct WHERE ct.account_id = a.id AND NOT ct.auto_renew)
         GROUP BY s.id, a.id, a.currency, s.current_period_end, s.cycle"""
     discounts = f"""
-        SELECT COALESCE(SUM(CASE
+        SELECT CAST(COALESCE(SUM(CASE
             WHEN c.percent_off_bp IS NOT NULL THEN (t.subtotal * c.percent_off_bp + 5000) / 10000
-            WHEN c.amount_off < t.subtotal THEN c.amount_off ELSE t.subtotal END), 0)
+            WHEN c.amount_off < t.subtotal THEN c.amount_off ELSE t.subtotal END), 0) AS BIGINT)
         FROM {table(Discount)} d JOIN {table(Coupon)} c ON c.id = d.coupon_id
         WHERE d.subscription_id = t.sub AND d.starts_at <= t.renews_at
           AND (d.ends_at IS NULL OR d.ends_at > t.renews_at)
