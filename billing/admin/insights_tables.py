@@ -133,6 +133,7 @@ def _explanations(scope: str, reason: str, month: date, filters: Filters) -> str
         "reason__exact": reason,
         "created_at__year": month.year,
         "created_at__month": month.month,
+        "counted": "yes",
     }
     if filters.kind:
         query["account__kind__exact"] = filters.kind

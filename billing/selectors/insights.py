@@ -113,13 +113,18 @@ def _period(months: list[date]) -> tuple[datetime, datetime]:
     return start, add_months(datetime.combine(months[-1], time(), tzinfo=UTC), 1)
 
 
-def cancellations_counted(filters: Filters, months: list[date]):
-    """The period's cancellations that still stand: one withdrawn by staff (every change it scheduled
-    reinstated, R4.8, R5.8) is not counted as a cancellation."""
-    start, end = _period(months)
+def counted_as_cancelled() -> Q:
+    """A cancellation the insights count: it still stands — one withdrawn by staff (every change it
+    scheduled reinstated, R4.8, R5.8) is not a cancellation — and it is not a test clock's rehearsal."""
     standing = ScheduledChange.objects.filter(cancellation=OuterRef("pk"), revoked_at__isnull=True)
+    return Q(Exists(standing), account__test_clock=None)
+
+
+def cancellations_counted(filters: Filters, months: list[date]):
+    """The period's cancellations the insights count (`counted_as_cancelled`)."""
+    start, end = _period(months)
     return Cancellation.objects.filter(
-        filters.on_account(), Exists(standing), created_at__gte=start, created_at__lt=end
+        filters.on_account(), counted_as_cancelled(), created_at__gte=start, created_at__lt=end
     )
 
 

@@ -15,6 +15,7 @@ from accounts import policy
 from accounts.models import Account, Membership
 from billing import gateway
 from billing.models import BillingEvent, DunningCase, PaymentAttempt, PaymentMethod
+from billing.sandbox import AUTHENTICATION_REQUIRED
 from billing.schedule import due_no_later_than
 from billing.services.audit import billing_event_record
 from billing.services.collection import AUTHORIZE, VOID, attempts_send
@@ -24,6 +25,11 @@ CARD_REFUSED = {
     gateway.INSUFFICIENT_FUNDS: _("The card was refused for insufficient funds. Try another card."),
     gateway.EXPIRED: _("This card has expired."),
     gateway.INVALID_NUMBER: _("This card number is not valid."),
+    # Stripe: the bank wanted the owner to confirm the one-unit check itself, after the card was set up.
+    AUTHENTICATION_REQUIRED: _(
+        "Your bank asked to confirm the card check, so the card was not saved. "
+        "Try again, or use another card."
+    ),
 }
 PROVIDER_SILENT = _("The payment provider did not answer. Nothing was charged; try again in a moment.")
 

@@ -89,12 +89,32 @@ def test_r11_1_reason_counts_link_to_the_cancellations_and_their_explanations(de
     ScheduledChange.objects.create(
         account=account, kind="cancel_account", cancellation=cancellation, effective_at=at, created_at=at
     )
+    # The same reason, withdrawn by staff (its change reinstated): not counted, so not listed either.
+    withdrawn = Cancellation.objects.create(
+        account=account,
+        scope="account",
+        reason="switching",
+        explanation="We changed our minds.",
+        effective_at=at,
+        token=uuid.uuid4(),
+        created_at=at,
+    )
+    ScheduledChange.objects.create(
+        account=account,
+        kind="cancel_account",
+        cancellation=withdrawn,
+        effective_at=at,
+        created_at=at,
+        revoked_at=at,
+    )
     support = sign_in("support@staff.test")
     html = support.get(PAGE + "?months=3&kind=self_service").content.decode()
-    link = re.search(r'<a href="([^"]*reason__exact=switching[^"]*)"', html).group(1).replace("&amp;", "&")
+    found = re.search(r'<a href="([^"]*reason__exact=switching[^"]*)"[^>]*>(\d+)</a>', html)
+    link, count = found.group(1).replace("&amp;", "&"), int(found.group(2))
     assert "scope__exact=account" in link and "created_at__month=11" in link
-    listed = support.get(link)
-    assert listed.status_code == 200 and "We moved to a rival." in text(listed)
+    listed = text(support.get(link))
+    assert "We moved to a rival." in listed and "We changed our minds." not in listed
+    assert count == 1  # the count and its list agree
 
 
 def test_r11_1_bad_filters_are_refused_with_a_message(demo, sign_in):
