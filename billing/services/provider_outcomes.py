@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from billing import gateway
 from billing.clock import now_for
-from billing.models import BillingEvent, PaymentAttempt, PaymentMethod, StripeEvent
+from billing.models import BillingEvent, Invoice, PaymentAttempt, PaymentMethod, StripeEvent
 from billing.sandbox import AUTHENTICATION_REQUIRED, Answer
 from billing.services.audit import billing_event_record
 from billing.services.collection import attempts_record
@@ -187,4 +187,6 @@ def _confirmed_payment_record(attempt: PaymentAttempt, answer: Answer, *, now: d
     except gateway.NoChargeAfterCancellation:  # the money moved all the same: staff refund it
         logger.error("A payment confirmed for %s after its account closed: refund it", attempt.invoice)
         return "confirmed after the account closed: to refund"
+    if confirmed.pending and attempt.invoice.status == Invoice.Status.PAID:  # paid since, by a retry
+        logger.error("A payment confirmed for %s after it was paid: refund one", attempt.invoice)
     return _answer_record(confirmed, answer, now=now)
