@@ -427,11 +427,13 @@ FACTURX_FROZEN_POSTGRESQL = [
 ]
 FACTURX_THAWED_POSTGRESQL = [DOCUMENT_FROZEN_POSTGRESQL[0].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")]
 
+
 def xml_owed(apps, schema_editor):
     """The documents built on a first download never had a `build_by`: give them one, so that the billing
     clock backfills their XML too."""
     documents = apps.get_model("billing", "InvoiceDocument").objects
     documents.filter(xml=None, build_by=None).update(build_by=timezone.now())
+
 
 Migration.operations += [
     migrations.AddField(
