@@ -31,11 +31,13 @@ def pytest_configure(config):
     read it as of TODAY, so the suite passes the same way next month. The clock ticks; this process (and
     the live server's thread in it) and every Python child it starts (tests/clock/sitecustomize.py) share
     one offset from the real time."""
-    offset = TODAY.timestamp() - time.time()
+    time_machine.travel(TODAY, tick=True).start()
+    # time-machine starts ticking at the first read, not at start(): read at once, and take the offset at
+    # that moment — taken earlier, the children ran ahead of this process by whatever came in between.
+    offset = time.time() - time_machine.escape_hatch.time.time()
     os.environ["TESTS_CLOCK_OFFSET_SECONDS"] = repr(offset)
     clock = str(Path(__file__).resolve().parent / "clock")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [clock, os.environ.get("PYTHONPATH")]))
-    time_machine.travel(TODAY, tick=True).start()
 
 
 @pytest.fixture(autouse=True)

@@ -10,3 +10,4 @@ if offset := os.environ.get("TESTS_CLOCK_OFFSET_SECONDS"):
     import time_machine
 
     time_machine.travel(time.time() + float(offset), tick=True).start()
+    time.time()  # the first read starts the clock ticking (time-machine starts it then, not at start())
