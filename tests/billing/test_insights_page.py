@@ -74,27 +74,12 @@ def test_r11_1_the_tables_and_csv_hold_the_snapshot_figures(demo, sign_in):
     assert statuses[-1][1] == str(active)
 
 
-def test_r11_1_reason_counts_link_to_the_cancellations_and_their_explanations(demo, sign_in):
-    account = Account.objects.get(name="Acme Self-Service")
-    at = datetime(2026, 11, 20, tzinfo=UTC)
+def _account_cancelled(account, explanation: str, at: datetime, *, withdrawn: bool = False) -> None:
     cancellation = Cancellation.objects.create(
         account=account,
         scope="account",
         reason="switching",
-        explanation="We moved to a rival.",
-        effective_at=at,
-        token=uuid.uuid4(),
-        created_at=at,
-    )
-    ScheduledChange.objects.create(
-        account=account, kind="cancel_account", cancellation=cancellation, effective_at=at, created_at=at
-    )
-    # The same reason, withdrawn by staff (its change reinstated): not counted, so not listed either.
-    withdrawn = Cancellation.objects.create(
-        account=account,
-        scope="account",
-        reason="switching",
-        explanation="We changed our minds.",
+        explanation=explanation,
         effective_at=at,
         token=uuid.uuid4(),
         created_at=at,
@@ -102,11 +87,19 @@ def test_r11_1_reason_counts_link_to_the_cancellations_and_their_explanations(de
     ScheduledChange.objects.create(
         account=account,
         kind="cancel_account",
-        cancellation=withdrawn,
+        cancellation=cancellation,
         effective_at=at,
         created_at=at,
-        revoked_at=at,
+        revoked_at=at if withdrawn else None,
     )
+
+
+def test_r11_1_reason_counts_link_to_the_cancellations_and_their_explanations(demo, sign_in):
+    account = Account.objects.get(name="Acme Self-Service")
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    _account_cancelled(account, "We moved to a rival.", at)
+    # The same reason, withdrawn by staff (its change reinstated): not counted, so not listed either.
+    _account_cancelled(account, "We changed our minds.", at, withdrawn=True)
     support = sign_in("support@staff.test")
     html = support.get(PAGE + "?months=3&kind=self_service").content.decode()
     found = re.search(r'<a href="([^"]*reason__exact=switching[^"]*)"[^>]*>(\d+)</a>', html)
