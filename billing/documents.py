@@ -74,7 +74,7 @@ def invoice_document(invoice: Invoice) -> bytes:
 
 def invoice_document_xml(invoice: Invoice) -> bytes:
     """The invoice's stored Factur-X XML (issue 21), the one its PDF carries: the same bytes every time."""
-    return _stored(invoice.pk).xml
+    return stored_document(invoice.pk).xml
 
 
 def attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -90,10 +90,10 @@ class Stored(NamedTuple):
 
 
 def document_of(invoice_id: int) -> bytes:
-    return _stored(invoice_id).pdf
+    return stored_document(invoice_id).pdf
 
 
-def _stored(invoice_id: int) -> Stored:
+def stored_document(invoice_id: int) -> Stored:
     """The invoice's PDF and XML as stored, built first when the XML is missing: for a new document, both
     (the XML embedded in the PDF); for one whose plain PDF was stored before Factur-X, the XML alone — that
     PDF was sent, and stays as it is."""

@@ -1,5 +1,6 @@
 """Billing › Invoices › Download (R8.1, R8.9): the invoices and credit notes of a run of months as one ZIP —
-each document's stored PDF (the bytes every download gives), and a CSV that lists them for the accounts.
+each document's stored PDF and Factur-X XML (the bytes every download gives; the XML for the accounting
+software, issue 21), and a CSV that lists them for the accounts.
 
 Built in memory: a year of one account's invoices is a few dozen PDFs. The CSV is for software and
 accountants alike: ISO dates (UTC days, as on the invoices), amounts in major units with a dot ("1234.50"),
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from accounts.models import Account
 from billing.clock import now_for
-from billing.documents import document_of
+from billing.documents import Stored, stored_document
 from billing.models import Invoice
 from billing.money import money_input
 from billing.months import next_month
@@ -51,18 +52,25 @@ def invoice_archive(account: Account, *, start: date, end: date) -> InvoiceArchi
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for invoice in invoices:
-            entry = zipfile.ZipInfo(f"{invoice.number}.pdf", _zip_time(invoice.issued_at))
-            archive.writestr(entry, _pdf(invoice), compress_type=zipfile.ZIP_STORED)  # PDFs are compressed
+            stored, moment = _document(invoice), _zip_time(invoice.issued_at)
+            pdf, xml = (
+                zipfile.ZipInfo(f"{invoice.number}.pdf", moment),
+                zipfile.ZipInfo(f"{invoice.number}.xml", moment),
+            )
+            archive.writestr(pdf, stored.pdf, compress_type=zipfile.ZIP_STORED)  # PDFs are compressed
+            archive.writestr(xml, stored.xml, compress_type=zipfile.ZIP_DEFLATED)
         listing = zipfile.ZipInfo("invoices.csv", _zip_time(invoices[-1].issued_at))
         archive.writestr(listing, _csv(invoices, now), compress_type=zipfile.ZIP_DEFLATED)
     name = f"invoices-{start:%Y-%m}-to-{end:%Y-%m}.zip"
     return InvoiceArchive(name, buffer.getvalue(), len(invoices))
 
 
-def _pdf(invoice: Invoice) -> bytes:
-    """The stored document, loaded with the invoice; built first if it is not yet (billing.documents)."""
-    stored = getattr(getattr(invoice, "document", None), "pdf", None)
-    return bytes(stored) if stored is not None else document_of(invoice.pk)
+def _document(invoice: Invoice) -> Stored:
+    """The stored PDF and XML, loaded with the invoice; built first if not yet (billing.documents)."""
+    document = getattr(invoice, "document", None)
+    if document is not None and document.pdf is not None and document.xml is not None:
+        return Stored(bytes(document.pdf), bytes(document.xml))
+    return stored_document(invoice.pk)
 
 
 def _csv(invoices: list[Invoice], now: datetime) -> bytes:

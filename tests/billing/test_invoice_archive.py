@@ -6,6 +6,7 @@ import io
 import zipfile
 from datetime import UTC, datetime
 
+import facturx
 import pytest
 
 from accounts.models import Account, User
@@ -46,13 +47,19 @@ def test_r8_1_the_zip_holds_each_stored_pdf_and_the_csv(sign_in):
     response = sign_in("owner@acme.test").get(DOWNLOAD, {"start": "2026-06", "end": "2026-11"})
     assert response["Content-Disposition"] == 'attachment; filename="invoices-2026-06-to-2026-11.zip"'
     archive = unzip(response)
-    assert archive.namelist() == [f"{number}.pdf" for number in expected] + ["invoices.csv"]
-    stored = dict(
-        InvoiceDocument.objects.filter(invoice__number__in=expected).values_list("invoice__number", "pdf")
-    )
+    names = [name for number in expected for name in (f"{number}.pdf", f"{number}.xml")]
+    assert archive.namelist() == names + ["invoices.csv"]
+    stored = {
+        number: (bytes(pdf), bytes(xml))
+        for number, pdf, xml in InvoiceDocument.objects.filter(invoice__number__in=expected).values_list(
+            "invoice__number", "pdf", "xml"
+        )
+    }
     for number in expected:  # R8.9: built once and stored; the ZIP holds those very bytes
-        assert archive.read(f"{number}.pdf") == bytes(stored[number])
+        assert (archive.read(f"{number}.pdf"), archive.read(f"{number}.xml")) == stored[number]
         assert archive.read(f"{number}.pdf").startswith(b"%PDF")
+        # Issue 21: the Factur-X XML the PDF carries, for the accounting software
+        assert facturx.get_facturx_xml_from_pdf(archive.read(f"{number}.pdf"))[1] == stored[number][1]
     assert [row["number"] for row in rows(archive)] == expected
 
 
