@@ -33,6 +33,9 @@ def stripe_event_receive(event: dict, *, now: datetime) -> str:
     handler = HANDLERS.get(event.get("type", ""))
     if handler is None:
         return "ignored"
+    data = event["data"]["object"]
+    if event["type"] == "charge.refunded":
+        data = _with_refunds(data)  # asked of Stripe before the transaction, which holds the write lock
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -41,7 +44,7 @@ def stripe_event_receive(event: dict, *, now: datetime) -> str:
                 )
         except IntegrityError:  # delivered before, or by a concurrent delivery: that one handles it
             return "handled already"
-        received.outcome = handler(event["data"]["object"], now=now)[:200]
+        received.outcome = handler(data, now=now)[:200]
         received.save(update_fields=["outcome"])
     logger.info("Stripe event %s (%s): %s", event["id"], event["type"], received.outcome)
     return received.outcome
@@ -75,14 +78,11 @@ def payment_intent_outcome(intent: dict, *, now: datetime) -> str:
 
 def charge_refunded(charge: dict, *, now: datetime) -> str:
     """A refund of the charge was made: our refund attempts still pending that Stripe made are recorded,
-    each by the key in its refund's metadata. The event's charge lists its refunds only under API versions
-    before 2022-11-15: otherwise they are asked for. Never guessed from the amount refunded — a refund
-    taken as made would never be sent; one left pending is sent again by the tick, under its key."""
+    each by the key in its refund's metadata (`_with_refunds` lists them). Never guessed from the amount
+    refunded — a refund taken as made would never be sent; one left pending is sent again by the tick."""
     from billing.stripe_provider import refund_answer  # as in payment_intent_outcome
 
-    listed = (charge.get("refunds") or {}).get("data")
-    if listed is None:
-        listed = gateway.refunds_of(charge.get("payment_intent") or "") or []
+    listed = (charge.get("refunds") or {}).get("data") or []
     refunds = {_key(refund): refund for refund in listed if _key(refund)}
     pending = PaymentAttempt.objects.pending().filter(operation=Operation.REFUND).select_related("invoice")
     attempts = list(pending.filter(idempotency_key__in=list(refunds)))
@@ -90,6 +90,15 @@ def charge_refunded(charge: dict, *, now: datetime) -> str:
     with transaction.atomic():
         settled = attempts_record(attempts, answers)
     return f"{len(settled)} refund(s) recorded" if settled else "nothing pending"
+
+
+def _with_refunds(charge: dict) -> dict:
+    """The charge with its refunds listed, read from Stripe when the event left them out (API versions
+    since 2022-11-15 do); none if Stripe does not answer: what is pending stays so, sent again by the tick."""
+    if (charge.get("refunds") or {}).get("data") is not None:
+        return charge
+    listed = gateway.refunds_of(charge.get("payment_intent") or "") or []
+    return {**charge, "refunds": {"data": listed}}
 
 
 def payment_method_detached(method: dict, *, now: datetime) -> str:
