@@ -4,15 +4,15 @@ filters, its CSV downloads, and a constant number of queries."""
 import csv
 import io
 import re
-import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth.models import Permission
 
 from accounts.models import Account, User
-from billing.models import AccountSnapshot, Cancellation, ScheduledChange
+from billing.models import AccountSnapshot
 from billing.services.snapshots import snapshots_write
+from tests.billing.test_insights_figures import _cancellation
 from tests.factories import UserFactory
 from tests.helpers import text
 
@@ -74,32 +74,19 @@ def test_r11_1_the_tables_and_csv_hold_the_snapshot_figures(demo, sign_in):
     assert statuses[-1][1] == str(active)
 
 
-def _account_cancelled(account, explanation: str, at: datetime, *, withdrawn: bool = False) -> None:
-    cancellation = Cancellation.objects.create(
-        account=account,
-        scope="account",
-        reason="switching",
-        explanation=explanation,
-        effective_at=at,
-        token=uuid.uuid4(),
-        created_at=at,
-    )
-    ScheduledChange.objects.create(
-        account=account,
-        kind="cancel_account",
-        cancellation=cancellation,
-        effective_at=at,
-        created_at=at,
-        revoked_at=at if withdrawn else None,
-    )
-
-
 def test_r11_1_reason_counts_link_to_the_cancellations_and_their_explanations(demo, sign_in):
     account = Account.objects.get(name="Acme Self-Service")
     at = datetime(2026, 11, 20, tzinfo=UTC)
-    _account_cancelled(account, "We moved to a rival.", at)
+    _cancellation(account, scope="account", reason="switching", at=at, explanation="We moved to a rival.")
     # The same reason, withdrawn by staff (its change reinstated): not counted, so not listed either.
-    _account_cancelled(account, "We changed our minds.", at, withdrawn=True)
+    _cancellation(
+        account,
+        scope="account",
+        reason="switching",
+        at=at,
+        explanation="We changed our minds.",
+        reinstated=True,
+    )
     support = sign_in("support@staff.test")
     html = support.get(PAGE + "?months=3&kind=self_service").content.decode()
     found = re.search(r'<a href="([^"]*reason__exact=switching[^"]*)"[^>]*>(\d+)</a>', html)
